@@ -1,0 +1,240 @@
+"""Typed records the stages exchange: findings and the batch of frames.
+
+Data problems are *findings* (a stable rule id, a severity, where it was
+found, a German message), never exceptions. A :class:`Batch` carries the
+frames of one source through the pipeline together with what happened to
+every source record, so that at the end ``read = loaded + merged +
+quarantined + skipped`` can be proven per file and entity.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import pandas as pd
+
+
+class Severity(StrEnum):
+    ERROR = "error"  # the record is quarantined
+    WARNING = "warning"  # the record is loaded and flagged
+    INFO = "info"  # noted (e.g. a retired code mapped to its successor)
+
+
+FINDING_COLUMNS: tuple[str, ...] = (
+    "rule_id",
+    "severity",
+    "source_system",
+    "entity",
+    "legacy_key",
+    "src_path",
+    "src_sheet",
+    "src_line",
+    "field",
+    "value",
+    "message",
+)
+
+QUARANTINE_COLUMNS: tuple[str, ...] = (
+    "source_system",
+    "entity",
+    "legacy_key",
+    "src_path",
+    "src_sheet",
+    "src_line",
+    "rule_ids",
+    "messages",
+)
+
+OUTCOME_COLUMNS: tuple[str, ...] = ("source_system", "entity", "legacy_key", "src_path", "src_sheet", "src_line", "reason")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One data problem, located in its source."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    source_system: str = ""
+    entity: str = ""
+    legacy_key: str | None = None
+    src_path: str = ""
+    src_sheet: str = ""
+    src_line: int | None = None
+    field: str | None = None
+    value: str | None = None
+
+
+def findings_frame(rows: list[Finding] | None = None) -> pd.DataFrame:
+    data = [[getattr(f, c) for c in FINDING_COLUMNS] for f in rows or []]
+    frame = pd.DataFrame(data, columns=list(FINDING_COLUMNS))
+    frame["src_line"] = frame["src_line"].astype("Int64")
+    return frame
+
+
+@dataclass
+class Findings:
+    """Collects findings as frames (a single rule can fire a million times)."""
+
+    parts: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, finding: Finding) -> None:
+        self.parts.append(findings_frame([finding]))
+
+    def add_frame(self, frame: pd.DataFrame) -> None:
+        if len(frame):
+            missing = set(FINDING_COLUMNS) - set(frame.columns)
+            if missing:
+                raise ValueError(f"finding frame lacks columns {sorted(missing)}")
+            self.parts.append(frame.loc[:, list(FINDING_COLUMNS)])
+
+    def frame(self) -> pd.DataFrame:
+        parts = [p for p in self.parts if len(p)]
+        if not parts:
+            return findings_frame()
+        out = pd.concat(parts, ignore_index=True)
+        out["src_line"] = out["src_line"].astype("Int64")
+        return out
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+
+def rows_to_findings(
+    rows: pd.DataFrame,
+    *,
+    rule_id: str,
+    severity: Severity,
+    message: str | pd.Series,
+    source_system: str,
+    entity: str,
+    field: str | None = None,
+    value: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Findings for every row of an entity frame (vectorised)."""
+    n = len(rows)
+    return pd.DataFrame(
+        {
+            "rule_id": [rule_id] * n,
+            "severity": [str(severity)] * n,
+            "source_system": [source_system] * n,
+            "entity": [entity] * n,
+            "legacy_key": rows["legacy_key"].to_numpy() if "legacy_key" in rows else [None] * n,
+            "src_path": rows["src_path"].to_numpy(),
+            "src_sheet": rows["src_sheet"].to_numpy(),
+            "src_line": rows["src_line"].to_numpy(),
+            "field": [field] * n,
+            "value": (value.astype("string").to_numpy() if value is not None else [None] * n),
+            "message": message.to_numpy() if isinstance(message, pd.Series) else [message] * n,
+        }
+    )
+
+
+@dataclass
+class SourceFileRead:
+    """How many records one file (or sheet) delivered for one entity."""
+
+    source_system: str
+    src_path: str
+    src_sheet: str
+    entity: str
+    read: int
+
+
+@dataclass
+class Batch:
+    """Everything one source contributes to a run, as it moves through the stages.
+
+    ``frames`` hold the records still on their way into the target. Records
+    leave ``frames`` only through :meth:`quarantine`, :meth:`merge` or
+    :meth:`skip`, which keep the account of every source record.
+    """
+
+    source_system: str
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    raw: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict)  # (src_path, src_sheet) -> raw strings by src_line
+    reads: list[SourceFileRead] = field(default_factory=list)
+    findings: Findings = field(default_factory=Findings)
+    quarantined: list[pd.DataFrame] = field(default_factory=list)
+    merged: list[pd.DataFrame] = field(default_factory=list)
+    skipped: list[pd.DataFrame] = field(default_factory=list)
+
+    # -- record accounting ------------------------------------------------
+    def quarantine(self, entity: str, mask: pd.Series, rule_ids: str | pd.Series, messages: str | pd.Series) -> int:
+        """Move the rows of ``entity`` selected by ``mask`` into the quarantine."""
+        frame = self.frames[entity]
+        mask = mask.reindex(frame.index, fill_value=False).astype(bool)
+        if not mask.any():
+            return 0
+        rows = frame.loc[mask]
+        q = pd.DataFrame(
+            {
+                "source_system": self.source_system,
+                "entity": entity,
+                "legacy_key": rows["legacy_key"].astype("string"),
+                "src_path": rows["src_path"],
+                "src_sheet": rows["src_sheet"],
+                "src_line": rows["src_line"],
+                "rule_ids": rule_ids[mask] if isinstance(rule_ids, pd.Series) else rule_ids,
+                "messages": messages[mask] if isinstance(messages, pd.Series) else messages,
+            }
+        )
+        self.quarantined.append(q.reset_index(drop=True))
+        self.frames[entity] = frame.loc[~mask]
+        return int(mask.sum())
+
+    def _move(self, target: list[pd.DataFrame], entity: str, mask: pd.Series, reason: str | pd.Series) -> int:
+        frame = self.frames[entity]
+        mask = mask.reindex(frame.index, fill_value=False).astype(bool)
+        if not mask.any():
+            return 0
+        rows = frame.loc[mask]
+        target.append(
+            pd.DataFrame(
+                {
+                    "source_system": self.source_system,
+                    "entity": entity,
+                    "legacy_key": rows["legacy_key"].astype("string"),
+                    "src_path": rows["src_path"],
+                    "src_sheet": rows["src_sheet"],
+                    "src_line": rows["src_line"],
+                    "reason": reason[mask] if isinstance(reason, pd.Series) else reason,
+                }
+            ).reset_index(drop=True)
+        )
+        self.frames[entity] = frame.loc[~mask]
+        return int(mask.sum())
+
+    def merge(self, entity: str, mask: pd.Series, reason: str | pd.Series) -> int:
+        """Rows that are the same record as a row that stays (e.g. an exact duplicate line)."""
+        return self._move(self.merged, entity, mask, reason)
+
+    def skip(self, entity: str, mask: pd.Series, reason: str | pd.Series) -> int:
+        """Rows deliberately not migrated (e.g. a department not selected), with the reason."""
+        return self._move(self.skipped, entity, mask, reason)
+
+    def add_outcomes(self, kind: str, frame: pd.DataFrame) -> None:
+        """Record rows that never became entity rows (e.g. a malformed line) as quarantined or skipped."""
+        if not len(frame):
+            return
+        {"quarantined": self.quarantined, "skipped": self.skipped, "merged": self.merged}[kind].append(frame)
+
+    # -- views --------------------------------------------------------------
+    def outcome_frame(self, kind: str) -> pd.DataFrame:
+        parts = [p for p in getattr(self, kind) if len(p)]
+        cols = QUARANTINE_COLUMNS if kind == "quarantined" else OUTCOME_COLUMNS
+        if not parts:
+            return pd.DataFrame(columns=list(cols))
+        return pd.concat(parts, ignore_index=True)
+
+    def raw_record(self, src_path: str, src_sheet: str, src_line: int) -> str | None:
+        """The record's raw source values as JSON, for the quarantine."""
+        raw = self.raw.get((src_path, src_sheet))
+        if raw is None or src_line not in raw.index:
+            return None
+        row = raw.loc[src_line]
+        if isinstance(row, pd.DataFrame):  # a line number cannot repeat, but be safe
+            row = row.iloc[0]
+        return json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in row.items()}, ensure_ascii=False)
