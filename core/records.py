@@ -190,7 +190,14 @@ class Batch:
         mask = mask.reindex(frame.index, fill_value=False).astype(bool)
         if not mask.any():
             return 0
-        rows = frame.loc[mask]
+        self.record(target, entity, frame.loc[mask], reason[mask] if isinstance(reason, pd.Series) else reason)
+        self.frames[entity] = frame.loc[~mask]
+        return int(mask.sum())
+
+    def record(self, target: list[pd.DataFrame], entity: str, rows: pd.DataFrame, reason: str | pd.Series) -> None:
+        """Account for rows of ``entity`` that never enter ``frames`` (e.g. merged before mapping ends)."""
+        if not len(rows):
+            return
         target.append(
             pd.DataFrame(
                 {
@@ -200,12 +207,10 @@ class Batch:
                     "src_path": rows["src_path"],
                     "src_sheet": rows["src_sheet"],
                     "src_line": rows["src_line"],
-                    "reason": reason[mask] if isinstance(reason, pd.Series) else reason,
+                    "reason": reason,
                 }
             ).reset_index(drop=True)
         )
-        self.frames[entity] = frame.loc[~mask]
-        return int(mask.sum())
 
     def merge(self, entity: str, mask: pd.Series, reason: str | pd.Series) -> int:
         """Rows that are the same record as a row that stays (e.g. an exact duplicate line)."""
@@ -238,3 +243,69 @@ class Batch:
         if isinstance(row, pd.DataFrame):  # a line number cannot repeat, but be safe
             row = row.iloc[0]
         return json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in row.items()}, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------
+# control totals
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    file: str
+    records: int | None
+    sum_cents: int | None = None
+
+
+@dataclass
+class Manifest:
+    """What the legacy system says it exported (EXPORT.INF)."""
+
+    present: bool
+    path: str = ""
+    entries: dict[str, ManifestEntry] = field(default_factory=dict)  # upper-case file name -> entry
+    export_date: str | None = None
+    office: str | None = None
+    version: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ControlCheck:
+    """One comparison of a control total with what the files hold."""
+
+    file: str
+    what: str  # "records" | "sum_cents" | "trailer_records" | "trailer_sum_cents" | "file"
+    expected: int | None
+    actual: int | None
+    source: str  # "manifest" | "trailer"
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.actual
+
+    def describe(self) -> str:
+        return f"{self.file}: {self.source} says {self.what} = {self.expected}, the file holds {self.actual}"
+
+
+@dataclass
+class RawTable:
+    """One source file (or sheet) as read: raw strings under the source's column names."""
+
+    file: str  # the file name as the layout names it
+    entity: str
+    src_path: str  # relative to the source folder
+    src_sheet: str
+    frame: pd.DataFrame  # index and column "src_line"
+
+
+@dataclass
+class ExtractResult:
+    batch: Batch
+    tables: list[RawTable]
+    manifest: Manifest
+    checks: list[ControlCheck]
+
+    @property
+    def failed_checks(self) -> list[ControlCheck]:
+        return [c for c in self.checks if not c.ok]

@@ -1,0 +1,189 @@
+"""The ``jhmig`` command line.
+
+Console output carries keys and counts only, never names or birth dates
+(they are social data). Exit codes: 0 ok, 1 reconciliation or gate failure,
+2 bad usage or refused input.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from jhmig import __version__
+from jhmig.config import (
+    DEFAULT_DB_ENV,
+    PROJECT_TEMPLATE,
+    RunOptions,
+    load_project,
+    resolve_db_url,
+)
+from jhmig.errors import JhmigError
+
+err = Console(stderr=True)
+out = Console()
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback for the stages; draws on stderr, silent when not a terminal."""
+    if not enabled:
+        yield lambda step, done, total: None
+        return
+    with Progress(TextColumn("{task.description:<32}"), BarColumn(), TextColumn("{task.completed:>10,.0f}/{task.total:<10,.0f}"),
+                  TimeElapsedColumn(), console=err, transient=False, disable=not err.is_terminal) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=max(total, 1))
+            bar.update(tasks[step], completed=done, total=max(total, 1))
+
+        yield update
+
+
+def _fail(exc: JhmigError) -> None:
+    err.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False)
+    if exc.hint:
+        err.print(f"  -> {exc.hint}", highlight=False)
+    sys.exit(exc.exit_code)
+
+
+class _Group(click.Group):
+    """Turns jhmig's own exceptions into one clear message and the right exit code."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except JhmigError as exc:
+            _fail(exc)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="jhmig")
+def main() -> None:
+    """jhmig - migrate a Jugendamt's case data (legacy exports, Excel lists) into a unified case database."""
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing project file.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented project file (jhmig.yaml) into DIRECTORY."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "jhmig.yaml"
+    if target.exists() and not force:
+        raise JhmigError(f"{target} exists already", hint="pass --force to overwrite it")
+    target.write_text(PROJECT_TEMPLATE.format(name=target, title=directory.resolve().name), encoding="utf-8")
+    out.print(f"wrote {target}")
+    out.print(f"next: put the legacy export into {directory / 'export'} and run: jhmig run -p {target}")
+
+
+@main.command()
+@click.option("-p", "--project", type=click.Path(dir_okay=False, path_type=Path), help="Project file (from jhmig init).")
+@click.option("--export", "export_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of the legacy export.")
+@click.option("--layout", type=click.Path(dir_okay=False, path_type=Path), help="Layout file of the export (default: reference OK.JUG layout).")
+@click.option("--db", "db_url", help=f"Target database URL (default: ${DEFAULT_DB_ENV}, else sqlite:///jhmig.sqlite). Prefer the variable: URLs may hold passwords.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for the run folders (default: ./runs).")
+@click.option("--dry-run", is_flag=True, help="Run everything, then roll the target back (nothing changes).")
+@click.option("--accept-manifest-mismatch", is_flag=True, help="Migrate although the files do not match the manifest's control totals (recorded in the run).")
+@click.option("--departments", help="Comma-separated departments to migrate (e.g. UV,WJH); others are skipped with a reason.")
+@click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
+def run(project: Path | None, export_dir: Path | None, layout: Path | None, db_url: str | None, out_dir: Path | None,
+        dry_run: bool, accept_manifest_mismatch: bool, departments: str | None, no_progress: bool) -> None:
+    """Run the migration pipeline: extract, transform, validate, load, reconcile."""
+    options = build_run_options(project, export_dir, layout, db_url, out_dir, dry_run, accept_manifest_mismatch, departments)
+    sys.exit(execute(options, progress=not no_progress))
+
+
+def build_run_options(project: Path | None, export_dir: Path | None, layout: Path | None, db_url: str | None, out_dir: Path | None,
+                      dry_run: bool, accept: bool, departments: str | None) -> RunOptions:
+    deps = tuple(d.strip().upper() for d in departments.split(",") if d.strip()) if departments else ()
+    if project:
+        proj, base = load_project(project)
+        if proj.sources.legacy is None:
+            raise JhmigError(f"project file {project} names no legacy source", hint="fill in sources.legacy.export")
+        legacy = proj.sources.legacy
+        return RunOptions(
+            export_dir=export_dir or (base / legacy.export),
+            layout_path=layout or ((base / legacy.layout) if legacy.layout else None),
+            db_url=resolve_db_url(db_url, proj.target.url_env, proj.target.default),
+            out_dir=out_dir or (base / proj.output),
+            dry_run=dry_run,
+            accept_manifest_mismatch=accept or proj.options.accept_manifest_mismatch,
+            departments=deps or tuple(d.upper() for d in proj.options.departments),
+            project_name=proj.name,
+        )
+    if export_dir is None:
+        raise click.UsageError("give --export DIR (or a project file with -p)")
+    return RunOptions(export_dir=export_dir, layout_path=layout, db_url=resolve_db_url(db_url), out_dir=out_dir or Path("runs"),
+                      dry_run=dry_run, accept_manifest_mismatch=accept, departments=deps)
+
+
+def execute(options: RunOptions, progress: bool = True) -> int:
+    from jhmig.pipeline import run_pipeline
+    from jhmig.reports.console import print_summary
+
+    with progress_bar(progress) as update:
+        outcome = run_pipeline(options, progress=update)
+    print_summary(outcome.summary, out)
+    out.print(f"run folder: {outcome.run_dir}")
+    return outcome.exit_code
+
+
+@main.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
+@click.option("--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--truncate", is_flag=True, help="Cut the payment file so that it no longer matches the manifest.")
+def generate(out_dir: Path, size: str, seed: int, truncate: bool) -> None:
+    """Generate synthetic source data (legacy export + truth.json); deterministic for a seed."""
+    from jhmig.synth import generate as synth_generate
+
+    with progress_bar() as update:
+        truth = synth_generate(out_dir, size=size, seed=seed, truncate=truncate, progress=update)
+    files = truth["legacy"]["files"]
+    counts = ", ".join(f"{name} {entry['records']}" for name, entry in files.items())
+    out.print(f"wrote {out_dir / truth['legacy']['dir']} ({counts})")
+    out.print(f"wrote {out_dir / 'truth.json'} ({len(truth['defects'])} planted defects)")
+
+
+@main.command()
+@click.option("--dir", "base", type=click.Path(file_okay=False, path_type=Path), default=Path("jhmig-demo"), show_default=True,
+              help="Folder for the demo data, database and run folders.")
+@click.option("--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--db", "db_url", help="Target database URL (default: an SQLite file in --dir).")
+def demo(base: Path, size: str, seed: int, db_url: str | None) -> None:
+    """Generate demo data, migrate it into SQLite and write the reports."""
+    from jhmig.synth import generate as synth_generate
+
+    data = base / f"data-{size}-{seed}"
+    if not (data / "truth.json").exists():
+        with progress_bar() as update:
+            synth_generate(data, size=size, seed=seed, progress=update)
+        out.print(f"generated demo data in {data}")
+    options = RunOptions(export_dir=data / "legacy", out_dir=base / "runs",
+                         db_url=db_url or f"sqlite:///{(base / 'jhmig.sqlite').resolve()}", project_name="demo")
+    sys.exit(execute(options))
+
+
+@main.command("schema-docs")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/data-dictionary.md"), show_default=True)
+def schema_docs(out_file: Path) -> None:
+    """Write the data dictionary of the target schema (Markdown, German and English terms)."""
+    from jhmig.datadict import render_data_dictionary
+
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(render_data_dictionary(), encoding="utf-8")
+    out.print(f"wrote {out_file}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

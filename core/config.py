@@ -1,0 +1,120 @@
+"""Project files (``jhmig init`` writes one) and run options.
+
+The database URL is never stored in a file: the project names the
+environment variable that holds it (credentials stay out of the repository).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from jhmig.errors import ConfigError
+
+DEFAULT_DB_ENV = "JHMIG_DB_URL"
+DEFAULT_SQLITE = "sqlite:///jhmig.sqlite"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LegacySource(_Model):
+    export: Path
+    layout: Path | None = None  # None: the reference OK.JUG layout
+
+
+class Sources(_Model):
+    legacy: LegacySource | None = None
+
+
+class TargetConfig(_Model):
+    url_env: str = DEFAULT_DB_ENV
+    default: str = DEFAULT_SQLITE  # used when the variable is unset; must not hold a password
+
+
+class ProjectOptions(_Model):
+    departments: list[str] = Field(default_factory=list)
+    accept_manifest_mismatch: bool = False
+
+
+class Project(_Model):
+    name: str = "jhmig migration"
+    sources: Sources
+    target: TargetConfig = Field(default_factory=TargetConfig)
+    output: Path = Path("runs")
+    options: ProjectOptions = Field(default_factory=ProjectOptions)
+
+
+def load_project(path: Path) -> tuple[Project, Path]:
+    """Read a project file; relative paths in it are relative to the file's folder."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"project file {path} does not exist", hint="create one with: jhmig init DIR") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"project file {path} is not valid YAML: {exc}") from None
+    try:
+        project = Project.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
+        raise ConfigError(f"project file {path} is invalid: {problems}") from None
+    if "@" in project.target.default and ":" in project.target.default.split("@")[0].split("//")[-1]:
+        raise ConfigError(f"project file {path}: target.default contains a password", hint=f"put the URL into the environment variable {project.target.url_env} instead")
+    return project, path.resolve().parent
+
+
+def resolve_db_url(explicit: str | None, env_name: str = DEFAULT_DB_ENV, default: str = DEFAULT_SQLITE) -> str:
+    return explicit or os.environ.get(env_name) or default
+
+
+@dataclass
+class RunOptions:
+    """Everything one pipeline run needs; built from the CLI or a project file."""
+
+    export_dir: Path
+    out_dir: Path
+    db_url: str
+    layout_path: Path | None = None
+    dry_run: bool = False
+    accept_manifest_mismatch: bool = False
+    departments: tuple[str, ...] = ()
+    project_name: str = "jhmig migration"
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+PROJECT_TEMPLATE = """\
+# jhmig project file - one migration (dry runs and the final load).
+# Run it with:  jhmig run -p {name}
+name: {title}
+
+sources:
+  legacy:
+    # Folder of the legacy export (EXPORT.INF and the data files).
+    export: ./export
+    # Layout of the export. Leave empty for the reference OK.JUG layout, or
+    # point to your own copy of mappings/layouts/okjug-reference.yaml.
+    layout:
+
+target:
+  # The database URL is read from this environment variable, never from this
+  # file (it may hold a password), e.g.
+  #   export JHMIG_DB_URL=postgresql+psycopg://user@dbhost/jugendamt
+  url_env: JHMIG_DB_URL
+  # Used when the variable is not set: an embedded SQLite file.
+  default: sqlite:///jhmig.sqlite
+
+# Each run writes a folder here: summary.json, findings, quarantine, reports.
+output: ./runs
+
+options:
+  # Migrate only these departments (UV, BS, AV, WJH, PKD, KT, ASD, JGH); empty = all.
+  departments: []
+  # Migrate although the manifest's control totals do not match the files.
+  # Recorded in the run. Only for a known, accepted truncation!
+  accept_manifest_mismatch: false
+"""

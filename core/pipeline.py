@@ -1,0 +1,171 @@
+"""The orchestrator: one run from the source files to the reconciliation report.
+
+    extract  -> control gate -> transform -> validate -> quarantine -> load -> reconcile/report
+
+Stages never import each other; they exchange the records of
+:mod:`jhmig.records` (raw tables, a :class:`Batch` of entity frames,
+findings). Follow one record: it is read by ``extract`` (raw strings, line
+number), mapped by ``transform`` (typed unified fields, legacy key), checked
+by ``validation`` (findings), moved to the quarantine if any finding is an
+error, otherwise written by ``load`` (new id via the key map, lineage, run
+id) and counted by ``reports``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from jhmig import __version__
+from jhmig.config import RunOptions
+from jhmig.errors import RefusedInput
+from jhmig.layout import load_layout
+from jhmig.quarantine import quarantine_flagged, quarantine_frame
+from jhmig.records import Batch, ExtractResult, Finding, Severity
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RunOutcome:
+    run_uid: str
+    run_dir: Path
+    status: str
+    exit_code: int
+    summary: dict = field(default_factory=dict)
+
+
+def new_run_uid(now: dt.datetime) -> str:
+    return now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOutcome:
+    # Heavy stage imports stay here so that `jhmig --help` starts fast.
+    from jhmig.extract import extract_export
+    from jhmig.load import LoadRequest, RunVerdict, open_target
+    from jhmig.reports import build_summary, write_run_files
+    from jhmig.transform import build_context, read_unified_code_lists, transform_extract
+    from jhmig.validation import validate_batch
+    from jhmig.validation.integrity import quarantine_dangling
+
+    started = dt.datetime.now().replace(microsecond=0)
+    run_uid = new_run_uid(started)
+    run_dir = options.out_dir / run_uid
+    run_dir.mkdir(parents=True, exist_ok=True)
+    note = progress or (lambda step, done, total: None)
+
+    layout = load_layout(options.layout_path)
+    extract = extract_export(options.export_dir, layout, progress=note)
+    gate = _control_gate(extract, options)
+
+    code_lists = read_unified_code_lists()
+    ctx = build_context(layout, extract, code_lists)
+    note("transform", 0, 1)
+    transform_extract(extract, ctx)
+    batch = extract.batch
+    payments_read = _payment_amounts(batch)
+
+    note("validate", 0, 1)
+    batch.findings.add_frame(validate_batch(batch, code_lists))
+    quarantine_flagged(batch, batch.findings.frame())
+    quarantine_dangling(batch)
+    if options.departments:
+        _skip_departments(batch, options.departments)
+
+    sources = {
+        batch.source_system: {
+            "export": str(options.export_dir),
+            "layout": layout.name,
+            "manifest": {"export_date": extract.manifest.export_date, "office": extract.manifest.office, "version": extract.manifest.version},
+        }
+    }
+    run_options = {
+        "dry_run": options.dry_run,
+        "accept_manifest_mismatch": options.accept_manifest_mismatch,
+        "manifest_overridden": bool(gate),
+        "departments": list(options.departments),
+        "db": _safe_url(options.db_url),
+    }
+    findings = batch.findings.frame()
+    quarantine = quarantine_frame(batch)
+    summary_holder: dict = {}
+
+    def before_commit(load_result):  # type: ignore[no-untyped-def]
+        summary = build_summary(
+            run_uid=run_uid, run_id=load_result.run_id, started=started, options=run_options, sources=sources,
+            batches=[batch], extract=extract, load_result=load_result, payments_read=payments_read, findings=findings,
+            jhmig_version=__version__,
+        )
+        summary_holder.update(summary)
+        return RunVerdict(status=summary["status"], summary_json=json.dumps(summary, ensure_ascii=False, default=str),
+                          commit=summary["status"] != "failed")
+
+    note("load", 0, 1)
+    target = open_target(options.db_url)
+    try:
+        target.upgrade()
+        request = LoadRequest(run_uid=run_uid, started_at=started, sources=sources, options=run_options, batches=[batch],
+                              quarantine=quarantine, findings=findings, code_lists=code_lists, dry_run=options.dry_run)
+        target.load(request, before_commit=before_commit, progress=note)
+    finally:
+        target.dispose()
+
+    summary = summary_holder
+    write_run_files(run_dir, summary, findings, quarantine)
+    exit_code = 0 if summary["status"] in ("ok", "dry_run") else 1
+    return RunOutcome(run_uid, run_dir, summary["status"], exit_code, summary)
+
+
+def _control_gate(extract: ExtractResult, options: RunOptions) -> list[str]:
+    """Refuse an export whose files do not match its control totals, unless overridden."""
+    failed = extract.failed_checks
+    if not failed:
+        return []
+    lines = [c.describe() for c in failed]
+    if not options.accept_manifest_mismatch:
+        raise RefusedInput(
+            "the export does not match its control totals (truncated or corrupt?):\n    " + "\n    ".join(lines),
+            hint="ask the legacy system's operators for a complete export; to migrate it anyway, pass "
+            "--accept-manifest-mismatch (the override is recorded in the run)",
+        )
+    batch = extract.batch
+    for check in failed:
+        batch.findings.add(Finding("manifest.mismatch", Severity.WARNING,
+                                   f"Kontrollsumme übersteuert: {check.describe()}", batch.source_system, "", None, check.file))
+    return lines
+
+
+def _payment_amounts(batch: Batch) -> pd.DataFrame:
+    """Amounts of every payment row as read, before anything is quarantined (for the money check)."""
+    frame = batch.frames.get("payment")
+    if frame is None:
+        return pd.DataFrame(columns=["src_path", "src_sheet", "src_line", "amount_cents", "due_date", "payment_type"])
+    return frame[["src_path", "src_sheet", "src_line", "amount_cents", "due_date", "payment_type"]].copy()
+
+
+def _skip_departments(batch: Batch, departments: tuple[str, ...]) -> None:
+    """Deselected departments: their case files and everything hanging on them are skipped."""
+    cases = batch.frames.get("case_file")
+    if cases is None:
+        return
+    wanted = {d.upper() for d in departments}
+    out = ~cases["department"].isin(wanted).fillna(False)
+    skipped_keys = set(cases.loc[out, "legacy_key"].dropna())
+    reason = "Fachdienst nicht ausgewählt (--departments " + ",".join(sorted(wanted)) + ")"
+    batch.skip("case_file", out, reason)
+    for entity, frame in list(batch.frames.items()):
+        if "case_file_key" in frame:
+            batch.skip(entity, frame["case_file_key"].isin(skipped_keys).fillna(False), reason)
+    # payments hanging on a skipped service of a kept case cannot occur: services follow their case.
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for the run record."""
+    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)

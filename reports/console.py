@@ -1,0 +1,37 @@
+"""The run summary as console tables (keys and counts only, never names)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _euro(cents: int | None) -> str:
+    if cents is None:
+        return "-"
+    return f"{cents / 100:,.2f} €".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def print_summary(summary: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"Run {summary['run_uid']} (id {summary['run_id']}): {summary['status']}", title_justify="left")
+    for name in ("source", "file", "entity", "read", "loaded", "merged", "quarantined", "skipped", "ok"):
+        table.add_column(name, justify="right" if name in ("read", "loaded", "merged", "quarantined", "skipped") else "left")
+    for row in summary["files"]:
+        where = row["file"] + (f" [{row['sheet']}]" if row.get("sheet") else "")
+        table.add_row(row["source_system"], where, row["entity"], *(str(row[k]) for k in ("read", "loaded", "merged", "quarantined", "skipped")),
+                      "yes" if row["balanced"] else "[red]NO[/red]")
+    console.print(table)
+    money = summary["money"]
+    mt = Table(title="Payments (cents as euros)", title_justify="left")
+    for name in ("manifest", "read", "loaded", "in target (SQL)", "quarantined", "merged", "skipped", "ok"):
+        mt.add_column(name, justify="right")
+    mt.add_row(*(_euro(money.get(k)) for k in ("manifest_cents", "read_cents", "loaded_cents", "target_cents", "quarantined_cents", "merged_cents", "skipped_cents")),
+               "yes" if money["balanced"] and money["target_matches_loaded"] else "[red]NO[/red]")
+    console.print(mt)
+    for check in summary["checks"]:
+        mark = "[green]ok[/green]" if check["ok"] else "[red]FAILED[/red]"
+        console.print(f"  {mark}  {check['check']}")
+    errs = summary["findings"]["by_severity"]
+    console.print(f"  findings: {summary['findings']['total']} ({', '.join(f'{k} {v}' for k, v in sorted(errs.items()))})")

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the whole test suite, as CI does: installs jhmig with its test extras,
+# starts a throwaway PostgreSQL 15 server (installing Debian's package when
+# missing and running as root), runs pytest, stops the server.
+# Extra arguments go to pytest, e.g. scripts/test.sh -k manifest
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
+
+if [ -z "${JHMIG_TEST_PG_URL:-}" ]; then
+  # shellcheck source=scripts/pg-start.sh
+  source scripts/pg-start.sh
+  if jhmig_pg_start; then
+    trap jhmig_pg_stop EXIT
+  elif [ -n "${CI:-}" ]; then
+    echo "CI: could not start PostgreSQL; the PostgreSQL tests must not skip in CI" >&2
+    exit 1
+  fi
+fi
+
+python3 -m pytest -n 2 --dist loadgroup "$@"

@@ -1,0 +1,111 @@
+"""Code maps: legacy codes -> unified codes, declared in CSV files under ``mappings/``.
+
+A code-map CSV has the columns ``legacy_code,legacy_text,unified_code,note``.
+A row with a ``legacy_code`` maps that code. A row with only a
+``legacy_text`` maps every legacy code whose text in the export's own code
+table (SCHLUESSEL.TXT) reads like it - so retired codes and codes numbered
+differently in another office still map when their text is known.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from jhmig.errors import ConfigError
+from jhmig.layout import MAPPINGS_DIR
+
+CODES_DIR = MAPPINGS_DIR / "codes"
+CODE_LIST_COLUMNS = ("code_list", "code", "label_de", "label_en", "legal_basis", "service_form")
+
+
+def normalize_text(text: str) -> str:
+    """Compare code texts loosely: case, white space, punctuation at the ends, '§' spacing."""
+    t = text.casefold().replace("\u00a0", " ")
+    t = re.sub(r"\s+", " ", t).strip(" .,;:-")
+    return t
+
+
+@dataclass(frozen=True)
+class LegacyCode:
+    text: str
+    retired: bool
+
+
+@dataclass
+class CodeMap:
+    name: str  # the unified code list it maps onto
+    path: Path
+    by_code: dict[str, str] = field(default_factory=dict)
+    by_text: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, code: str, legacy_table: dict[str, LegacyCode] | None) -> tuple[str | None, str]:
+        """-> (unified code or None, how: 'code' | 'text' | 'unknown')."""
+        if code in self.by_code:
+            return self.by_code[code], "code"
+        if legacy_table and code in legacy_table:
+            hit = self.by_text.get(normalize_text(legacy_table[code].text))
+            if hit:
+                return hit, "text"
+        return None, "unknown"
+
+
+def read_code_map(name: str, path: Path, unified: set[str]) -> CodeMap:
+    cmap = CodeMap(name=name, path=path)
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            needed = {"legacy_code", "legacy_text", "unified_code"}
+            if not reader.fieldnames or not needed <= set(reader.fieldnames):
+                raise ConfigError(f"code map {path} must have the columns legacy_code,legacy_text,unified_code[,note]")
+            for number, row in enumerate(reader, start=2):
+                target = (row.get("unified_code") or "").strip()
+                if target not in unified:
+                    raise ConfigError(
+                        f"code map {path}, line {number}: unified code {target!r} is not in code list {name}",
+                        hint=f"use one of {', '.join(sorted(unified))}, or add it to mappings/codes/{name}.csv",
+                    )
+                code = (row.get("legacy_code") or "").strip()
+                text = (row.get("legacy_text") or "").strip()
+                if code:
+                    cmap.by_code[code] = target
+                elif text:
+                    cmap.by_text[normalize_text(text)] = target
+    except FileNotFoundError:
+        raise ConfigError(f"code map {path} does not exist") from None
+    return cmap
+
+
+def read_unified_code_lists(codes_dir: Path = CODES_DIR) -> pd.DataFrame:
+    """All unified code lists as one frame shaped like the ``code_list`` table."""
+    parts = []
+    for path in sorted(codes_dir.glob("*.csv")):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.insert(0, "code_list", path.stem)
+        parts.append(frame)
+    if not parts:
+        raise ConfigError(f"no unified code lists found in {codes_dir}")
+    out = pd.concat(parts, ignore_index=True).reindex(columns=list(CODE_LIST_COLUMNS))
+    return out.replace({"": None})
+
+
+def legacy_tables(raw_codes: pd.DataFrame | None, columns: dict[str, str]) -> dict[str, dict[str, LegacyCode]]:
+    """The export's own code tables (SCHLUESSEL.TXT) by table and code.
+
+    ``columns`` maps the fields code_table/code/text/valid_to to source columns.
+    A code counts as retired when its valid-to date is set.
+    """
+    tables: dict[str, dict[str, LegacyCode]] = {}
+    if raw_codes is None or not len(raw_codes):
+        return tables
+    get = {f: raw_codes[c].fillna("").astype(str).str.strip() for f, c in columns.items() if c in raw_codes}
+    n = len(raw_codes)
+    empty = pd.Series([""] * n, index=raw_codes.index)
+    for tab, code, text, valid_to in zip(get.get("code_table", empty), get.get("code", empty), get.get("text", empty), get.get("valid_to", empty)):
+        retired = bool(valid_to) and not re.fullmatch(r"[0.\s]*", valid_to) and not valid_to.startswith("31.12.9999")
+        tables.setdefault(tab, {})[code] = LegacyCode(text=text, retired=retired)
+    return tables

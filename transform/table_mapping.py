@@ -1,0 +1,220 @@
+"""Map raw tables onto the unified entity frames, as the layout declares.
+
+For every file: rename source columns to unified fields, parse each value by
+its declared type (dates, amounts, codes, flags), build the legacy key, map
+codes through the code maps, derive secondary entities (addresses from the
+person file), and account for duplicate keys. Values that cannot be parsed
+become findings (rule ids ``value.*``, ``code.*``, ``key.*``); the record
+keeps going and is quarantined later by the pipeline, so that all problems
+of a record are reported together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from jhmig.entities import entity_spec
+from jhmig.layout import Column, FileLayout, Layout
+from jhmig.records import ExtractResult, Severity, SourceFileRead, rows_to_findings
+from jhmig.transform.codes import CodeMap, LegacyCode, legacy_tables, read_code_map, read_unified_code_lists
+from jhmig.transform.names import person_keys
+from jhmig.values import clean, parse_amount_cents, parse_dates, parse_int
+
+@dataclass
+class TransformContext:
+    layout: Layout
+    code_maps: dict[str, CodeMap]
+    legacy_codes: dict[str, dict[str, LegacyCode]]
+    code_lists: pd.DataFrame
+
+
+def build_context(layout: Layout, extract: ExtractResult, code_lists: pd.DataFrame | None = None) -> TransformContext:
+    code_lists = read_unified_code_lists() if code_lists is None else code_lists
+    maps = {}
+    for name in layout.code_maps:
+        unified = set(code_lists.loc[code_lists["code_list"] == name, "code"])
+        if not unified:
+            from jhmig.errors import ConfigError
+
+            raise ConfigError(f"layout {layout.name}: code map {name!r} names no unified code list (mappings/codes/{name}.csv)")
+        maps[name] = read_code_map(name, layout.code_map_path(name), unified)
+    code_file = next((f for f in layout.files if f.code_table), None)
+    legacy: dict[str, dict[str, LegacyCode]] = {}
+    if code_file is not None:
+        table = next((t for t in extract.tables if t.file == code_file.file), None)
+        if table is not None:
+            cols = {c.field: name for name, c in code_file.columns.items()}
+            legacy = legacy_tables(table.frame, cols)
+    return TransformContext(layout, maps, legacy, code_lists)
+
+
+def transform_extract(extract: ExtractResult, ctx: TransformContext) -> None:
+    """Fill ``extract.batch.frames`` with one unified frame per entity."""
+    batch = extract.batch
+    by_file = {f.file: f for f in ctx.layout.files}
+    for table in extract.tables:
+        file_layout = by_file[table.file]
+        frame = _map_table(table.frame, file_layout, table.src_path, table.src_sheet, ctx, batch)
+        frame = _account_duplicates(frame, table.frame, file_layout, table.src_path, batch)
+        for derived in file_layout.also:
+            dframe = _derive(frame, derived.entity, derived.fields)
+            batch.reads.append(SourceFileRead(batch.source_system, table.src_path, table.src_sheet, derived.entity, len(dframe)))
+            _append(batch.frames, derived.entity, dframe)
+        spec = entity_spec(file_layout.entity)
+        _append(batch.frames, file_layout.entity, frame.reindex(columns=list(spec.frame_columns)))
+
+
+def _append(frames: dict[str, pd.DataFrame], entity: str, frame: pd.DataFrame) -> None:
+    # Rows are identified by their lineage columns, so the index is just a position.
+    frame = frame.reset_index(drop=True)
+    frames[entity] = pd.concat([frames[entity], frame], ignore_index=True) if entity in frames else frame
+
+
+def _map_table(raw: pd.DataFrame, fl: FileLayout, src_path: str, src_sheet: str, ctx: TransformContext, batch) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    out = pd.DataFrame(index=raw.index)
+    out["src_path"] = src_path
+    out["src_sheet"] = src_sheet
+    out["src_line"] = raw["src_line"].astype("int64")
+    # legacy key: the key columns' values joined (composite keys use '|')
+    key_parts = [clean(raw[c]).fillna("") for c in fl.key]
+    key = key_parts[0] if len(key_parts) == 1 else key_parts[0].str.cat(key_parts[1:], sep="|")
+    out["legacy_key"] = key.mask(key.str.strip("|") == "").astype("string")
+
+    def report(mask: pd.Series, rule: str, severity: Severity, message: str | pd.Series, field: str, value: pd.Series) -> None:
+        if mask.any():
+            rows = out.loc[mask]
+            msg = message[mask] if isinstance(message, pd.Series) else message
+            batch.findings.add_frame(
+                rows_to_findings(rows, rule_id=rule, severity=severity, message=msg, source_system=batch.source_system,
+                                 entity=fl.entity, field=field, value=value[mask])
+            )
+
+    for name, col in fl.columns.items():
+        values = raw[name]
+        if col.field == "legacy_key":
+            continue
+        parsed = _parse(values, name, col, fl, ctx, report)
+        out[col.field] = parsed
+        if col.copy_to:
+            out[col.copy_to] = clean(values)
+    if fl.entity == "service" and "service_type" in out:
+        _add_service_attributes(out, ctx.code_lists)
+    if fl.entity == "person":
+        out["match_key"], out["phonetic_key"] = person_keys(out.get("family_name", pd.Series(dtype="string")), out.get("given_names", pd.Series(dtype="string")))
+    if fl.code_table:
+        out["source_system"] = batch.source_system
+    return out
+
+
+def _parse(values: pd.Series, name: str, col: Column, fl: FileLayout, ctx: TransformContext, report) -> pd.Series:  # type: ignore[no-untyped-def]
+    fmt = ctx.layout.formats
+    t = col.type
+    if t in ("key", "text", "name", "iban"):
+        v = clean(values)
+        if t == "iban":
+            v = v.str.replace(" ", "", regex=False).str.upper()
+        return v
+    if t in ("date", "end_date"):
+        date_format = col.date_format or fl.date_format or fmt.date
+        parsed = parse_dates(values, date_format, unknown=fmt.unknown_dates, open_end=fmt.open_end_dates)
+        report(parsed.bad, "value.invalid_date", Severity.ERROR,
+               f"{name}: kein gültiges Datum (erwartet {_human_format(date_format)})", col.field, values)
+        if t == "date":  # an open-end sentinel in a start date is a mistake, not 'running'
+            report(parsed.open_end, "value.open_end_as_start", Severity.WARNING,
+                   f"{name}: Platzhalter für 'offen' in einem Anfangsdatum", col.field, values)
+        return parsed.value
+    if t == "amount":
+        cents, bad = parse_amount_cents(values, decimal=fmt.decimal, thousands=fmt.thousands, negative=fmt.negative)
+        report(bad, "value.invalid_amount", Severity.ERROR, f"{name}: kein gültiger Betrag", col.field, values)
+        return cents
+    if t in ("cents", "int"):
+        number, bad = parse_int(values)
+        report(bad, "value.invalid_number", Severity.ERROR, f"{name}: keine ganze Zahl", col.field, values)
+        return number
+    if t == "bool":
+        v = clean(values)
+        result = pd.Series(pd.NA, index=values.index, dtype="boolean")
+        result[v.isin(list(fmt.true_values)).fillna(False)] = True
+        result[v.isin(list(fmt.false_values)).fillna(False)] = False
+        bad = v.notna() & result.isna()
+        report(bad, "value.invalid_flag", Severity.ERROR, f"{name}: weder ja noch nein", col.field, values)
+        return result
+    if t == "code":
+        return _map_codes(values, name, col, ctx, report)
+    raise AssertionError(f"unhandled type {t}")  # the layout model admits no other
+
+
+def _map_codes(values: pd.Series, name: str, col: Column, ctx: TransformContext, report) -> pd.Series:  # type: ignore[no-untyped-def]
+    assert col.code_map
+    cmap = ctx.code_maps[col.code_map]
+    table_name = ctx.layout.code_maps[col.code_map].legacy_table
+    table = ctx.legacy_codes.get(table_name) if table_name else None
+    v = clean(values)
+    resolved: dict[str, tuple[str | None, str]] = {u: cmap.resolve(u, table) for u in v.dropna().unique()}
+    unified = v.map({k: r[0] for k, r in resolved.items()}).astype("string")
+    if col.if_empty is not None:
+        unified = unified.mask(v.isna(), col.if_empty)
+    unknown = v.notna() & unified.isna()
+    where = f" (Tabelle {table_name} in der Schlüsseldatei)" if table_name else ""
+    report(unknown, "code.unknown", Severity.ERROR,
+           f"{name}: Schlüssel ist weder in der Zuordnung {cmap.path.name} noch über seinen Text{where} bekannt", col.field, values)
+    if table is not None:
+        retired_codes = {c for c in resolved if c in table and table[c].retired}
+        retired = v.isin(list(retired_codes)).fillna(False) & unified.notna()
+        msg = v.map({c: f"{name}: stillgelegter Schlüssel {c} ({table[c].text}) wird als {resolved[c][0]} übernommen" for c in retired_codes})
+        report(retired, "code.retired", Severity.INFO, msg.astype("string"), col.field, values)
+        missing_codes = {c for c, r in resolved.items() if r[0] is not None and c not in table}
+        missing = v.isin(list(missing_codes)).fillna(False)
+        report(missing, "code.not_in_code_table", Severity.WARNING,
+               f"{name}: Schlüssel fehlt in der Schlüsseldatei (Tabelle {table_name}), ist aber zugeordnet", col.field, values)
+    return unified
+
+
+def _add_service_attributes(out: pd.DataFrame, code_lists: pd.DataFrame) -> None:
+    st = code_lists[code_lists["code_list"] == "service_type"].set_index("code")
+    out["legal_basis"] = out["service_type"].map(st["legal_basis"]).astype("string")
+    out["service_form"] = out["service_type"].map(st["service_form"]).astype("string")
+
+
+def _derive(frame: pd.DataFrame, entity: str, fields: dict[str, str]) -> pd.DataFrame:
+    spec = entity_spec(entity)
+    out = pd.DataFrame(index=frame.index)
+    for target, source in fields.items():
+        out[target] = frame[source] if source in frame else pd.NA
+    for c in ("src_path", "src_sheet", "src_line"):
+        out[c] = frame[c]
+    value_cols = [c for c in fields if c not in ("legacy_key",) and not c.endswith("_key")]
+    has_value = out[value_cols].notna().any(axis=1) if value_cols else pd.Series(True, index=out.index)
+    return out.loc[has_value].reindex(columns=list(spec.frame_columns))
+
+
+def _account_duplicates(frame: pd.DataFrame, raw: pd.DataFrame, fl: FileLayout, src_path: str, batch) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Exact duplicate lines are merged; a key that repeats with other content is a finding."""
+    keyed = frame["legacy_key"].notna()
+    dup = frame["legacy_key"].duplicated(keep=False) & keyed
+    if not dup.any():
+        return frame
+    content = pd.util.hash_pandas_object(raw.drop(columns="src_line").loc[dup], index=False)
+    sub = pd.DataFrame({"key": frame.loc[dup, "legacy_key"], "h": content, "line": frame.loc[dup, "src_line"]})
+    first_line = sub.groupby("key")["line"].transform("min")
+    exact_repeat = sub.duplicated(subset=["key", "h"], keep="first")
+    conflict = ~exact_repeat & sub.duplicated(subset=["key"], keep="first")
+    # Merge exact repeats: the first line stays.
+    repeat_index = sub.index[exact_repeat.to_numpy()]
+    if len(repeat_index):
+        reason = "exakte Doppelzeile von Zeile " + first_line[exact_repeat].astype(str)
+        batch.record(batch.merged, fl.entity, frame.loc[repeat_index], reason.to_numpy())
+        frame = frame.drop(index=repeat_index)
+    if conflict.any():
+        rows = frame.loc[sub.index[conflict.to_numpy()]]
+        msg = "Schlüssel doppelt vergeben, mit anderem Inhalt als Zeile " + first_line[conflict].astype(str)
+        batch.findings.add_frame(rows_to_findings(rows, rule_id="key.duplicate", severity=Severity.ERROR, message=msg,
+                                                  source_system=batch.source_system, entity=fl.entity, field="legacy_key",
+                                                  value=rows["legacy_key"]))
+    return frame
+
+
+def _human_format(fmt: str) -> str:
+    return fmt.replace("%d", "TT").replace("%m", "MM").replace("%Y", "JJJJ").replace("%y", "JJ")

@@ -1,0 +1,75 @@
+"""Referential integrity: every reference must point at a record that is loaded.
+
+Runs after the records with error findings went to quarantine, parents
+before children, so that a record whose parent is in quarantine follows it
+there with the reason "hängt ab von ..." (rule ``ref.depends_on_quarantined``)
+and a record whose parent never existed gets ``ref.missing``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from jhmig.entities import entity_specs
+from jhmig.records import Batch, Severity, rows_to_findings
+
+ENTITY_DE = {
+    "person": "Person", "address": "Anschrift", "provider": "Träger", "case_file": "Akte",
+    "participant": "Beteiligung", "service": "Leistung", "uvg_claim": "UVG-Anspruch",
+    "payment": "Zahlung", "legacy_code": "Schlüssel",
+}
+
+
+def quarantine_dangling(batch: Batch, known_elsewhere: dict[str, set[str]] | None = None) -> pd.DataFrame:
+    """Quarantine rows whose references do not resolve; returns the findings it made.
+
+    ``known_elsewhere`` holds legacy keys per entity that resolve outside this
+    batch (e.g. records of the same source already in the target).
+    """
+    known_elsewhere = known_elsewhere or {}
+    quarantined_keys: dict[str, set[str]] = {}
+    q = batch.outcome_frame("quarantined")
+    if len(q):
+        for entity, keys in q.dropna(subset=["legacy_key"]).groupby("entity")["legacy_key"]:
+            quarantined_keys[str(entity)] = set(keys)
+    made: list[pd.DataFrame] = []
+    for spec in entity_specs().values():
+        frame = batch.frames.get(spec.name)
+        if frame is None or not len(frame):
+            continue
+        rule_ids = pd.Series("", index=frame.index, dtype="string")
+        messages = pd.Series("", index=frame.index, dtype="string")
+        for ref in spec.references:
+            keys = frame[ref.key_column]
+            present = keys.notna()
+            target = batch.frames.get(ref.target)
+            valid = set(target["legacy_key"].dropna()) if target is not None else set()
+            valid |= known_elsewhere.get(ref.target, set())
+            dangling = present & ~keys.isin(valid)
+            if not dangling.any():
+                continue
+            in_quarantine = dangling & keys.isin(quarantined_keys.get(ref.target, set()))
+            missing = dangling & ~in_quarantine
+            what = ENTITY_DE.get(ref.target, ref.target)
+            for mask, rule, text in (
+                (missing, "ref.missing", f"verweist auf {what} {{}}, die/den es in der Quelle nicht gibt ({ref.key_column})"),
+                (in_quarantine, "ref.depends_on_quarantined", f"hängt ab von {what} {{}}, die/der in Quarantäne ist"),
+            ):
+                if not mask.any():
+                    continue
+                msg = keys[mask].map(lambda k, t=text: t.format(k))
+                made.append(rows_to_findings(frame.loc[mask], rule_id=rule, severity=Severity.ERROR, message=msg,
+                                             source_system=batch.source_system, entity=spec.name,
+                                             field=ref.key_column, value=keys[mask]))
+                rule_ids[mask] = rule_ids[mask].where(rule_ids[mask] == "", rule_ids[mask] + ",") + rule
+                messages[mask] = messages[mask].where(messages[mask] == "", messages[mask] + " | ") + msg
+        flagged = rule_ids != ""
+        if flagged.any():
+            keys_out = set(frame.loc[flagged, "legacy_key"].dropna())
+            batch.quarantine(spec.name, flagged, rule_ids, messages)
+            quarantined_keys.setdefault(spec.name, set()).update(keys_out)
+    if not made:
+        return pd.DataFrame()
+    out = pd.concat(made, ignore_index=True)
+    batch.findings.add_frame(out)
+    return out
