@@ -130,3 +130,103 @@ class MiniExport:
             manifest.append(entry)
         (folder / "EXPORT.INF").write_bytes("".join(m + CRLF for m in manifest).encode("cp1252"))
         return folder
+
+
+# ---------------------------------------------------------------------------
+# The same records as another vendor would deliver them (example-vendor-b.yaml)
+# ---------------------------------------------------------------------------
+
+VENDOR_B_COLUMNS = {
+    "PERSONEN.TXT": ("persons.csv", "person_id,last_name,first_names,birth_name,born,sex,citizenship,street,house_no,zip,city,district,died,created,modified"),
+    "AKTEN.TXT": ("cases.csv", "case_no,unit,state,opened,closed,worker,note"),
+    "BETEILIGTE.TXT": ("members.csv", "case_no,person_id,role,from,until"),
+    "LEISTUNGEN.TXT": ("measures.csv", "measure_id,case_no,person_id,kind,start,end,end_reason,provider_id,rate,unit"),
+    "UVG.TXT": ("uvg_claims.csv", "case_no,child_id,parent_id,liable_id,start,end,monthly,recovery"),
+    "TRAEGER.TXT": ("providers.csv", "provider_id,name,kind,street,house_no,zip,city,iban"),
+    "SCHLUESSEL.TXT": ("codes.csv", "table,code,label,valid_to"),
+}
+_B_CODES = {
+    "sex": {"1": "M", "2": "F", "3": "D", "0": "X"},
+    "unit": {"UV": "UVG", "BS": "BEISTAND", "AV": "VORMUND", "WJH": "WJH", "PKD": "PFLEGE", "KT": "KITA"},
+    "state": {"A": "open", "Z": "closed", "R": "resting"},
+    "role": {"K": "child", "M": "mother", "V": "father", "S": "custodian", "P": "foster", "U": "liable", "B": "guardian", "G": "representative"},
+    "kind_measure": {"060": "P33", "070": "P34", "065": "P33V"},
+    "kind_provider": {"1": "public", "2": "nonprofit", "3": "commercial"},
+    "unit_rate": {"T": "day", "M": "month", "S": "hour"},
+    "table": {"HA": "MEASURE", "EG": "END", "TA": "PROVIDER"},
+    "pay": {"UV": "uvg", "HE": "help", "KB": "kita", "RG": "recovery", "ST": "reversal"},
+}
+
+
+def _b_date(value: str) -> str:
+    if value in ("", "00.00.0000"):
+        return ""
+    d, m, y = value.split(".")
+    return f"{y}-{m}-{d}"
+
+
+def _b_amount(value: str) -> str:
+    if not value:
+        return ""
+    neg = value.endswith("-")
+    v = value.rstrip("-").replace(".", "").replace(",", ".")
+    return ("-" if neg else "") + v
+
+
+def write_vendor_b(export: MiniExport, folder: Path) -> Path:
+    """Write ``export``'s records as vendor B would: UTF-8, ',', ISO dates, decimal point."""
+    import csv
+    import io
+
+    folder.mkdir(parents=True, exist_ok=True)
+    date_cols = {"born", "died", "created", "modified", "opened", "closed", "from", "until", "start", "end", "valid_to"}
+    counts: dict[str, int] = {}
+    for name, rows in export.rows.items():
+        target, header = VENDOR_B_COLUMNS[name]
+        cols = header.split(",")
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(cols)
+        for row in csv.reader(rows, delimiter=";"):
+            out = []
+            for col, value in zip(cols, row):
+                if col in date_cols:
+                    value = _b_date(value)
+                elif col in ("rate", "monthly"):
+                    value = _b_amount(value)
+                elif col == "sex":
+                    value = _B_CODES["sex"].get(value, value)
+                elif col == "unit" and name == "AKTEN.TXT":
+                    value = _B_CODES["unit"][value]
+                elif col == "unit":
+                    value = _B_CODES["unit_rate"][value]
+                elif col == "state":
+                    value = _B_CODES["state"][value]
+                elif col == "role":
+                    value = _B_CODES["role"][value]
+                elif col == "kind" and name == "LEISTUNGEN.TXT":
+                    value = _B_CODES["kind_measure"][value]
+                elif col == "kind" and name == "TRAEGER.TXT":
+                    value = _B_CODES["kind_provider"][value]
+                elif col == "recovery":
+                    value = {"J": "yes", "N": "no"}[value]
+                elif col == "table":
+                    value = _B_CODES["table"][value]
+                elif col == "code" and name == "SCHLUESSEL.TXT":
+                    value = _B_CODES["kind_measure"].get(value, value)
+                out.append(value)
+            writer.writerow(out)
+        (folder / target).write_text(buf.getvalue(), encoding="utf-8")
+        counts[target] = len(rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow("payment_id,case_no,measure_id,kind,due,from,to,amount,iban,payee".split(","))
+    for (nr, case, leist, kind, due, von, bis, cents, iban, payee) in export.payments:
+        iso = lambda d: f"{d[:4]}-{d[4:6]}-{d[6:]}"  # noqa: E731
+        amount = f"{'-' if cents < 0 else ''}{abs(cents) // 100}.{abs(cents) % 100:02d}"
+        writer.writerow([nr, case, "" if leist is None else leist, _B_CODES["pay"][kind], iso(due), iso(von), iso(bis), amount, iban, payee])
+    (folder / "payments.csv").write_text(buf.getvalue(), encoding="utf-8")
+    counts["payments.csv"] = len(export.payments)
+    lines = ["CREATED=2024-03-15"] + [f"FILE={k};ROWS={v}" + (f";TOTAL_CENTS={export.payment_sum}" if k == "payments.csv" else "") for k, v in counts.items()]
+    (folder / "control.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
