@@ -120,7 +120,7 @@ class Provider(Lineage, Base):
 
     provider_id: Mapped[int] = col("Träger-ID (neu)", "provider id (new)", Integer, primary_key=True, autoincrement=False)
     name: Mapped[str | None] = col("Name des Trägers", "provider name", String(300))
-    provider_type: Mapped[str | None] = col("Trägerart (Codeliste provider_type)", "provider type (code list provider_type)", String(10))
+    provider_type: Mapped[str | None] = col("Trägerart (Codeliste provider_type)", "provider type (code list provider_type)", String(40))
     street: Mapped[str | None] = col("Straße", "street", String(200))
     house_number: Mapped[str | None] = col("Hausnummer", "house number", String(20))
     postcode: Mapped[str | None] = col("Postleitzahl", "postcode", String(10))
@@ -134,11 +134,11 @@ class CaseFile(Lineage, Base):
 
     case_file_id: Mapped[int] = col("Akten-ID (neu)", "case file id (new)", Integer, primary_key=True, autoincrement=False)
     file_number: Mapped[str | None] = col("Aktenzeichen", "file number", String(40), index=True)
-    department: Mapped[str | None] = col("Fachdienst (Codeliste department)", "department (code list department)", String(10))
-    status: Mapped[str | None] = col("Status (Codeliste case_status)", "status (code list case_status)", String(10))
+    department: Mapped[str | None] = col("Fachdienst (Codeliste department)", "department (code list department)", String(40))
+    status: Mapped[str | None] = col("Status (Codeliste case_status)", "status (code list case_status)", String(40))
     opened_on: Mapped[dt.date | None] = col("angelegt am", "opened on", Date)
     closed_on: Mapped[dt.date | None] = col("abgeschlossen am", "closed on", Date)
-    caseworker: Mapped[str | None] = col("Sachbearbeitung (Kürzel)", "caseworker (initials)", String(10))
+    caseworker: Mapped[str | None] = col("Sachbearbeitung (Kürzel)", "caseworker (initials)", String(20))
     remark: Mapped[str | None] = col("Bemerkung (Freitext)", "remark (free text)", Text)
 
 
@@ -149,7 +149,7 @@ class Participant(Lineage, Base):
     participant_id: Mapped[int] = col("Beteiligten-ID (neu)", "participant id (new)", Integer, primary_key=True, autoincrement=False)
     case_file_id: Mapped[int] = col("Akte", "case file", ForeignKey("case_file.case_file_id"), index=True)
     person_id: Mapped[int] = col("Person", "person", ForeignKey("person.person_id"), index=True)
-    role: Mapped[str | None] = col("Rolle (Codeliste role)", "role (code list role)", String(10))
+    role: Mapped[str | None] = col("Rolle (Codeliste role)", "role (code list role)", String(40))
     valid_from: Mapped[dt.date | None] = col("beteiligt von", "taking part from", Date)
     valid_to: Mapped[dt.date | None] = col("beteiligt bis (leer = offen)", "taking part until (empty = open)", Date)
 
@@ -167,9 +167,9 @@ class Service(Lineage, Base):
     provider_id: Mapped[int | None] = col("Träger (leer bei Leistungen des Amts selbst)", "provider (empty for services of the office itself)", ForeignKey("provider.provider_id"), nullable=True, index=True)
     start_date: Mapped[dt.date | None] = col("Beginn", "start", Date)
     end_date: Mapped[dt.date | None] = col("Ende (leer = läuft)", "end (empty = running)", Date)
-    termination_reason: Mapped[str | None] = col("Beendigungsgrund (Codeliste termination_reason)", "termination reason (code list termination_reason)", String(10))
+    termination_reason: Mapped[str | None] = col("Beendigungsgrund (Codeliste termination_reason)", "termination reason (code list termination_reason)", String(40))
     rate_cents: Mapped[int | None] = col("Entgelt in Cent", "rate in cents", BigInteger)
-    rate_unit: Mapped[str | None] = col("Einheit des Entgelts (Codeliste rate_unit)", "unit of the rate (code list rate_unit)", String(10))
+    rate_unit: Mapped[str | None] = col("Einheit des Entgelts (Codeliste rate_unit)", "unit of the rate (code list rate_unit)", String(40))
 
 
 class UvgClaim(Lineage, Base):
@@ -194,7 +194,7 @@ class Payment(Lineage, Base):
     payment_id: Mapped[int] = col("Zahlungs-ID (neu)", "payment id (new)", Integer, primary_key=True, autoincrement=False)
     case_file_id: Mapped[int] = col("Akte", "case file", ForeignKey("case_file.case_file_id"), index=True)
     service_id: Mapped[int | None] = col("Leistung (leer, wenn nicht leistungsgebunden)", "service (empty when not service-bound)", ForeignKey("service.service_id"), nullable=True)
-    payment_type: Mapped[str | None] = col("Zahlart (Codeliste payment_type)", "payment type (code list payment_type)", String(10))
+    payment_type: Mapped[str | None] = col("Zahlart (Codeliste payment_type)", "payment type (code list payment_type)", String(40))
     due_date: Mapped[dt.date | None] = col("fällig am", "due on", Date)
     period_from: Mapped[dt.date | None] = col("Zeitraum von", "period from", Date)
     period_to: Mapped[dt.date | None] = col("Zeitraum bis", "period to", Date)
@@ -212,8 +212,8 @@ class LegacyCode(Lineage, Base):
 
     legacy_code_id: Mapped[int] = col("ID (neu)", "id (new)", Integer, primary_key=True, autoincrement=False)
     source_system: Mapped[str] = col("Quellsystem", "source system", String(40))
-    code_table: Mapped[str | None] = col("Tabelle (z. B. HA = Hilfeart)", "table (e.g. HA = service type)", String(10))
-    code: Mapped[str | None] = col("Schlüssel", "code", String(20))
+    code_table: Mapped[str | None] = col("Tabelle (z. B. HA = Hilfeart)", "table (e.g. HA = service type)", String(20))
+    code: Mapped[str | None] = col("Schlüssel", "code", String(40))
     text: Mapped[str | None] = col("Text", "text", String(300))
     valid_to: Mapped[dt.date | None] = col("gültig bis (gesetzt = stillgelegt)", "valid until (set = retired)", Date)
 
@@ -225,7 +225,7 @@ class CodeList(Base):
     __table_args__ = {"info": {"de": "Einheitliche Codelisten des Zielsystems", "en": "unified code lists of the target"}}
 
     code_list: Mapped[str] = col("Codeliste", "code list", String(40), primary_key=True)
-    code: Mapped[str] = col("Code", "code", String(20), primary_key=True)
+    code: Mapped[str] = col("Code", "code", String(40), primary_key=True)
     label_de: Mapped[str | None] = col("Bezeichnung", "German label", String(300))
     label_en: Mapped[str | None] = col("Bezeichnung englisch", "English label", String(300))
     legal_basis: Mapped[str | None] = col("Rechtsgrundlage", "legal basis", String(40))
