@@ -297,6 +297,7 @@ class RawTable:
     src_path: str  # relative to the source folder
     src_sheet: str
     frame: pd.DataFrame  # index and column "src_line"
+    column_letters: dict[str, str] = field(default_factory=dict)  # field -> source column (Excel letter or name), for messages
 
 
 @dataclass
