@@ -1,0 +1,79 @@
+"""The boundary of the load stage: what the pipeline hands in and gets back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from jhmig.records import Batch
+
+
+@dataclass
+class LoadRequest:
+    """One run's worth of data for the target.
+
+    ``sources`` and ``options`` must be JSON-able; they are stored in
+    ``mig_run``. ``quarantine`` has the columns of
+    :data:`jhmig.records.QUARANTINE_COLUMNS` plus ``raw`` (JSON text or None),
+    ``findings`` those of :data:`jhmig.records.FINDING_COLUMNS` and
+    ``code_lists`` those of table ``code_list``.
+
+    Each batch is the full snapshot of its source system: rows of that source
+    whose legacy key is missing from an entity frame are deleted. An entity
+    whose frame is absent from ``batch.frames`` is left as it is in the target
+    (the source does not deliver it this time); an empty frame deletes them.
+    Source systems without a batch are not touched at all.
+    """
+
+    run_uid: str
+    started_at: datetime
+    sources: dict[str, Any]
+    options: dict[str, Any]
+    batches: list[Batch]
+    quarantine: pd.DataFrame
+    findings: pd.DataFrame
+    code_lists: pd.DataFrame
+    dry_run: bool = False
+
+
+@dataclass
+class EntityLoadStats:
+    """What one load did to one entity of one source system.
+
+    ``in_target`` is counted by SQL after the load; for a frame that was
+    loaded it equals ``inserted + updated + unchanged``.
+    """
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    in_target: int = 0
+
+
+@dataclass
+class LoadResult:
+    run_id: int
+    stats: dict[tuple[str, str], EntityLoadStats] = field(default_factory=dict)  # (source_system, entity)
+    payment_sum_cents: dict[str, int] = field(default_factory=dict)  # per source_system, by SQL after the load
+    committed: bool = False
+
+
+@dataclass
+class RunVerdict:
+    """The caller's decision on a loaded (not yet committed) run."""
+
+    status: str
+    summary_json: str
+    commit: bool
+
+
+#: Decides, from the counts of the still open transaction, whether to commit.
+BeforeCommit = Callable[[LoadResult], RunVerdict]
+
+#: ``progress(step, done, total)``; steps are "<source_system>/<entity>", "quarantine", "findings".
+Progress = Callable[[str, int, int], None]

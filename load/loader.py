@@ -1,0 +1,186 @@
+"""One load, inside the caller's open transaction: everything up to the commit decision."""
+
+from __future__ import annotations
+
+import logging
+import pandas as pd
+import sqlalchemy as sa
+
+from jhmig.entities import EntitySpec, entity_specs
+from jhmig.load.api import BeforeCommit, EntityLoadStats, LoadRequest, LoadResult, Progress, RunVerdict
+from jhmig.load.bulk import BulkWriter, ChunkProgress
+from jhmig.load.codelists import upsert_code_lists
+from jhmig.load.counts import totals_per_source
+from jhmig.load.errors import FrameContractError
+from jhmig.load.keymap import add_keys, next_free_id, read_key_state
+from jhmig.load.outcomes import (
+    FINDING,
+    QUARANTINE,
+    finding_rows,
+    next_outcome_id,
+    outcome_source_files,
+    quarantine_rows,
+)
+from jhmig.load.plan import EntityPlan, plan_absent, plan_entity
+from jhmig.load.runlog import finish_run, start_run
+from jhmig.load.sourcefiles import SourceFiles, register_source_files, source_file_triples
+from jhmig.load.testhooks import pause_after_entity
+from jhmig.records import Batch
+from jhmig.schema import Base
+
+log = logging.getLogger(__name__)
+
+#: (entity, column) whose sum per source is read back for reconciliation.
+PAYMENT_SUM = ("payment", "amount_cents")
+
+
+def run_load(
+    connection: sa.Connection,
+    bulk: BulkWriter,
+    request: LoadRequest,
+    before_commit: BeforeCommit,
+    progress: Progress | None,
+) -> tuple[LoadResult, RunVerdict]:
+    """Write the whole run and ask ``before_commit``; committing is the caller's business."""
+    _check_batches(request.batches)
+    bulk.lock()
+    run_id = start_run(connection, request)
+    files = register_source_files(connection, _wanted_source_files(request))
+    upsert_code_lists(connection, request.code_lists)
+
+    result = LoadResult(run_id=run_id)
+    for batch in request.batches:
+        result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress))
+
+    _write_outcomes(connection, bulk, request, run_id, files, progress)
+
+    for spec in entity_specs().values():
+        totals = totals_per_source(connection, spec, PAYMENT_SUM[1] if spec.name == PAYMENT_SUM[0] else None)
+        for batch in request.batches:
+            found = totals.get(batch.source_system)
+            result.stats[(batch.source_system, spec.name)].in_target = found.rows if found else 0
+            if spec.name == PAYMENT_SUM[0]:
+                result.payment_sum_cents[batch.source_system] = found.total if found else 0
+
+    verdict = before_commit(result)
+    finish_run(connection, run_id, verdict)
+    return result, verdict
+
+
+def _load_batch(
+    connection: sa.Connection,
+    bulk: BulkWriter,
+    batch: Batch,
+    run_id: int,
+    files: SourceFiles,
+    progress: Progress | None,
+) -> dict[tuple[str, str], EntityLoadStats]:
+    source = batch.source_system
+    plans: list[EntityPlan] = []
+    live: dict[str, pd.Series] = {}
+    for spec in entity_specs().values():
+        plan = _plan(connection, bulk, batch, spec, run_id, files, live)
+        live[spec.name] = plan.live
+        plans.append(plan)
+
+    # Children before parents, and before any insert: a new row may take over a
+    # unique value (legacy_code) of a row that is going away.
+    for plan in reversed(plans):
+        bulk.delete(_table(plan.spec), plan.delete_ids)
+
+    stats: dict[tuple[str, str], EntityLoadStats] = {}
+    for plan in plans:
+        table = _table(plan.spec)
+        step = f"{source}/{plan.spec.name}"
+        total = len(plan.inserts) + len(plan.updates)
+        bulk.insert(table, plan.inserts, _offset(progress, step, 0, total))
+        bulk.update(table, plan.updates, _offset(progress, step, len(plan.inserts), total))
+        if progress is not None:
+            progress(step, total, total)
+        stats[(source, plan.spec.name)] = EntityLoadStats(
+            inserted=len(plan.inserts), updated=len(plan.updates), unchanged=plan.unchanged, deleted=len(plan.delete_ids)
+        )
+        log.info(
+            "%s: %d inserted, %d updated, %d unchanged, %d deleted",
+            step,
+            len(plan.inserts),
+            len(plan.updates),
+            plan.unchanged,
+            len(plan.delete_ids),
+        )
+        pause_after_entity(plan.spec.name)
+    return stats
+
+
+def _plan(
+    connection: sa.Connection,
+    bulk: BulkWriter,
+    batch: Batch,
+    spec: EntitySpec,
+    run_id: int,
+    files: SourceFiles,
+    live: dict[str, pd.Series],
+) -> EntityPlan:
+    state = read_key_state(bulk, spec, batch.source_system)
+    frame = batch.frames.get(spec.name)
+    if frame is None:
+        return plan_absent(batch.source_system, spec, state)
+    plan = plan_entity(batch.source_system, spec, frame, state, next_free_id(connection, spec), run_id, live, files)
+    # Recorded at once, so that the next batch allocates after these ids.
+    add_keys(bulk, batch.source_system, spec.name, plan.new_keys, plan.new_key_ids, run_id)
+    return plan
+
+
+def _write_outcomes(
+    connection: sa.Connection,
+    bulk: BulkWriter,
+    request: LoadRequest,
+    run_id: int,
+    files: SourceFiles,
+    progress: Progress | None,
+) -> None:
+    for step, table, id_column, build, frame in (
+        ("quarantine", QUARANTINE, "quarantine_id", quarantine_rows, request.quarantine),
+        ("findings", FINDING, "finding_id", finding_rows, request.findings),
+    ):
+        rows = build(frame, run_id, next_outcome_id(connection, table, id_column), files)
+        bulk.insert(table, rows, _offset(progress, step, 0, len(rows)))
+        if progress is not None:
+            progress(step, len(rows), len(rows))
+
+
+def _wanted_source_files(request: LoadRequest) -> pd.DataFrame:
+    parts = [
+        source_file_triples(batch.source_system, frame["src_path"], frame["src_sheet"])
+        for batch in request.batches
+        for frame in batch.frames.values()
+        if "src_path" in frame.columns and "src_sheet" in frame.columns
+    ]
+    parts += [outcome_source_files(request.quarantine), outcome_source_files(request.findings)]
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return pd.DataFrame(columns=["source_system", "path", "sheet"])
+    return pd.concat(parts, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def _check_batches(batches: list[Batch]) -> None:
+    seen: set[str] = set()
+    known = entity_specs()
+    for batch in batches:
+        if batch.source_system in seen:
+            raise FrameContractError(batch.source_system, "*", "two batches for one source system; concatenate them upstream")
+        seen.add(batch.source_system)
+        unknown = sorted(set(batch.frames) - set(known))
+        if unknown:
+            raise FrameContractError(batch.source_system, "*", f"frames for unknown entities {unknown}")
+
+
+def _offset(progress: Progress | None, step: str, offset: int, total: int) -> ChunkProgress | None:
+    """A per-chunk callback of a bulk call that reports into the step's running total."""
+    if progress is None:
+        return None
+    return lambda done: progress(step, offset + done, total)
+
+
+def _table(spec: EntitySpec) -> sa.Table:
+    return Base.metadata.tables[spec.name]

@@ -1,0 +1,1 @@
+"""Alembic revision files (a package so that setuptools discovery ships them; Alembic skips this file)."""

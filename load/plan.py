@@ -1,0 +1,193 @@
+"""What to do with one entity frame of one source: ids, resolved references, hashes, diff.
+
+Planning reads the target (key map and row hashes) and adds new key-map
+entries, but writes no domain rows; :mod:`jhmig.load.loader` applies the plans
+(deletes children first, then inserts and updates parents first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from jhmig.entities import LINEAGE_FRAME_COLUMNS, EntitySpec, Reference
+from jhmig.load.columns import ColumnType, ConversionError, canonical_frame, column_types
+from jhmig.load.errors import FrameContractError, UnresolvedReferenceError
+from jhmig.load.keymap import KEY_MAP, KeyState
+from jhmig.load.rowhash import row_hashes
+from jhmig.load.sourcefiles import SourceFiles
+from jhmig.schema import Base
+
+KEY_LENGTH: int = KEY_MAP.c.legacy_key.type.length  # type: ignore[attr-defined]
+
+
+@dataclass
+class EntityPlan:
+    source_system: str
+    spec: EntitySpec
+    live: pd.Series  # legacy key (index) -> new id of this source's rows in the target after the load
+    inserts: pd.DataFrame  # canonical table rows (all table columns)
+    updates: pd.DataFrame
+    delete_ids: np.ndarray
+    unchanged: int
+    new_keys: pd.Series  # legacy keys that got an id in this run ...
+    new_key_ids: np.ndarray  # ... and their ids
+
+
+def plan_absent(source_system: str, spec: EntitySpec, state: KeyState) -> EntityPlan:
+    """The source delivers no frame for this entity: its rows stay as they are."""
+    present = state.in_target
+    live = pd.Series(state.new_id[present], index=state.keys[present])
+    nothing = pd.DataFrame(columns=list(spec.table_columns))
+    return EntityPlan(
+        source_system=source_system,
+        spec=spec,
+        live=live,
+        inserts=nothing,
+        updates=nothing,
+        delete_ids=np.zeros(0, np.int64),
+        unchanged=int(present.sum()),
+        new_keys=pd.Series([], dtype=object),
+        new_key_ids=np.zeros(0, np.int64),
+    )
+
+
+def plan_entity(
+    source_system: str,
+    spec: EntitySpec,
+    frame: pd.DataFrame,
+    state: KeyState,
+    next_id: int,
+    run_id: int,
+    parents: dict[str, pd.Series],
+    files: SourceFiles,
+) -> EntityPlan:
+    """Plan one delivered frame; ``parents`` maps entity -> live keys of already planned entities."""
+    _check_columns(source_system, spec, frame)
+    frame = frame.reset_index(drop=True)
+    keys = _legacy_keys(source_system, spec, frame)
+
+    # ids: known keys keep theirs, new keys get the next free ones
+    positions = state.keys.get_indexer(keys)
+    known = positions >= 0
+    ids = np.empty(len(keys), dtype=np.int64)
+    ids[known] = state.new_id[positions[known]]
+    new_ids = np.arange(next_id, next_id + int((~known).sum()), dtype=np.int64)
+    ids[~known] = new_ids
+
+    table = Base.metadata.tables[spec.name]
+    types = column_types(table)
+    data: dict[str, pd.Series] = {spec.id_column: pd.Series(pd.array(ids, dtype="Int64"))}
+    for ref in spec.references:
+        data[ref.id_column] = _resolve(source_system, spec, ref, frame, keys, parents[ref.target])
+    try:
+        values = canonical_frame(frame, types, list(spec.value_columns))
+    except ConversionError as error:
+        raise FrameContractError(source_system, spec.name, str(error), keys.iloc[error.positions[:5]].tolist()) from None
+    data.update({c: values[c] for c in spec.value_columns})
+    rows = pd.DataFrame(data)
+    hashes = row_hashes(rows.drop(columns=[spec.id_column]))  # resolved references and values; not the id, not lineage
+
+    rows["run_id"] = pd.array(np.full(len(rows), run_id), dtype="Int64")
+    rows["src_file_id"] = _src_file_ids(source_system, spec, frame, keys, files)
+    rows["src_line"] = _src_lines(source_system, spec, frame, keys, types)
+    rows["row_hash"] = pd.array(hashes, dtype="string")
+
+    # diff against this source's rows in the target
+    old_hash = np.full(len(keys), None, dtype=object)
+    old_hash[known] = state.row_hash[positions[known]]
+    was_in_target = pd.notna(old_hash)
+    changed = was_in_target & (old_hash != hashes)
+    gone = state.in_target & ~state.keys.isin(keys)
+
+    return EntityPlan(
+        source_system=source_system,
+        spec=spec,
+        live=pd.Series(ids, index=pd.Index(keys.to_numpy(dtype=object), dtype=object)),
+        inserts=rows.loc[~was_in_target].reset_index(drop=True),
+        updates=rows.loc[changed].reset_index(drop=True),
+        delete_ids=np.sort(state.new_id[gone]),
+        unchanged=int((was_in_target & ~changed).sum()),
+        new_keys=keys.loc[~known],
+        new_key_ids=new_ids,
+    )
+
+
+def _check_columns(source_system: str, spec: EntitySpec, frame: pd.DataFrame) -> None:
+    missing = [c for c in spec.frame_columns if c not in frame.columns]
+    if missing:
+        raise FrameContractError(source_system, spec.name, f"frame lacks columns {missing} (see jhmig.entities)")
+
+
+def _legacy_keys(source_system: str, spec: EntitySpec, frame: pd.DataFrame) -> pd.Series:
+    keys = _key_text(frame["legacy_key"])
+    empty = keys == ""
+    if empty.any():
+        raise FrameContractError(source_system, spec.name, f"{int(empty.sum())} row(s) without legacy_key")
+    too_long = keys.str.len() > KEY_LENGTH
+    if too_long.any():
+        raise FrameContractError(
+            source_system, spec.name, f"legacy_key longer than {KEY_LENGTH} characters", keys[too_long].head(5).tolist()
+        )
+    duplicated = keys.duplicated(keep=False)
+    if duplicated.any():
+        raise FrameContractError(
+            source_system,
+            spec.name,
+            f"{int(duplicated.sum())} row(s) share a legacy_key (merge or quarantine duplicates upstream)",
+            keys[duplicated].drop_duplicates().tolist(),
+        )
+    return keys
+
+
+def _resolve(
+    source_system: str, spec: EntitySpec, ref: Reference, frame: pd.DataFrame, keys: pd.Series, parent: pd.Series
+) -> pd.Series:
+    """The new ids of the referenced records; NA for an empty key of a nullable reference."""
+    ref_keys = _key_text(frame[ref.key_column])
+    empty = (ref_keys == "").to_numpy()
+    positions = parent.index.get_indexer(ref_keys.to_numpy(dtype=object))
+    unresolved = (positions < 0) & ~(empty & ref.nullable)
+    if unresolved.any():
+        shown = ref_keys[unresolved].drop_duplicates().head(5).tolist()
+        raise UnresolvedReferenceError(source_system, spec.name, ref.key_column, ref.target, shown, int(unresolved.sum()))
+    values = pd.array(np.zeros(len(positions), dtype=np.int64), dtype="Int64")
+    found = positions >= 0
+    values[found] = parent.to_numpy(dtype=np.int64)[positions[found]]
+    values[~found] = pd.NA
+    return pd.Series(values)
+
+
+def _src_file_ids(source_system: str, spec: EntitySpec, frame: pd.DataFrame, keys: pd.Series, files: SourceFiles) -> pd.Series:
+    system = pd.Series([source_system] * len(frame), index=frame.index)
+    ids = files.lookup(system, frame[LINEAGE_FRAME_COLUMNS[0]], frame[LINEAGE_FRAME_COLUMNS[1]])
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        raise FrameContractError(
+            source_system, spec.name, f"{int(missing.sum())} row(s) without src_path", keys[missing].head(5).tolist()
+        )
+    return ids
+
+
+def _src_lines(
+    source_system: str, spec: EntitySpec, frame: pd.DataFrame, keys: pd.Series, types: dict[str, ColumnType]
+) -> pd.Series:
+    try:
+        lines = canonical_frame(frame, types, ["src_line"])["src_line"]
+    except ConversionError as error:
+        raise FrameContractError(source_system, spec.name, str(error), keys.iloc[error.positions[:5]].tolist()) from None
+    missing = lines.isna().to_numpy()
+    if missing.any():
+        raise FrameContractError(
+            source_system, spec.name, f"{int(missing.sum())} row(s) without src_line", keys[missing].head(5).tolist()
+        )
+    return lines
+
+
+def _key_text(series: pd.Series) -> pd.Series:
+    """Keys as plain str objects ('' for none), so that lookups compare like with like."""
+    if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
+        series = series.astype("string")  # e.g. integer keys: "12"
+    return pd.Series(series.to_numpy(dtype=object, na_value=""), dtype=object)
