@@ -8,6 +8,13 @@ cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
+# The steward report is checked in a real browser (Debian's chromium).
+if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "[test] installing Debian's chromium for the HTML report test" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+    || echo "[test] could not install chromium" >&2
+fi
+
 if [ -z "${JHMIG_TEST_PG_URL:-}" ]; then
   # shellcheck source=scripts/pg-start.sh
   source scripts/pg-start.sh
