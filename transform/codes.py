@@ -1,10 +1,14 @@
 """Code maps: legacy codes -> unified codes, declared in CSV files under ``mappings/``.
 
-A code-map CSV has the columns ``legacy_code,legacy_text,unified_code,note``.
-A row with a ``legacy_code`` maps that code. A row with only a
-``legacy_text`` maps every legacy code whose text in the export's own code
-table (SCHLUESSEL.TXT) reads like it - so retired codes and codes numbered
-differently in another office still map when their text is known.
+A code-map CSV has the columns ``legacy_code,legacy_text,unified_code,note``
+and optionally ``legacy_pattern``. A row with a ``legacy_code`` maps that
+code. A row with only a ``legacy_text`` maps every legacy code whose text in
+the export's own code table (SCHLUESSEL.TXT) reads like it (case, spacing and
+a trailing parenthesis such as "(alt)" ignored). A row with a
+``legacy_pattern`` (a regular expression, searched case-insensitively in
+that text, rows tried top to bottom) catches the many ways offices word the
+same thing ("§ 28", "planmäßig", "frei-gemeinnützig: Caritas"). So retired
+codes and codes numbered differently in another office still map.
 """
 
 from __future__ import annotations
@@ -42,16 +46,24 @@ class CodeMap:
     path: Path
     by_code: dict[str, str] = field(default_factory=dict)
     by_text: dict[str, str] = field(default_factory=dict)
+    by_pattern: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
 
     def resolve(self, code: str, legacy_table: dict[str, LegacyCode] | None) -> tuple[str | None, str]:
         """-> (unified code or None, how: 'code' | 'text' | 'unknown')."""
         if code in self.by_code:
             return self.by_code[code], "code"
         if legacy_table and code in legacy_table:
-            hit = self.by_text.get(normalize_text(legacy_table[code].text))
+            text = legacy_table[code].text
+            hit = self.by_text.get(normalize_text(text)) or self.by_text.get(normalize_text(_PAREN.sub("", text)))
             if hit:
                 return hit, "text"
+            for pattern, target in self.by_pattern:
+                if pattern.search(text):
+                    return target, "pattern"
         return None, "unknown"
+
+
+_PAREN = re.compile(r"\([^)]*\)\s*$")
 
 
 def read_code_map(name: str, path: Path, unified: set[str]) -> CodeMap:
@@ -71,10 +83,16 @@ def read_code_map(name: str, path: Path, unified: set[str]) -> CodeMap:
                     )
                 code = (row.get("legacy_code") or "").strip()
                 text = (row.get("legacy_text") or "").strip()
+                pattern = (row.get("legacy_pattern") or "").strip()
                 if code:
                     cmap.by_code[code] = target
                 elif text:
                     cmap.by_text[normalize_text(text)] = target
+                elif pattern:
+                    try:
+                        cmap.by_pattern.append((re.compile(pattern, re.IGNORECASE), target))
+                    except re.error as exc:
+                        raise ConfigError(f"code map {path}, line {number}: bad legacy_pattern {pattern!r}: {exc}") from None
     except FileNotFoundError:
         raise ConfigError(f"code map {path} does not exist") from None
     return cmap

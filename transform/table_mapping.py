@@ -93,12 +93,12 @@ def _map_table(raw: pd.DataFrame, fl: FileLayout, src_path: str, src_sheet: str,
 
     for name, col in fl.columns.items():
         values = raw[name]
+        if col.copy_to:
+            out[col.copy_to] = clean(values)
         if col.field == "legacy_key":
             continue
         parsed = _parse(values, name, col, fl, ctx, report)
         out[col.field] = parsed
-        if col.copy_to:
-            out[col.copy_to] = clean(values)
     if fl.entity == "service" and "service_type" in out:
         _add_service_attributes(out, ctx.code_lists)
     if fl.entity == "person":
