@@ -94,16 +94,22 @@ def init(directory: Path, force: bool) -> None:
 @click.option("--dry-run", is_flag=True, help="Run everything, then roll the target back (nothing changes).")
 @click.option("--accept-manifest-mismatch", is_flag=True, help="Migrate although the files do not match the manifest's control totals (recorded in the run).")
 @click.option("--departments", help="Comma-separated departments to migrate (e.g. UV,WJH); others are skipped with a reason.")
+@click.option("--corrections", "corrections_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of the stewards' filled fehlerliste.xlsx / corrections CSVs to apply (default: the project's 'corrections').")
+@click.option("--pseudonymize", is_flag=True, help="Reports carry stable pseudonyms instead of names, birth dates, streets and payees.")
 @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
 def run(project: Path | None, export_dir: Path | None, layout: Path | None, db_url: str | None, out_dir: Path | None,
-        dry_run: bool, accept_manifest_mismatch: bool, departments: str | None, no_progress: bool) -> None:
+        dry_run: bool, accept_manifest_mismatch: bool, departments: str | None, corrections_dir: Path | None, pseudonymize: bool,
+        no_progress: bool) -> None:
     """Run the migration pipeline: extract, transform, validate, load, reconcile."""
-    options = build_run_options(project, export_dir, layout, db_url, out_dir, dry_run, accept_manifest_mismatch, departments)
+    options = build_run_options(project, export_dir, layout, db_url, out_dir, dry_run, accept_manifest_mismatch, departments,
+                                corrections_dir, pseudonymize)
     sys.exit(execute(options, progress=not no_progress))
 
 
 def build_run_options(project: Path | None, export_dir: Path | None, layout: Path | None, db_url: str | None, out_dir: Path | None,
-                      dry_run: bool, accept: bool, departments: str | None) -> RunOptions:
+                      dry_run: bool, accept: bool, departments: str | None, corrections_dir: Path | None = None,
+                      pseudonymize: bool = False) -> RunOptions:
     deps = tuple(d.strip().upper() for d in departments.split(",") if d.strip()) if departments else ()
     if project:
         proj, base = load_project(project)
@@ -119,11 +125,14 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
             accept_manifest_mismatch=accept or proj.options.accept_manifest_mismatch,
             departments=deps or tuple(d.upper() for d in proj.options.departments),
             project_name=proj.name,
+            corrections_dir=corrections_dir or ((base / proj.corrections) if proj.corrections else None),
+            pseudonymize=pseudonymize or proj.options.pseudonymize,
         )
     if export_dir is None:
         raise click.UsageError("give --export DIR (or a project file with -p)")
     return RunOptions(export_dir=export_dir, layout_path=layout, db_url=resolve_db_url(db_url), out_dir=out_dir or Path("runs"),
-                      dry_run=dry_run, accept_manifest_mismatch=accept, departments=deps)
+                      dry_run=dry_run, accept_manifest_mismatch=accept, departments=deps, corrections_dir=corrections_dir,
+                      pseudonymize=pseudonymize)
 
 
 def execute(options: RunOptions, progress: bool = True) -> int:
@@ -172,6 +181,19 @@ def demo(base: Path, size: str, seed: int, db_url: str | None) -> None:
     options = RunOptions(export_dir=data / "legacy", out_dir=base / "runs",
                          db_url=db_url or f"sqlite:///{(base / 'jhmig.sqlite').resolve()}", project_name="demo")
     sys.exit(execute(options))
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--show-values", is_flag=True,
+              help="Show real sample values (names, birth dates): social data, do not share the output.")
+@click.option("--suggest", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a suggested list mapping (YAML) to this file.")
+def profile(path: Path, show_values: bool, suggest: Path | None) -> None:
+    """Profile an unknown Excel/CSV list (or a folder of them): header, columns, odd rows, suggested mapping."""
+    from jhmig.extract.profile import profile_command
+
+    sys.exit(profile_command(path, show_values, suggest, out))
 
 
 @main.command("schema-docs")

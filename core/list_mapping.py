@@ -107,7 +107,7 @@ def load_list_mapping(path: Path) -> ListMapping:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"list mapping {path} does not exist", hint="write one, starting from `jhmig profile FILE --suggest`") from None
+        raise ConfigError(f"list mapping {path} does not exist", hint="write one, starting from `jhmig profile FILE --suggest mapping.yaml`") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"list mapping {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):

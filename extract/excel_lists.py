@@ -1,0 +1,280 @@
+"""Extract caseworkers' Excel lists by a list mapping: one raw table per sheet, every row accounted for.
+
+For each file matching the mapping's globs and each sheet it selects: find
+the header, map columns to the mapping's fields, and turn every row below
+the header into either a frame row (values as text, lineage ``src_line`` =
+Excel row number, closed flag and reason) or a skipped outcome with its
+German reason (empty, subtotal, note, legend; whole sheets: not selected,
+hidden, legend, no header). ``batch.reads`` counts per file and sheet what
+was read, so that read = mapped + skipped holds for every sheet.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from jhmig.errors import SourceReadError
+from jhmig.extract.cells import CellValue, cell_text, column_letter
+from jhmig.extract.csv_sheet import CsvOptions
+from jhmig.extract.header_detect import Header, detect_header, match_fields
+from jhmig.extract.row_classify import ClosedMarks, RowClassifier, is_legend_sheet
+from jhmig.extract.workbook import Limits, Sheet, SheetStyles, Workbook, open_workbook
+from jhmig.list_mapping import ListMapping, SheetSelection
+from jhmig.records import (
+    OUTCOME_COLUMNS,
+    Batch,
+    ExtractResult,
+    Finding,
+    Manifest,
+    RawTable,
+    Severity,
+    SourceFileRead,
+)
+
+Progress = Callable[[str, int, int], None]
+ENTITY = "list_row"
+# files office programs leave next to an open workbook: owner/lock files, not lists
+_LOCK_PREFIXES = ("~$", ".~lock.")
+
+
+def extract_lists(lists_dir: Path, mapping: ListMapping, progress: Progress | None = None, *,
+                  limits: Limits | None = None, isolate: bool = True) -> ExtractResult:
+    """Read every list the mapping names; raises only for unreadable files, never for bad rows."""
+    if not lists_dir.is_dir():
+        raise SourceReadError(str(lists_dir), "lists folder does not exist", hint="pass the folder that holds the Excel lists")
+    batch = Batch(source_system=mapping.source_system)
+    files, ignored = matching_files(lists_dir, mapping.files)
+    for name in ignored:
+        batch.findings.add(Finding("extract.lock_file", Severity.INFO,
+                                   "Sperrdatei eines geöffneten Dokuments übergangen (keine Liste)",
+                                   mapping.source_system, ENTITY, None, name, "", None))
+    if not files:
+        raise SourceReadError(str(lists_dir), f"no file matches the list mapping {mapping.name!r} ({', '.join(mapping.files)})",
+                              hint="check 'files' in the mapping file (globs relative to the lists folder)")
+    csv_options = CsvOptions(fallback_encoding=mapping.encoding, preferred_delimiter=mapping.delimiter)
+    tables: list[RawTable] = []
+    for number, path in enumerate(files):
+        src_path = path.relative_to(lists_dir).as_posix()
+        if progress:
+            progress(f"extract {src_path}", number, len(files))
+        workbook = open_workbook(path, display=src_path, limits=limits, csv_options=csv_options, isolate=isolate)
+        for note in workbook.notes:
+            batch.findings.add(Finding("extract.reader_note", Severity.INFO, note, mapping.source_system, ENTITY, None,
+                                       src_path, "", None))
+        for sheet in workbook.sheets:
+            table = SheetExtractor(workbook, sheet, src_path, mapping, batch).run()
+            if table is not None:
+                tables.append(table)
+    if progress:
+        progress("extract lists", len(files), len(files))
+    return ExtractResult(batch=batch, tables=tables, manifest=Manifest(present=False), checks=[])
+
+
+def matching_files(lists_dir: Path, globs: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """Files matching any glob (case-insensitive, relative to the folder), sorted; and lock files left out."""
+    patterns = [g.replace("\\", "/").casefold() for g in globs]
+    found: list[Path] = []
+    ignored: list[str] = []
+    for path in sorted(lists_dir.rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(lists_dir).as_posix()
+        if not any(fnmatch.fnmatchcase(relative.casefold(), p) for p in patterns):
+            continue
+        if path.name.startswith(_LOCK_PREFIXES):
+            ignored.append(relative)
+        else:
+            found.append(path)
+    return found, ignored
+
+
+def sheet_selected(name: str, hidden: bool, rule: SheetSelection) -> tuple[bool, str | None]:
+    """Whether the mapping reads a sheet; otherwise the German reason for the skip report."""
+    key = name.casefold()
+    if not any(fnmatch.fnmatchcase(key, p.casefold()) for p in rule.include):
+        return False, "Blatt nicht ausgewählt (sheets.include)"
+    if any(fnmatch.fnmatchcase(key, p.casefold()) for p in rule.exclude):
+        return False, "Legendenblatt" if is_legend_sheet(name) else "Blatt ausgeschlossen (sheets.exclude)"
+    if hidden and rule.hidden == "skip":
+        return False, "ausgeblendetes Blatt"
+    return True, None
+
+
+class SheetExtractor:
+    """One sheet of one list -> one raw table, skipped outcomes, reads and findings in the batch."""
+
+    def __init__(self, workbook: Workbook, sheet: Sheet, src_path: str, mapping: ListMapping, batch: Batch) -> None:
+        self.workbook = workbook
+        self.sheet = sheet
+        self.src_path = src_path
+        self.mapping = mapping
+        self.batch = batch
+        self.skipped: list[tuple[int, str]] = []
+
+    # -- helpers ---------------------------------------------------------
+    def _finding(self, rule_id: str, severity: Severity, message: str, line: int | None = None, field: str | None = None) -> None:
+        self.batch.findings.add(Finding(rule_id, severity, message, self.mapping.source_system, ENTITY, None,
+                                        self.src_path, self.sheet.name, line, field))
+
+    def _read(self, count: int) -> None:
+        self.batch.reads.append(SourceFileRead(self.mapping.source_system, self.src_path, self.sheet.name, ENTITY, count))
+
+    def _skip_whole_sheet(self, reason: str) -> None:
+        raw = {number: [cell_text(v) for v in values] for number, values in self.sheet.rows}
+        raw = {number: texts for number, texts in raw.items() if any(t is not None for t in texts)}
+        self.skipped = [(line, reason) for line in raw]
+        self.batch.raw[(self.src_path, self.sheet.name)] = _raw_frame(self.sheet, raw, None)
+        lines = list(raw)
+        self._read(len(lines))
+        self._record_skipped()
+
+    def _record_skipped(self) -> None:
+        if not self.skipped:
+            return
+        lines, reasons = zip(*self.skipped, strict=True)
+        frame = pd.DataFrame({
+            "source_system": self.mapping.source_system,
+            "entity": ENTITY,
+            "legacy_key": pd.Series([None] * len(lines), dtype="string"),
+            "src_path": self.src_path,
+            "src_sheet": self.sheet.name,
+            "src_line": pd.Series(lines, dtype="int64"),
+            "reason": pd.Series(reasons, dtype="string"),
+        })
+        self.batch.add_outcomes("skipped", frame.loc[:, list(OUTCOME_COLUMNS)])
+
+    # -- the sheet -------------------------------------------------------
+    def run(self) -> RawTable | None:
+        sheet, info = self.sheet, self.sheet.info
+        selected, reason = sheet_selected(info.name, info.hidden, self.mapping.sheets)
+        if sheet.error is not None:
+            if selected:
+                raise SourceReadError(self.src_path, f"sheet {info.name!r} cannot be read: {sheet.error}",
+                                      hint="open the file in Excel and save it again, or exclude the sheet in the mapping")
+            self._finding("extract.sheet_unreadable", Severity.WARNING, f"Blatt nicht lesbar (nicht ausgewählt): {sheet.error}")
+            return None
+        if not selected:
+            self._skip_whole_sheet(reason or "Blatt nicht ausgewählt")
+            return None
+        if info.kind not in ("worksheet", "macrosheet"):
+            self._read(0)
+            return None
+        if not sheet.rows:
+            self._read(0)
+            return None
+        rows = sheet.row_map()
+        header = detect_header(rows, sheet.width, sheet.merged, mapping=self.mapping)
+        if header is None or not header.fields:
+            legend = is_legend_sheet(info.name)
+            self._skip_whole_sheet("Legendenblatt" if legend else "keine Kopfzeile gefunden")
+            if not legend:
+                self._finding("extract.no_header", Severity.WARNING,
+                              f"keine Kopfzeile mit mindestens {self.mapping.header.min_matches} Spaltennamen der Zuordnung "
+                              f"in den ersten {self.mapping.header.search_rows} Zeilen")
+            return None
+        return self._table(rows, header)
+
+    def _table(self, rows: dict[int, tuple[CellValue, ...]], header: Header) -> RawTable:
+        sheet, mapping = self.sheet, self.mapping
+        self._report_columns(header)
+        fields = [f for f in mapping.fields if f in header.fields]  # mapping order
+        table_cols = sorted({c.index for c in header.named} | set(header.fields.values()))
+        first_data, last_data = header.last_row + 1, sheet.last_row
+        above = [n for n in rows if n < header.first_row]
+        if above:
+            self._finding("extract.rows_above_header", Severity.INFO,
+                          f"{len(above)} Zeile(n) über der Kopfzeile (Zeile {header.first_row}) als Titel übergangen", above[0])
+        styles = self._styles(first_data, last_data, table_cols)
+        classifier = RowClassifier(mapping.skip, len(table_cols))
+        closed = ClosedMarks(mapping.closed, sheet.name)
+        status_col = header.fields.get("status")
+        records: list[list[str | None]] = []
+        lines: list[int] = []
+        closed_flags: list[bool] = []
+        closed_reasons: list[str | None] = []
+        raw: dict[int, list[str | None]] = {}
+        field_cols = [header.fields[f] for f in fields]
+        for number in range(first_data, last_data + 1):
+            values = rows.get(number, ())
+            texts = [cell_text(v) for v in values]  # once per row: for the frame, the raw record and the classifier
+            kind = classifier.classify(values, texts)
+            if values:
+                raw[number] = texts
+            if not kind.is_data:
+                self.skipped.append((number, kind.reason or kind.kind))
+                continue
+            records.append([texts[c] if c < len(texts) else None for c in field_cols])
+            lines.append(number)
+            row_styles = ([styles.cells.get((number, c + 1)) for c in table_cols if c < len(texts) and texts[c] is not None]
+                          if styles is not None and styles.available else [])
+            status = texts[status_col] if status_col is not None and status_col < len(texts) else None
+            reasons = closed.reasons(status, row_styles)
+            closed_flags.append(bool(reasons))
+            closed_reasons.append("; ".join(reasons) if reasons else None)
+        frame = pd.DataFrame(records, columns=fields, dtype="string") if records else pd.DataFrame(
+            {f: pd.Series(dtype="string") for f in fields})
+        frame.index = pd.Index(lines, name="src_line", dtype="int64")
+        frame["src_line"] = pd.Series(lines, index=frame.index, dtype="int64")
+        frame["_closed"] = pd.Series(closed_flags, index=frame.index, dtype="bool")
+        frame["_closed_reason"] = pd.Series(closed_reasons, index=frame.index, dtype="string")
+        raw_frame = _raw_frame(sheet, raw, header)
+        # which raw column feeds which field, for masking personal values in reports (RawTable has letters only)
+        raw_frame.attrs["fields"] = {raw_frame.columns[header.fields[f]]: f for f in fields}
+        self.batch.raw[(self.src_path, sheet.name)] = raw_frame
+        self._read(last_data - first_data + 1 if last_data >= first_data else 0)
+        self._record_skipped()
+        letters = {f: column_letter(header.fields[f]) for f in fields}
+        return RawTable(self.src_path, ENTITY, self.src_path, sheet.name, frame, letters)
+
+    def _report_columns(self, header: Header) -> None:
+        mapping = self.mapping
+        line = header.first_row
+        _, several = match_fields(header.columns, mapping)
+        for name, cols in several.items():
+            self._finding("extract.column_ambiguous", Severity.WARNING,
+                          f"mehrere Spalten passen zu {name}: {', '.join(column_letter(c) for c in cols)}; "
+                          f"übernommen wird {column_letter(cols[0])}", line, name)
+        for name, rule in mapping.fields.items():
+            if rule.required and name not in header.fields:
+                self._finding("extract.required_column_missing", Severity.WARNING,
+                              f"Pflichtspalte fehlt im Blatt ({' / '.join(rule.names)})", line, name)
+        used = set(header.fields.values())
+        extra = [f"{c.letter} '{c.name}'" for c in header.named if c.index not in used]
+        if extra:
+            self._finding("extract.unmapped_columns", Severity.INFO,
+                          f"Spalten ohne Zuordnung werden nicht übernommen: {', '.join(extra)}", line)
+
+    def _styles(self, first: int, last: int, table_cols: list[int]) -> SheetStyles | None:
+        rule = self.mapping.closed
+        if not (rule.grey_fill or rule.strikethrough) or last < first or not table_cols:
+            return None
+        if self.workbook.container.kind == "csv":
+            return None
+        styles = self.workbook.styles(self.sheet.name, first, last, table_cols[0] + 1, table_cols[-1] + 1)
+        if not styles.available:
+            self._finding("extract.formatting_unavailable", Severity.INFO,
+                          f"graue/durchgestrichene Zeilen nicht erkennbar: {styles.reason}")
+        return styles
+
+
+def _raw_frame(sheet: Sheet, raw: dict[int, list[str | None]], header: Header | None) -> pd.DataFrame:
+    """The rows as read, under the sheet's column names (letters where the header has none), for the quarantine."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for col in range(sheet.width):
+        name = ""
+        if header is not None and col < len(header.columns):
+            name = header.columns[col].name
+        name = name or f"Spalte {column_letter(col)}"
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    width = sheet.width
+    data = [texts + [None] * (width - len(texts)) for texts in raw.values()]
+    frame = pd.DataFrame(data, columns=names, dtype="string") if data else pd.DataFrame(
+        {n: pd.Series(dtype="string") for n in names})
+    frame.index = pd.Index(list(raw), name="src_line", dtype="int64")
+    return frame
