@@ -54,7 +54,7 @@ def quarantine_frame(batch: Batch) -> pd.DataFrame:
             continue
         lines = q.loc[idx, "src_line"].astype("int64")
         present = lines[lines.isin(raw.index)]
-        records = raw.loc[present.to_numpy()]
+        records = raw.loc[present.to_numpy()].drop(columns=["src_line"], errors="ignore")
         texts = [json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in rec.items()}, ensure_ascii=False)
                  for rec in records.to_dict("records")]
         q.loc[present.index, "raw"] = texts

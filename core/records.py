@@ -9,7 +9,6 @@ quarantined + skipped`` can be proven per file and entity.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -234,15 +233,6 @@ class Batch:
             return pd.DataFrame(columns=list(cols))
         return pd.concat(parts, ignore_index=True)
 
-    def raw_record(self, src_path: str, src_sheet: str, src_line: int) -> str | None:
-        """The record's raw source values as JSON, for the quarantine."""
-        raw = self.raw.get((src_path, src_sheet))
-        if raw is None or src_line not in raw.index:
-            return None
-        row = raw.loc[src_line]
-        if isinstance(row, pd.DataFrame):  # a line number cannot repeat, but be safe
-            row = row.iloc[0]
-        return json.dumps({k: (None if pd.isna(v) else str(v)) for k, v in row.items()}, ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------

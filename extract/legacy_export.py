@@ -86,7 +86,7 @@ def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
                 batch.source_system, file_layout.entity, None, src_path, "", 1,
             ))
     frame = read.frame
-    batch.raw[(src_path, "")] = frame.drop(columns="src_line")
+    batch.raw[(src_path, "")] = frame  # the same frame, not a copy: payments are big
     records = len(frame) + len(read.malformed)
     batch.reads.append(SourceFileRead(batch.source_system, src_path, "", file_layout.entity, records))
     for line in undecodable:
