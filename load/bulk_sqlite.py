@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from jhmig.load.bulk import CHUNK_ROWS, ChunkProgress, primary_key
+from jhmig.load.bulk import CHUNK_ROWS, ChunkProgress, chunks, primary_key
 from jhmig.load.columns import ColumnType, Kind, column_types, python_values, to_canonical
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,14 @@ class SqliteBulk:
 
 
 def _rows(frame: pd.DataFrame, types: dict[str, ColumnType], names: list[str]) -> object:
-    """Row tuples of plain Python values, built column-wise (vectorised per column)."""
-    return zip(*(python_values(frame[n], types[n].kind) for n in names), strict=True)
+    """Row tuples of plain Python values, built column-wise (vectorised per column).
+
+    Built one chunk at a time: two million rows of Python objects at once
+    would cost gigabytes.
+    """
+    for start, stop in chunks(len(frame)):
+        part = frame.iloc[start:stop]
+        yield from zip(*(python_values(part[n], types[n].kind) for n in names), strict=True)
 
 
 def _q(identifier: str) -> str:

@@ -12,7 +12,7 @@ from jhmig.load.bulk import BulkWriter, ChunkProgress
 from jhmig.load.codelists import upsert_code_lists
 from jhmig.load.counts import totals_per_source
 from jhmig.load.errors import FrameContractError
-from jhmig.load.keymap import add_keys, next_free_id, read_key_state
+from jhmig.load.keymap import KeyState, add_keys, next_free_id, read_key_state
 from jhmig.load.outcomes import (
     FINDING,
     QUARANTINE,
@@ -21,7 +21,7 @@ from jhmig.load.outcomes import (
     outcome_source_files,
     quarantine_rows,
 )
-from jhmig.load.plan import EntityPlan, plan_absent, plan_entity
+from jhmig.load.plan import EntityPlan, check_references, gone_ids, plan_absent, plan_entity
 from jhmig.load.runlog import finish_run, start_run
 from jhmig.load.sourcefiles import SourceFiles, register_source_files, source_file_triples
 from jhmig.load.testhooks import pause_after_entity
@@ -76,20 +76,24 @@ def _load_batch(
     progress: Progress | None,
 ) -> dict[tuple[str, str], EntityLoadStats]:
     source = batch.source_system
-    plans: list[EntityPlan] = []
-    live: dict[str, pd.Series] = {}
-    for spec in entity_specs().values():
-        plan = _plan(connection, bulk, batch, spec, run_id, files, live)
-        live[spec.name] = plan.live
-        plans.append(plan)
+    specs = list(entity_specs().values())
+    states = {spec.name: read_key_state(bulk, spec, source) for spec in specs}
+    check_references(source, specs, batch.frames, states)
 
     # Children before parents, and before any insert: a new row may take over a
     # unique value (legacy_code) of a row that is going away.
-    for plan in reversed(plans):
-        bulk.delete(_table(plan.spec), plan.delete_ids)
+    for spec in reversed(specs):
+        frame = batch.frames.get(spec.name)
+        if frame is not None:
+            bulk.delete(_table(spec), gone_ids(states[spec.name], frame))
 
+    # Then plan and write one entity at a time, parents first, so that only one
+    # entity's rows are held as table rows at any moment (payments are millions).
     stats: dict[tuple[str, str], EntityLoadStats] = {}
-    for plan in plans:
+    live: dict[str, pd.Series] = {}
+    for spec in specs:
+        plan = _plan(connection, bulk, batch, spec, states.pop(spec.name), run_id, files, live)
+        live[spec.name] = plan.live
         table = _table(plan.spec)
         step = f"{source}/{plan.spec.name}"
         total = len(plan.inserts) + len(plan.updates)
@@ -108,7 +112,8 @@ def _load_batch(
             plan.unchanged,
             len(plan.delete_ids),
         )
-        pause_after_entity(plan.spec.name)
+        del plan
+        pause_after_entity(spec.name)
     return stats
 
 
@@ -117,11 +122,11 @@ def _plan(
     bulk: BulkWriter,
     batch: Batch,
     spec: EntitySpec,
+    state: KeyState,
     run_id: int,
     files: SourceFiles,
     live: dict[str, pd.Series],
 ) -> EntityPlan:
-    state = read_key_state(bulk, spec, batch.source_system)
     frame = batch.frames.get(spec.name)
     if frame is None:
         return plan_absent(batch.source_system, spec, state)

@@ -100,7 +100,7 @@ def plan_entity(
     old_hash[known] = state.row_hash[positions[known]]
     was_in_target = pd.notna(old_hash)
     changed = was_in_target & (old_hash != hashes)
-    gone = state.in_target & ~state.keys.isin(keys)
+    gone = _gone(state, keys)
 
     return EntityPlan(
         source_system=source_system,
@@ -113,6 +113,41 @@ def plan_entity(
         new_keys=keys.loc[~known],
         new_key_ids=new_ids,
     )
+
+
+def _gone(state: KeyState, keys: pd.Series) -> np.ndarray:
+    """Rows of this source in the target whose legacy key the delivery no longer has."""
+    return state.in_target & ~state.keys.isin(keys)
+
+
+def gone_ids(state: KeyState, frame: pd.DataFrame) -> np.ndarray:
+    """Ids to delete before anything is inserted (computed from the keys alone, no plan needed)."""
+    return np.sort(state.new_id[_gone(state, _key_text(frame["legacy_key"]))])
+
+
+def check_references(source_system: str, specs: list[EntitySpec], frames: dict[str, pd.DataFrame], states: dict[str, KeyState]) -> None:
+    """Every reference must name a record that is in the target after the load.
+
+    Checked on the keys alone before anything is deleted, so that a delivery
+    that still points at a removed parent fails cleanly instead of on a
+    foreign-key violation halfway through.
+    """
+    live: dict[str, pd.Index] = {}
+    for spec in specs:
+        frame = frames.get(spec.name)
+        state = states[spec.name]
+        if frame is None:
+            live[spec.name] = state.keys[state.in_target]
+            continue
+        _check_columns(source_system, spec, frame)  # contract errors first: they explain more
+        live[spec.name] = pd.Index(_legacy_keys(source_system, spec, frame))
+        for ref in spec.references:
+            ref_keys = _key_text(frame[ref.key_column])
+            empty = ref_keys == ""
+            unresolved = ~ref_keys.isin(live[ref.target]) & ~(empty & ref.nullable)
+            if unresolved.any():
+                shown = ref_keys[unresolved].drop_duplicates().head(5).tolist()
+                raise UnresolvedReferenceError(source_system, spec.name, ref.key_column, ref.target, shown, int(unresolved.sum()))
 
 
 def _check_columns(source_system: str, spec: EntitySpec, frame: pd.DataFrame) -> None:
