@@ -203,6 +203,21 @@ class Payment(Lineage, Base):
     payee: Mapped[str | None] = col("Empfänger", "payee", String(100))
 
 
+class JghProceeding(Lineage, Base):
+    __tablename__ = "jgh_proceeding"
+    __table_args__ = {"info": {"de": "Jugendstrafverfahren (Jugendhilfe im Strafverfahren)", "en": "youth criminal proceeding (youth court assistance)"}}
+
+    jgh_proceeding_id: Mapped[int] = col("Verfahrens-ID (neu)", "proceeding id (new)", Integer, primary_key=True, autoincrement=False)
+    case_file_id: Mapped[int] = col("Akte der JGH", "case file of the JGH", ForeignKey("case_file.case_file_id"), index=True)
+    person_id: Mapped[int] = col("junger Mensch (Beschuldigte/r)", "young person (accused)", ForeignKey("person.person_id"), index=True)
+    offence: Mapped[str | None] = col("Delikt / Tatvorwurf (Freitext)", "offence (free text)", String(300))
+    offence_date: Mapped[dt.date | None] = col("Tatzeit", "date of the offence", Date)
+    court: Mapped[str | None] = col("Gericht", "court", String(200))
+    hearing_date: Mapped[dt.date | None] = col("Termin (Hauptverhandlung)", "hearing date", Date)
+    outcome: Mapped[str | None] = col("Ausgang (Codeliste jgh_outcome)", "outcome (code list jgh_outcome)", String(40))
+    known_to_asd: Mapped[bool | None] = col("dem ASD bekannt", "known to the ASD", Boolean)
+
+
 class LegacyCode(Lineage, Base):
     __tablename__ = "legacy_code"
     __table_args__ = (
@@ -323,4 +338,5 @@ DOMAIN_TABLES: tuple[str, ...] = (
     "service",
     "uvg_claim",
     "payment",
+    "jgh_proceeding",
 )

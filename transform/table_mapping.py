@@ -100,7 +100,7 @@ def _map_table(raw: pd.DataFrame, fl: FileLayout, src_path: str, src_sheet: str,
         parsed = _parse(values, name, col, fl, ctx, report)
         out[col.field] = parsed
     if fl.entity == "service" and "service_type" in out:
-        _add_service_attributes(out, ctx.code_lists)
+        add_service_attributes(out, ctx.code_lists)
     if fl.entity == "person":
         out["match_key"], out["phonetic_key"] = person_keys(out.get("family_name", pd.Series(dtype="string")), out.get("given_names", pd.Series(dtype="string")))
     if fl.code_table:
@@ -172,7 +172,7 @@ def _map_codes(values: pd.Series, name: str, col: Column, ctx: TransformContext,
     return unified
 
 
-def _add_service_attributes(out: pd.DataFrame, code_lists: pd.DataFrame) -> None:
+def add_service_attributes(out: pd.DataFrame, code_lists: pd.DataFrame) -> None:
     st = code_lists[code_lists["code_list"] == "service_type"].set_index("code")
     out["legal_basis"] = out["service_type"].map(st["legal_basis"]).astype("string")
     out["service_form"] = out["service_type"].map(st["service_form"]).astype("string")
