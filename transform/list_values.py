@@ -49,7 +49,7 @@ def parse_list_dates(s: pd.Series, formats: tuple[str, ...]) -> ListDates:
 
     serial = todo & ~iso & text.str.match(_SERIAL.pattern).fillna(False).astype(bool)
     days = pd.to_numeric(raw[serial], errors="coerce")
-    plausible = days.between(10_000, 80_000)  # 1927..2119: a 4-5 digit number in a date column
+    plausible = days.between(10_000, 80_000).fillna(False).astype(bool)  # 1927..2119: a 4-5 digit number in a date column
     serial_idx = days.index[plausible.to_numpy()]
     out[serial_idx] = _EXCEL_EPOCH + pd.to_timedelta(days[plausible], unit="D")
     serial = serial & out.notna()
@@ -77,7 +77,7 @@ def parse_list_dates(s: pd.Series, formats: tuple[str, ...]) -> ListDates:
         month = names[0].map(MONTHS).fillna(pd.to_numeric(nums[0], errors="coerce"))
         year = pd.to_numeric(names[1].fillna(nums[1]), errors="coerce")
         year = year.where(year >= 100, year + 2000)
-        ok = month.between(1, 12) & year.between(1900, 2100)
+        ok = (month.between(1, 12) & year.between(1900, 2100)).fillna(False).astype(bool)
         idx = ok.index[ok.to_numpy()]
         if len(idx):
             out[idx] = pd.to_datetime({"year": year[idx], "month": month[idx], "day": 1})
