@@ -1,0 +1,10 @@
+"""Synthetic test data: a legacy OK.JUG-style export with known defects.
+
+``generate`` writes ``<out>/legacy/`` (the nine files of the reference
+layout) and ``<out>/truth.json`` (what was planted, see docs/truth.md).
+"""
+
+from jhmig.synth.api import generate
+from jhmig.synth.sizes import SIZES, SizeProfile
+
+__all__ = ["SIZES", "SizeProfile", "generate"]

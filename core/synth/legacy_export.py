@@ -1,0 +1,72 @@
+"""Writes the reference legacy export (shared/spec/legacy-export.md) of a
+scenario, with its defects, and returns the truth about it.
+
+Order of work: defects in the case history -> legacy records -> defects in
+records -> text files (lines become known) -> payments streamed to disk ->
+manifest -> optional truncation -> truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from jhmig.synth.corrections import add_corrections
+from jhmig.synth.defects import DefectLog
+from jhmig.synth.defects_model import ModelDefects
+from jhmig.synth.defects_records import RecordDefects
+from jhmig.synth.features import collect_features
+from jhmig.synth.layout import COLUMNS, LEISTUNGEN, MANIFEST, PERSONEN, ZAHLUNGEN
+from jhmig.synth.legacy_records import LegacyBuilder
+from jhmig.synth.manifest import truncate_payments, write_manifest
+from jhmig.synth.payments import PaymentWriter, build_streams
+from jhmig.synth.scenario import Scenario
+from jhmig.synth.truth import build_truth
+from jhmig.synth.writers import write_delimited
+
+Progress = Callable[[str, int, int], None]
+LEGACY_DIR = "legacy"
+
+
+def write_legacy_export(scenario: Scenario, out_dir: Path, *, truncate: bool = False,
+                        progress: Progress | None = None) -> dict[str, Any]:
+    """Writes ``out_dir/legacy/`` and returns the truth dict (not yet saved)."""
+    legacy_dir = out_dir / LEGACY_DIR
+    legacy_dir.mkdir(parents=True, exist_ok=True)
+    world = scenario.world
+
+    def report(stage: str) -> None:
+        if progress is not None:
+            progress(stage, 1, 1)
+
+    log = DefectLog()
+    pinned: set[str] = set()  # children whose records must not be split across duplicate persons
+    add_corrections(world, scenario.rng("corrections"), pinned)
+    ModelDefects(world, scenario.rng("model-defects"), log, pinned).plant()
+    records = LegacyBuilder(world, scenario.population, scenario.builder, scenario.rng("records"), log, pinned).build()
+    record_defects = RecordDefects(records, scenario.rng("record-defects"), log, scenario.builder, scenario.caseworkers)
+    record_defects.plant()
+    counts = {name: write_delimited(legacy_dir / name, columns, records.rows[name]) for name, columns in COLUMNS.items()}
+    report("text files")
+
+    writer = PaymentWriter(scenario.rng("payments"), log, record_defects.missing_case_number,
+                           lambda: record_defects.missing_number(LEISTUNGEN), record_defects.by_key)
+    payments = writer.write(legacy_dir / ZAHLUNGEN, build_streams(world, scenario.rng("payment-streams")), progress)
+    counts[ZAHLUNGEN] = payments.records
+    manifest = write_manifest(legacy_dir / MANIFEST, counts, payments.sum_cents)
+    truncated = truncate_payments(legacy_dir / ZAHLUNGEN, payments, log) if truncate else None
+
+    for defect in log.items:
+        if defect.kind == "uvg_overlaps_placement":
+            paid = payments.overlap_payments.get(id(defect.target), [])
+            defect.detail["overpaid_cents"] = sum(cents for _, cents in paid)
+            defect.detail["overpaid_payments"] = len(paid)
+    files: dict[str, dict[str, int]] = {name: {"records": counts[name]} for name in manifest}
+    files[ZAHLUNGEN] = {"records": payments.records, "sum_cent": payments.sum_cents}
+    return build_truth(
+        seed=scenario.seed, size=scenario.profile.name, legacy_dir=LEGACY_DIR, files=files, manifest=manifest,
+        truncated=truncated,
+        identities={f"{PERSONEN}:{r.pers_nr}": r.identity.id for r in records.person_records},
+        features=collect_features(records.rows), defects=log.resolve(), by_year_type=payments.by_year_type,
+    )

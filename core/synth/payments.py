@@ -1,0 +1,302 @@
+"""Streams ZAHLUNGEN.DAT: ten years of payments, month by month.
+
+Two million records must not become two million objects: every service,
+claim and Kita placement becomes one small ``Stream``; each due month the
+active streams emit plain tuples, the month's batch is sorted, numbered,
+written and dropped. Payment defects are planted while numbering, because
+only then is the record number known.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jhmig.synth import dates, uvg_rates
+from jhmig.synth.defects import DefectLog, Ref
+from jhmig.synth.iban import with_wrong_check_digits
+from jhmig.synth.layout import AKTEN, LEISTUNGEN, UVG, ZAHLUNGEN
+from jhmig.synth.model import Claim
+from jhmig.synth.office import EXPORT_DATE, PAYMENT_START
+from jhmig.synth.population import Identity
+from jhmig.synth.world import EXPORT_MONTH, World
+from jhmig.synth.writers import ENCODING, Row, payee_text, payment_line, trailer_line
+
+ORDER = {"UV": 0, "HE": 1, "KB": 2, "RG": 3, "ST": 4}
+P_REVERSAL = 0.004
+P_DANGLING_CASE = 0.003
+P_DANGLING_SERVICE = 0.003
+INVALID_IBAN_SPACING = (8_000, 32_000)  # a few in a small export, ~90 in two million records
+FAR = dt.date(9999, 12, 31)
+EXPORT_YMD = int(dates.ymd(EXPORT_DATE))
+
+
+def _ymd(d: dt.date) -> int:
+    return d.year * 10000 + d.month * 100 + d.day
+
+
+def person_payee(person: Identity) -> str:
+    return payee_text(f"{person.family_name}, {person.given_names.split(' ')[0]}")
+
+
+@dataclass(slots=True, eq=False)
+class Stream:
+    kind: str  # HE, UV, KB
+    first: int  # first and last period month
+    last: int
+    lag: int  # 1: paid the month after the period (provider invoices), 0: in advance
+    case: str
+    service: str
+    iban: str
+    payee: str
+    start: dt.date
+    end: dt.date
+    unit: str = "M"
+    rate: int = 0
+    hours: float = 0.0
+    due_day: int = 1
+    birth: dt.date | None = None
+    fixed_cents: int | None = None  # UVG adjustments: the written (negative) amount
+    recovery: tuple[float, str, str] | None = None  # (chance of a payment per month, payer IBAN, payer)
+    protect: bool = False  # no random payment defects: its payments are counted in another defect's detail
+    overlap: tuple[dt.date, dt.date] | None = None  # period of the placement an overlapping claim runs into
+    source: Any = None  # Service or Claim
+    extra_after_end: bool = False
+
+
+@dataclass
+class PaymentResult:
+    records: int = 0
+    sum_cents: int = 0
+    by_year_type: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    overlap_payments: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # id(claim) -> [(record, cents)]
+
+
+def build_streams(world: World, rng: random.Random) -> list[Stream]:
+    streams: list[Stream] = []
+    first_allowed = dates.month_index(PAYMENT_START) - 1
+    for s in world.services:
+        if not s.pays:
+            continue
+        assert s.provider is not None or s.payee is not None
+        if s.payee is not None:  # foster parents get Pflegegeld in advance
+            iban, payee, lag, day = s.payee.iban or "", person_payee(s.payee), 0, 1
+        else:
+            assert s.provider is not None
+            iban, payee, lag, day = s.provider.iban or "", payee_text(s.provider.name), 1, 8 + s.provider.key % 12
+        end = s.end or FAR
+        last = min(dates.month_index(end), EXPORT_MONTH)
+        # Pflegegeld is paid as two lines, material costs and the
+        # Erziehungsbeitrag; together they make the monthly rate.
+        parts = (s.rate_cents * 62 // 100, s.rate_cents - s.rate_cents * 62 // 100) if s.payee is not None else (s.rate_cents,)
+        for n, rate in enumerate(parts):
+            streams.append(Stream(
+                "HE", dates.month_index(s.start), last, lag, s.case.number, str(s.key), iban, payee, s.start, end,
+                unit=s.unit, rate=rate, hours=s.hours_per_month, due_day=day, source=s,
+                extra_after_end=s.extra_payment_after_end and n == 0,
+            ))
+        if s.type in ("060", "070") and s.unit in ("T", "M") and s.rate_cents > 0:
+            # Placements carry more monthly lines: Barbetrag and Bekleidung to the
+            # institution, the pension contribution (Alterssicherung) to foster parents.
+            extras = (rng.randint(40, 110), rng.randint(35, 70)) if s.type == "070" else (rng.randint(40, 95),)
+            for euros in extras:
+                streams.append(Stream(
+                    "HE", dates.month_index(s.start), last, lag, s.case.number, str(s.key), iban, payee, s.start, end,
+                    unit="M", rate=euros * 100, due_day=day, source=s,
+                ))
+    for c in world.claims:
+        if not c.paid:
+            continue
+        assert c.parent is not None
+        end = c.end or FAR
+        recovery = None
+        if c.recovery and c.liable is not None:
+            # How reliably the liable parent pays decides the recovery quota (13-20 % overall).
+            recovery = (rng.uniform(0.15, 0.75), c.liable.iban or "", person_payee(c.liable))
+        streams.append(Stream(
+            "UV", dates.month_index(c.start), min(dates.month_index(end), EXPORT_MONTH), 0, c.case.number, "",
+            c.parent.iban or "", person_payee(c.parent), c.start, end, birth=c.child.birth_date,
+            fixed_cents=c.amount_cents if c.adjustment else None, recovery=recovery, protect=c.overlaps is not None,
+            overlap=(c.overlaps.start, c.overlaps.end or FAR) if c.overlaps is not None else None, source=c,
+            extra_after_end=c.extra_payment_after_end,
+        ))
+    for k in world.kitas:
+        end = k.end or FAR
+        for cents in k.lines_cents:
+            streams.append(Stream(
+                "KB", dates.month_index(k.start), min(dates.month_index(end), EXPORT_MONTH), 0, k.case.number, "",
+                k.provider.iban or "", payee_text(k.provider.name), k.start, end, rate=cents, due_day=15,
+            ))
+    return [s for s in streams if s.last + s.lag >= first_allowed + 1 and s.first <= s.last]
+
+
+class PaymentWriter:
+    def __init__(self, rng: random.Random, log: DefectLog, missing_case: Callable[[str], str],
+                 missing_service: Callable[[], str], rows_by_key: dict[str, dict[str, Row]]) -> None:
+        self.rng = rng
+        self.rows_by_key = rows_by_key  # to name the line of the record a broken reference meant
+        self.log = log
+        self.missing_case = missing_case
+        self.missing_service = missing_service
+        self.uvg = uvg_rates.uvg_cents_fast()
+        self._due_cache: dict[tuple[int, int], int] = {}
+        # Month index -> (first day, last day, both as YYYYMMDD, days): computed once.
+        self._months: dict[int, tuple[dt.date, dt.date, int, int, int]] = {}
+        for month in range(dates.month_index(PAYMENT_START) - 1, EXPORT_MONTH + 2):
+            first, last = dates.month_start(month), dates.month_end(month)
+            self._months[month] = (first, last, _ymd(first), _ymd(last), last.day)
+        self.result = PaymentResult()
+        self._next_bad_iban = rng.randint(1_000, INVALID_IBAN_SPACING[1])
+
+    def _due(self, month: int, day: int) -> int:
+        key = (month, day)
+        cached = self._due_cache.get(key)
+        if cached is None:
+            d = dates.first_weekday_on_or_after(dt.date(month // 12, month % 12 + 1, day))
+            cached = self._due_cache[key] = _ymd(d)
+        return cached
+
+    # -- amounts -------------------------------------------------------------------
+
+    def _period(self, s: Stream, month: int) -> tuple[int, int, int, int]:
+        """(from, to, days, days in month) of the stream's period in ``month``."""
+        ms, me, ms_int, me_int, dim = self._months[month]
+        if s.start <= ms and s.end >= me:
+            return ms_int, me_int, dim, dim  # the common case: a whole month
+        von = max(ms, s.start)
+        bis = min(me, s.end)
+        return _ymd(von), _ymd(bis), (bis - von).days + 1, dim
+
+    def _he_cents(self, s: Stream, days: int, dim: int) -> int:
+        if s.unit == "T":
+            return s.rate * days
+        if s.unit == "M":
+            return s.rate if days == dim else round(s.rate * days / dim)
+        hours = s.hours * days / dim * self.rng.uniform(0.7, 1.15)
+        return round(max(0.5, round(hours * 4) / 4) * s.rate)
+
+    def _uv_cents(self, s: Stream, month: int) -> int:
+        if s.fixed_cents is not None:
+            return s.fixed_cents
+        assert s.birth is not None
+        age = dates.age_on(s.birth, dt.date(month // 12, month % 12 + 1, 1))
+        return self.uvg[(month, uvg_rates.age_band(age))]
+
+    # -- emitting ------------------------------------------------------------------
+
+    def _emit(self, s: Stream, due_month: int, batch: list[tuple[Any, ...]], *, outside: bool = False) -> None:
+        rng = self.rng
+        if outside:
+            assert s.end is not None
+            after = dates.add_days(s.end, 1)
+            month = dates.month_index(after)
+            period = Stream(s.kind, month, month, s.lag, s.case, s.service, s.iban, s.payee, after,
+                            dates.month_end(month), unit=s.unit, rate=s.rate, hours=s.hours, birth=s.birth)
+            von, bis, days, dim = self._period(period, month)
+        else:
+            month = due_month - s.lag
+            von, bis, days, dim = self._period(s, month)
+        if s.kind == "UV":
+            cents, due = self._uv_cents(s, month), self._due(due_month, 1)
+        elif s.kind == "HE":
+            cents, due = self._he_cents(s, days, dim), self._due(due_month, s.due_day)
+        else:
+            cents, due = s.rate, self._due(due_month, 15)
+        if due > EXPORT_YMD:
+            return  # not yet paid on the export date
+        tag: Any = ("outside", s) if outside else None
+        if s.overlap is not None and not outside and _ymd(s.overlap[0]) <= bis and von <= _ymd(s.overlap[1]):
+            tag = ("overlap", s)
+        batch.append((due, ORDER[s.kind], s.case, s.service, von, len(batch), s.kind, bis, cents, s.iban, s.payee,
+                      s.protect or outside, tag))
+        if outside or s.protect:
+            return
+        if s.recovery is not None and rng.random() < s.recovery[0]:
+            share = rng.uniform(0.4, 0.9)
+            rg_due = self._due(due_month, rng.randint(2, 26))
+            if rg_due <= EXPORT_YMD:
+                batch.append((rg_due, ORDER["RG"], s.case, "", von, len(batch), "RG", bis,
+                               -round(cents * share / 100) * 100, s.recovery[1], s.recovery[2], False, None))
+        if rng.random() < P_REVERSAL:
+            st_due = _ymd(dates.add_days(dt.date(due // 10000, due // 100 % 100, due % 100), rng.randint(2, 12)))
+            if st_due <= EXPORT_YMD:
+                batch.append((st_due, ORDER["ST"], s.case, s.service, von, len(batch), "ST", bis, -cents,
+                              s.iban, s.payee, False, None))
+
+    # -- the file --------------------------------------------------------------------
+
+    def write(self, path: Path, streams: list[Stream], progress: Callable[[str, int, int], None] | None) -> PaymentResult:
+        first_due = dates.month_index(PAYMENT_START)
+        months = EXPORT_MONTH - first_due + 1
+        pending = sorted(streams, key=lambda s: s.first + s.lag)
+        extras: dict[int, list[Stream]] = {}
+        for s in streams:
+            if s.extra_after_end:
+                extras.setdefault(dates.month_index(dates.add_days(s.end, 1)) + s.lag, []).append(s)
+        active: list[Stream] = []
+        cursor = 0
+        number = 0
+        result = self.result
+        with path.open("w", encoding=ENCODING, newline="") as handle:
+            for step, due_month in enumerate(range(first_due, EXPORT_MONTH + 1)):
+                while cursor < len(pending) and pending[cursor].first + pending[cursor].lag <= due_month:
+                    active.append(pending[cursor])
+                    cursor += 1
+                active = [s for s in active if s.last + s.lag >= due_month]
+                batch: list[tuple[Any, ...]] = []
+                for s in active:
+                    self._emit(s, due_month, batch)
+                for s in extras.get(due_month, []):
+                    self._emit(s, due_month, batch, outside=True)
+                batch.sort()
+                lines = []
+                for record in batch:
+                    number += 1
+                    lines.append(self._record(number, record))
+                handle.write("".join(lines))
+                if progress is not None:
+                    progress("payments", step + 1, months)
+            handle.write(trailer_line(result.records, result.sum_cents))
+        return result
+
+    def _record(self, number: int, record: tuple[Any, ...]) -> str:
+        due, _order, case, service, von, _seq, kind, bis, cents, iban, payee, protected, tag = record
+        result = self.result
+        if tag is not None:
+            source = tag[1].source
+            if tag[0] == "outside":
+                is_claim = isinstance(source, Claim)
+                self.log.add(
+                    "payment_outside_period", ZAHLUNGEN, record_no=number, key=str(number), field="VON", value=str(von),
+                    related=[Ref(UVG if is_claim else LEISTUNGEN, source)],
+                    detail={"source_end": dates.fmt(source.end), "bis": str(bis)},
+                )
+            else:
+                result.overlap_payments.setdefault(id(source), []).append((number, cents))
+        elif not protected:
+            r = self.rng.random()
+            if r < P_DANGLING_CASE:
+                original, case = case, self.missing_case(case)
+                self.log.add("dangling_case_ref", ZAHLUNGEN, record_no=number, key=str(number), field="AKTEN_NR",
+                             value=case, related=[Ref(AKTEN, self.rows_by_key[AKTEN].get(original), key=original)])
+            elif r < P_DANGLING_CASE + P_DANGLING_SERVICE:
+                if service:
+                    original, service = service, self.missing_service()
+                    self.log.add("dangling_service_ref", ZAHLUNGEN, record_no=number, key=str(number), field="LEIST_NR",
+                                 value=service, related=[Ref(LEISTUNGEN, self.rows_by_key[LEISTUNGEN].get(original), key=original)])
+            elif number >= self._next_bad_iban and iban:
+                iban = with_wrong_check_digits(iban, self.rng)
+                self.log.add("invalid_iban", ZAHLUNGEN, record_no=number, key=str(number), field="IBAN", value=iban)
+                self._next_bad_iban = number + self.rng.randint(*INVALID_IBAN_SPACING)
+        result.records += 1
+        result.sum_cents += cents
+        slot = result.by_year_type.get((due // 10000, kind))
+        if slot is None:
+            slot = result.by_year_type[(due // 10000, kind)] = [0, 0]
+        slot[0] += 1
+        slot[1] += cents
+        return payment_line(number, case, service, kind, due, von, bis, cents, iban, payee)
