@@ -40,6 +40,7 @@ class TargetConfig(_Model):
 class ProjectOptions(_Model):
     departments: list[str] = Field(default_factory=list)
     accept_manifest_mismatch: bool = False
+    pseudonymize: bool = False  # reports carry pseudonyms instead of names and birth dates
 
 
 class Project(_Model):
@@ -47,6 +48,7 @@ class Project(_Model):
     sources: Sources
     target: TargetConfig = Field(default_factory=TargetConfig)
     output: Path = Path("runs")
+    corrections: Path | None = None  # folder of the stewards' filled fehlerliste.xlsx / corrections CSVs
     options: ProjectOptions = Field(default_factory=ProjectOptions)
 
 
@@ -84,6 +86,8 @@ class RunOptions:
     accept_manifest_mismatch: bool = False
     departments: tuple[str, ...] = ()
     project_name: str = "jhmig migration"
+    corrections_dir: Path | None = None
+    pseudonymize: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -108,8 +112,13 @@ target:
   # Used when the variable is not set: an embedded SQLite file.
   default: sqlite:///jhmig.sqlite
 
-# Each run writes a folder here: summary.json, findings, quarantine, reports.
+# Each run writes a folder here: summary.json, findings, quarantine, reports
+# (validierung.html, fehlerliste.xlsx).
 output: ./runs
+
+# Data stewards' decisions: put filled-in fehlerliste.xlsx files (or CSVs with
+# the same columns) here; the next run applies them and reports what it did.
+corrections: ./korrekturen
 
 options:
   # Migrate only these departments (UV, BS, AV, WJH, PKD, KT, ASD, JGH); empty = all.
@@ -117,4 +126,7 @@ options:
   # Migrate although the manifest's control totals do not match the files.
   # Recorded in the run. Only for a known, accepted truncation!
   accept_manifest_mismatch: false
+  # Replace names, birth dates, streets and payees by stable pseudonyms in all
+  # reports (key: $JHMIG_PSEUDONYM_KEY, else runs/.pseudonym-key).
+  pseudonymize: false
 """

@@ -49,9 +49,14 @@ def new_run_uid(now: dt.datetime) -> str:
 def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOutcome:
     # Heavy stage imports stay here so that `jhmig --help` starts fast.
     from jhmig.extract import extract_export
+    from jhmig.extract.corrections import read_corrections
     from jhmig.load import LoadRequest, RunVerdict, open_target
     from jhmig.reports import build_summary, write_run_files
+    from jhmig.reports.masking import personal_data
+    from jhmig.reports.pseudonyms import pseudonymizer
+    from jhmig.reports.steward import StewardReports
     from jhmig.transform import build_context, read_unified_code_lists, transform_extract
+    from jhmig.transform.corrections import SourceIndex, plan_corrections, source_cells
     from jhmig.validation import validate_batch
     from jhmig.validation.integrity import quarantine_dangling
 
@@ -64,6 +69,11 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     layout = load_layout(options.layout_path)
     extract = extract_export(options.export_dir, layout, progress=note)
     gate = _control_gate(extract, options)
+    # Stewards' decisions: corrections override raw values before transform; exclusions and acceptances follow.
+    pseudonyms = pseudonymizer(options.out_dir) if options.pseudonymize else None
+    sources_index = SourceIndex(extract, layout)
+    corrections = plan_corrections(read_corrections(options.corrections_dir) if options.corrections_dir else None,
+                                   extract, sources_index, pseudonyms)
 
     code_lists = read_unified_code_lists()
     ctx = build_context(layout, extract, code_lists)
@@ -71,6 +81,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     transform_extract(extract, ctx)
     batch = extract.batch
     payments_read = _payment_amounts(batch)
+    corrections.exclude(extract)  # after the amounts are taken: excluded payments count as skipped money
 
     note("validate", 0, 1)
     batch.findings.add_frame(validate_batch(batch, code_lists))
@@ -78,6 +89,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     quarantine_dangling(batch)
     if options.departments:
         _skip_departments(batch, options.departments)
+    corrections.review(extract)
 
     sources = {
         batch.source_system: {
@@ -91,10 +103,14 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
         "accept_manifest_mismatch": options.accept_manifest_mismatch,
         "manifest_overridden": bool(gate),
         "departments": list(options.departments),
+        "pseudonymize": options.pseudonymize,
+        "corrections": str(options.corrections_dir) if options.corrections_dir else None,
         "db": _safe_url(options.db_url),
     }
     findings = batch.findings.frame()
     quarantine = quarantine_frame(batch)
+    steward = StewardReports(run_dir, options.out_dir, personal_data(sources_index.column_fields(), batch.raw), pseudonyms)
+    finding_status = corrections.finding_status(findings)
     summary_holder: dict = {}
 
     def before_commit(load_result):  # type: ignore[no-untyped-def]
@@ -103,6 +119,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
             batches=[batch], extract=extract, load_result=load_result, payments_read=payments_read, findings=findings,
             jhmig_version=__version__,
         )
+        summary["corrections"] = corrections.summary(steward.hider.value)
         summary_holder.update(summary)
         return RunVerdict(status=summary["status"], summary_json=json.dumps(summary, ensure_ascii=False, default=str),
                           commit=summary["status"] != "failed")
@@ -118,7 +135,9 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
         target.dispose()
 
     summary = summary_holder
-    write_run_files(run_dir, summary, findings, quarantine)
+    write_run_files(run_dir, summary, *steward.shareable(findings, quarantine))
+    steward.write(summary, findings, quarantine, batch.outcome_frame("skipped"), status=finding_status, cells=source_cells(findings, sources_index), raw=batch.raw,
+                  corrections=corrections.table() if options.corrections_dir else None)
     exit_code = 0 if summary["status"] in ("ok", "dry_run") else 1
     return RunOutcome(run_uid, run_dir, summary["status"], exit_code, summary)
 

@@ -18,9 +18,9 @@ run's record of corrections), never silently dropped. When several files
 decide about the same cell, the later ``Datum`` (then the later file) wins;
 the others are listed as superseded.
 
-The raw tables of the extract are the transform's input and are changed in
-place; ``batch.raw`` keeps the source as delivered (quarantine, reports and
-the comparison for stale decisions read it).
+Overrides go into a copy of the raw table the transform reads
+(``RawTable.frame``); ``batch.raw`` keeps the source as delivered, which the
+quarantine, the reports and the comparison for stale decisions read.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ CORRECT, ACCEPT, EXCLUDE = "korrigieren", "akzeptieren", "nicht migrieren"
 # status of a decision in this run (German: korrekturen.csv and the HTML report show them)
 APPLIED, ACCEPTED, EXCLUDED = "angewendet", "akzeptiert", "ausgeschlossen"
 STALE, IN_SOURCE, SUPERSEDED, INVALID, REJECTED = "veraltet", "bereits in der Quelle", "ersetzt", "ungültig", "abgelehnt"
+OTHER_SOURCE = "andere Quelle"  # a decision about another source system's records (a shared corrections folder)
 EFFECTIVE = (APPLIED, ACCEPTED, EXCLUDED)
 
 # status of a finding for the steward
@@ -266,6 +267,7 @@ class CorrectionPlan:
             batch.skip(entity, mask, reason)
             hit.update(matched["n"])
         for n, record in enumerate(self.exclusions):
+            record.reason = str(wanted.at[n, "reason"])
             if n not in hit:  # e.g. an unreadable line: it stays in the quarantine
                 record.status, record.reason = STALE, "an dieser Stelle steht kein übernehmbarer Satz (unlesbar oder zusammengeführt)"
                 batch.findings.add(_finding(record, Severity.WARNING, "correction.stale"))
@@ -306,7 +308,7 @@ class CorrectionPlan:
             out.loc[rows, "by"] = [records[n].decision.by for n in matched["n"]]
             out.loc[rows, "on"] = [_de_date(records[n].decision.on) for n in matched["n"]]
         accepted = findings.loc[out["status"] == ACCEPTED, "rule_id"]
-        self.accepted_findings = int(len(accepted))
+        self.accepted_findings = len(accepted)
         self.accepted_by_rule = {str(k): int(v) for k, v in accepted.value_counts().items()}
         return out
 
@@ -340,6 +342,7 @@ class CorrectionPlan:
             "accepted_by_rule": self.accepted_by_rule,
             "excluded": len(by_status.get(EXCLUDED, [])),
             "excluded_dependents": self.excluded_dependents,
+            "other_source": len(by_status.get(OTHER_SOURCE, [])),
         }
 
 
@@ -357,7 +360,13 @@ def plan_corrections(read: CorrectionsRead | None, extract: ExtractResult, index
         if f.error:
             batch.findings.add(Finding("correction.file_unreadable", Severity.WARNING,
                                        f"Korrekturdatei nicht lesbar: {f.error}", batch.source_system, "", None, f.name))
-    winners, losers = _resolve_versions(read.decisions, index)
+    ours: list[StewardDecision] = []
+    for d in read.decisions:
+        if not d.target.source_system or d.target.source_system == batch.source_system:
+            ours.append(d)
+        else:
+            plan.records.append(DecisionRecord(OTHER_SOURCE, d, d.target.src_path))
+    winners, losers = _resolve_versions(ours, index)
     plan.records.extend(losers)
     for decision in winners:
         record = _judge(decision, index, pseudonym)

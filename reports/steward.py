@@ -1,0 +1,70 @@
+"""The data stewards' files of a run folder: validierung.html, fehlerliste.xlsx, korrekturen.csv.
+
+Also decides how personal values leave the run: the HTML report always
+hides them (masked, or pseudonymised with ``--pseudonymize``); the work list
+and the CSV files show them in clear for the office's own stewards, unless the
+run is pseudonymised, in which case every report file carries pseudonyms.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from jhmig.reports.excel_report import write_fehlerliste
+from jhmig.reports.history import previous_summary
+from jhmig.reports.html_report import ReportInputs, write_validierung
+from jhmig.reports.masking import Hider, PersonalData, mask
+from jhmig.reports.pseudonyms import Pseudonymizer
+from jhmig.reports.rule_texts import rule_catalog
+
+HTML_FILE = "validierung.html"
+EXCEL_FILE = "fehlerliste.xlsx"
+CORRECTIONS_FILE = "korrekturen.csv"
+
+
+@dataclass
+class StewardReports:
+    run_dir: Path
+    out_dir: Path  # holds the earlier run folders (trend)
+    personal: PersonalData
+    pseudonyms: Pseudonymizer | None = None
+
+    @property
+    def hider(self) -> Hider:
+        """What reports for a wider audience show: masks, or pseudonyms when the run is pseudonymised."""
+        return Hider(self.personal, self.pseudonyms or mask)
+
+    def shareable(self, findings: pd.DataFrame, quarantine: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """findings.csv and quarantine.csv as they may be written: pseudonymised when asked, else as they are."""
+        if self.pseudonyms is None:
+            return findings, quarantine
+        hider = self.hider
+        return hider.findings(findings), hider.quarantine(quarantine)
+
+    def write(self, summary: dict[str, Any], findings: pd.DataFrame, quarantine: pd.DataFrame, skipped: pd.DataFrame, *, status: pd.DataFrame,
+              cells: pd.DataFrame, raw: dict[tuple[str, str], pd.DataFrame], corrections: pd.DataFrame | None) -> dict[str, float]:
+        """Write the three files; returns seconds per file (console and tests, never personal data)."""
+        catalog = rule_catalog()
+        seconds: dict[str, float] = {}
+        started = time.perf_counter()
+        write_validierung(self.run_dir / HTML_FILE, ReportInputs(
+            summary=summary, findings=findings, status=status, cells=cells, quarantine=quarantine, skipped=skipped, raw=raw, hider=self.hider,
+            catalog=catalog, previous=previous_summary(self.out_dir, summary["run_uid"]), run_dir=self.run_dir,
+            pseudonymized=self.pseudonyms is not None))
+        seconds[HTML_FILE] = time.perf_counter() - started
+        stats = write_fehlerliste(self.run_dir / EXCEL_FILE, findings, status=status, cells=cells, catalog=catalog,
+                                  run_uid=summary["run_uid"], hider=self.hider if self.pseudonyms else None)
+        seconds[EXCEL_FILE] = stats.seconds
+        if corrections is not None:
+            table = corrections
+            if self.pseudonyms is not None and len(table):
+                hider = self.hider
+                table = table.assign(source_value=hider.values(table["source_value"], table["field"]),
+                                     corrected_value=hider.values(table["corrected_value"], table["field"]))
+            table.to_csv(self.run_dir / CORRECTIONS_FILE, sep=";", index=False, encoding="utf-8-sig")
+        return seconds

@@ -1,0 +1,235 @@
+"""Steward reports: validierung.html in a real browser, fehlerliste.xlsx, --pseudonymize."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from jhmig.cli import main
+from jhmig.errors import ConfigError
+from jhmig.extract.corrections import HIDDEN_COLUMNS, STEWARD_COLUMNS, VISIBLE_COLUMNS
+from jhmig.reports.excel_report import sheet_names, write_fehlerliste
+from jhmig.reports.masking import mask
+from jhmig.reports.pseudonyms import pseudonymizer
+from jhmig.reports.rule_texts import rule_catalog
+from minimal_export import MiniExport
+
+# every personal name and birth date of the hand-written export
+REAL_NAMES = ("Müller", "Jürgen", "von Berg", "Anna Sophie", "Schäfer", "Özdemir", "Elif", "Weiß", "Hauptstraße", "Lindenweg")
+FORMULA = "=SUM(A1)"
+
+
+def planted_export() -> MiniExport:
+    """The MiniExport with problems a steward must see: a bad birth date, a 4-digit PLZ, formula-like values."""
+    export = MiniExport()
+    rows = export.rows
+    rows["PERSONEN.TXT"][2] = rows["PERSONEN.TXT"][2].replace("14.07.2012", "31.02.2012")  # Özdemir -> quarantine
+    rows["TRAEGER.TXT"][0] = rows["TRAEGER.TXT"][0].replace("54290", "5429")  # warning
+    rows["LEISTUNGEN.TXT"][1] = rows["LEISTUNGEN.TXT"][1].replace("45,50", FORMULA)  # invalid amount "=SUM(A1)"
+    rows["LEISTUNGEN.TXT"][0] = rows["LEISTUNGEN.TXT"][0].replace(";M", ";+T")  # unknown unit "+T"
+    return export
+
+
+def run(export_dir: Path, out: Path, db: Path, *extra: str) -> Path:
+    """``jhmig run`` through the CLI; returns the new run folder."""
+    result = CliRunner().invoke(main, ["run", "--export", str(export_dir), "--db", f"sqlite:///{db}", "--out", str(out),
+                                       "--no-progress", *extra], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return max(p for p in out.iterdir() if p.is_dir())
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A plain run, then two pseudonymised runs of the same export into the same output folder."""
+    base = tmp_path_factory.mktemp("steward")
+    export = planted_export().write(base / "export")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("JHMIG_PSEUDONYM_KEY", raising=False)
+        plain = run(export, base / "runs", base / "t.sqlite")
+        pseudo = run(export, base / "runs", base / "t.sqlite", "--pseudonymize")
+        again = run(export, base / "runs", base / "t.sqlite", "--pseudonymize")
+    return plain, pseudo, again
+
+
+def chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed in CI: scripts/test.sh should have installed it")
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    return found
+
+
+def dump_dom(html: Path) -> str:
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
+             "--dump-dom", html.resolve().as_uri()],
+            capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout
+
+
+# --------------------------------------------------------------------------
+# validierung.html
+# --------------------------------------------------------------------------
+
+
+def test_html_renders_in_chromium_masked_and_self_contained(runs: tuple[Path, Path, Path]) -> None:
+    first = runs[0]
+    html = first / "validierung.html"
+    text = html.read_text(encoding="utf-8")
+    assert not re.search(r"https?:", text), "the report must not reference anything on the net"
+    assert not re.search(r"<(link|img|iframe|object|embed)\b|<script[^>]+src=", text)
+    dom = dump_dom(html)
+    assert f"<title>Validierungsbericht – Lauf {first.name}</title>" in dom
+    assert 'class="ampel ampel-rot"' in dom and 'class="ampel ampel-gelb"' in dom
+    assert re.search(r'<tr class="entity" data-entity="person"><td><span class="ampel ampel-rot">', dom)
+    assert re.search(r'<details class="rule" id="regel-value-invalid-date" data-rule="value.invalid_date">', dom)
+    assert "PERSONEN.TXT, Zeile 4, Spalte GEB_DAT" in dom
+    assert "**.**.2012" in dom  # the invalid birth date, masked
+    assert "Ö*****r" in dom and "E**f" in dom  # the quarantined person's raw record, masked
+    for name in (*REAL_NAMES, "31.02.2012"):
+        assert name not in dom, name
+    assert "Erster Lauf in diesem Ausgabeordner" in dom
+    assert "5.941,00 €" in dom  # money reconciliation
+
+
+def test_trend_after_second_run(runs: tuple[Path, Path, Path]) -> None:
+    first, second, _ = runs
+    dom = dump_dom(second / "validierung.html")
+    assert f"Vergleich mit Lauf {first.name}" in dom
+    row = re.search(r'<tr class="trend" data-rule="value.invalid_date"><td>.*?</tr>', dom, re.DOTALL)
+    assert row and re.findall(r'<td class="n[^"]*">([^<]*)</td>', row.group(0)) == ["1", "1", "0"]
+
+
+def test_gx_data_docs_are_linked_when_present(tmp_path: Path) -> None:
+    from jhmig.reports.html_report import _gx_link
+
+    run_dir = tmp_path / "run"
+    (run_dir / "gx" / "docs").mkdir(parents=True)
+    assert _gx_link({}, run_dir) is None
+    (run_dir / "gx" / "docs" / "index.html").write_text("<html></html>")
+    assert _gx_link({"gx_data_docs": "gx/docs/index.html"}, run_dir) == "gx/docs/index.html"
+
+
+# --------------------------------------------------------------------------
+# fehlerliste.xlsx
+# --------------------------------------------------------------------------
+
+
+def test_fehlerliste_columns_filter_panes_and_text(runs: tuple[Path, Path, Path]) -> None:
+    first = runs[0]
+    summary = json.loads((first / "summary.json").read_text(encoding="utf-8"))
+    rules = {r["rule_id"] for r in summary["findings"]["by_rule"]}
+    wb = load_workbook(first / "fehlerliste.xlsx")
+    assert wb.sheetnames[0] == "Übersicht"
+    assert len(wb.sheetnames) == len(rules) + 1
+    headers = [h for h, _ in VISIBLE_COLUMNS + STEWARD_COLUMNS + HIDDEN_COLUMNS]
+    for name in wb.sheetnames[1:]:
+        ws = wb[name]
+        assert [c.value for c in ws[1]] == headers
+        assert ws.freeze_panes == "A2"
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+        assert ws.column_dimensions["O"].hidden  # the first technical column
+        dv = ws.data_validations.dataValidation
+        assert dv and dv[0].formula1 == '"korrigieren,akzeptieren,nicht migrieren"' and str(dv[0].sqref).startswith("K2")
+    assert {wb[n].cell(2, 1).value for n in wb.sheetnames[1:]} == rules
+    formulas = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    ws = wb["value.invalid_amount"]
+    cells = [c for row in ws.iter_rows(min_row=2) for c in row if c.value == FORMULA]
+    assert cells and all(c.data_type == "s" for c in cells)
+    unknown = [c.value for row in wb["code.unknown"].iter_rows(min_row=2) for c in row]
+    assert "+T" in unknown
+    assert wb["value.invalid_date"]["H2"].value == "31.02.2012"  # the office's own list shows the value to fix
+
+
+def test_sheet_names_are_excel_safe_and_unique() -> None:
+    names = sheet_names(["a" * 40, "a" * 40 + "b", "x[1]:y*z?", "History", "Übersicht", "A" * 31])
+    assert all(len(n) <= 31 for n in names.values())
+    assert len({n.casefold() for n in names.values()}) == len(names)
+    assert names["x[1]:y*z?"] == "x_1__y_z_"
+    assert names["History"].casefold() != "history" and names["Übersicht"] != "Übersicht"
+
+
+def test_fehlerliste_caps_at_the_row_limit_with_a_note(tmp_path: Path) -> None:
+    n = 30
+    findings = pd.DataFrame({
+        "rule_id": "value.invalid_date", "severity": "error", "source_system": "legacy", "entity": "person",
+        "legacy_key": [str(i) for i in range(n)], "src_path": "PERSONEN.TXT", "src_sheet": "",
+        "src_line": pd.array(range(2, n + 2), dtype="Int64"), "field": "birth_date", "value": "@home", "message": "-x",
+    })
+    stats = write_fehlerliste(tmp_path / "f.xlsx", findings, catalog=rule_catalog(), run_uid="r", max_rows=12)
+    assert stats.rows == 10 and stats.capped == {"value.invalid_date": 20}
+    ws = load_workbook(tmp_path / "f.xlsx")["value.invalid_date"]
+    assert ws.max_row == 12 and "findings.csv" in ws.cell(12, 1).value
+    assert ws["H2"].value == "@home" and ws["H2"].data_type == "s" and ws["I2"].value == "-x"
+
+
+# --------------------------------------------------------------------------
+# --pseudonymize
+# --------------------------------------------------------------------------
+
+
+def report_texts(run_dir: Path) -> str:
+    """Everything a report file of the run folder says (xlsx: every cell, hidden columns included)."""
+    parts = []
+    for path in sorted(run_dir.iterdir()):
+        if path.suffix == ".xlsx":
+            wb = load_workbook(path, read_only=True)
+            parts += [str(v) for ws in wb for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+            wb.close()
+        else:
+            parts.append(path.read_text(encoding="utf-8-sig"))
+    return "\n".join(parts)
+
+
+def test_pseudonymize_hides_every_name_stably(runs: tuple[Path, Path, Path]) -> None:
+    _, first, second = runs
+    key = first.parent / ".pseudonym-key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    for folder in (first, second):
+        assert {p.name for p in folder.iterdir()} >= {"validierung.html", "fehlerliste.xlsx", "findings.csv", "quarantine.csv", "summary.json"}
+        text = report_texts(folder)
+        for name in (*REAL_NAMES, "31.02.2012", "Pflegefamilie"):
+            assert name not in text, (folder.name, name)
+
+    def pseudonym_of_person_3(folder: Path) -> str:
+        q = pd.read_csv(folder / "quarantine.csv", sep=";", encoding="utf-8-sig", dtype=str)
+        raw = json.loads(q[(q["entity"] == "person") & (q["legacy_key"] == "3")]["raw"].iloc[0])
+        return raw["NAME"]
+
+    assert pseudonym_of_person_3(first) == pseudonym_of_person_3(second)
+    assert pseudonym_of_person_3(first).startswith("NAME-")
+    assert pseudonym_of_person_3(first) in (first / "validierung.html").read_text(encoding="utf-8")
+
+
+def test_pseudonym_key_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JHMIG_PSEUDONYM_KEY", "k" * 32)
+    a = pseudonymizer(tmp_path / "a")("Özdemir", "name")
+    assert a == pseudonymizer(tmp_path / "b")("Özdemir", "name") and a.startswith("NAME-")
+    assert not (tmp_path / "a" / ".pseudonym-key").exists()
+    assert pseudonymizer(tmp_path)("Özdemir", "street") != a  # the kind is part of the input
+    monkeypatch.setenv("JHMIG_PSEUDONYM_KEY", "short")
+    with pytest.raises(ConfigError):
+        pseudonymizer(tmp_path)
+
+
+def test_mask_shapes() -> None:
+    assert mask("Müller", "name") == "M****r"
+    assert mask("Anna Sophie von Berg", "name") == "A**a S****e v*n B**g"
+    assert mask("14.07.2012", "date") == "**.**.2012"
+    assert mask("2012-07-14", "date") == "2012-**-**"
+    assert mask("irgendwas", "line") == "[Satzinhalt ausgeblendet]"
