@@ -1,5 +1,13 @@
-"""Validation stage: domain rules (and, lazily, great-expectations) -> findings."""
+"""Validation stage: column expectations (great-expectations) and domain rules -> findings.
 
-from jhmig.validation.rules import validate_batch
+Public API (GX is imported only when expectations actually run):
 
-__all__ = ["validate_batch"]
+* :func:`validate` -> :class:`ValidationResult` (findings + the GX run summary)
+* :func:`validate_batch` -> findings frame (thin wrapper, kept for the pipeline)
+* :func:`export_date` -> the manifest's export date as ``as_of`` for the rules
+* :func:`jhmig.validation.integrity.quarantine_dangling` (referential integrity, after quarantine)
+"""
+
+from jhmig.validation.api import ValidationResult, export_date, validate, validate_batch
+
+__all__ = ["ValidationResult", "export_date", "validate", "validate_batch"]
