@@ -23,11 +23,13 @@ from jhmig.config import (
     RunOptions,
     load_project,
     resolve_db_url,
+    resolve_list_sources,
 )
 from jhmig.errors import JhmigError
 
 err = Console(stderr=True)
-out = Console()
+# Not a terminal (CI logs, redirected output): wide enough for the summary tables.
+out = Console(width=None if sys.stdout.isatty() else 150)
 
 
 @contextmanager
@@ -97,13 +99,18 @@ def init(directory: Path, force: bool) -> None:
 @click.option("--corrections", "corrections_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Folder of the stewards' filled fehlerliste.xlsx / corrections CSVs to apply (default: the project's 'corrections').")
 @click.option("--pseudonymize", is_flag=True, help="Reports carry stable pseudonyms instead of names, birth dates, streets and payees.")
+@click.option("--lists", "lists_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder of caseworkers' Excel/CSV lists to migrate too.")
+@click.option("--list-mapping", "list_mappings", multiple=True,
+              help="List mapping for --lists: a shipped name (asd, jgh) or a file; repeatable. Default: every shipped mapping matching the files.")
 @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
 def run(project: Path | None, export_dir: Path | None, layout: Path | None, db_url: str | None, out_dir: Path | None,
         dry_run: bool, accept_manifest_mismatch: bool, departments: str | None, corrections_dir: Path | None, pseudonymize: bool,
-        no_progress: bool) -> None:
+        lists_dir: Path | None, list_mappings: tuple[str, ...], no_progress: bool) -> None:
     """Run the migration pipeline: extract, transform, validate, load, reconcile."""
     options = build_run_options(project, export_dir, layout, db_url, out_dir, dry_run, accept_manifest_mismatch, departments,
                                 corrections_dir, pseudonymize)
+    if lists_dir is not None:
+        options.list_sources = tuple(resolve_list_sources(lists_dir, list_mappings))
     sys.exit(execute(options, progress=not no_progress))
 
 
@@ -127,6 +134,8 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
             project_name=proj.name,
             corrections_dir=corrections_dir or ((base / proj.corrections) if proj.corrections else None),
             pseudonymize=pseudonymize or proj.options.pseudonymize,
+            list_sources=tuple(pair for src in proj.sources.lists
+                               for pair in resolve_list_sources(base / src.folder, [src.mapping] if src.mapping else [])),
         )
     if export_dir is None:
         raise click.UsageError("give --export DIR (or a project file with -p)")

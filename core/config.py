@@ -28,8 +28,14 @@ class LegacySource(_Model):
     layout: Path | None = None  # None: the reference OK.JUG layout
 
 
+class ListSource(_Model):
+    folder: Path
+    mapping: str | None = None  # a shipped mapping's name (asd, jgh) or a mapping file; empty: every shipped mapping that matches
+
+
 class Sources(_Model):
     legacy: LegacySource | None = None
+    lists: list[ListSource] = Field(default_factory=list)
 
 
 class TargetConfig(_Model):
@@ -70,6 +76,38 @@ def load_project(path: Path) -> tuple[Project, Path]:
     return project, path.resolve().parent
 
 
+def resolve_list_sources(folder: Path, mappings: list[str] | tuple[str, ...] = ()) -> list[tuple[Path, Path]]:
+    """(lists folder, mapping file) pairs; without mappings, every shipped one whose files occur in the folder."""
+    import fnmatch
+
+    from jhmig.layout import MAPPINGS_DIR
+
+    shipped = MAPPINGS_DIR / "lists"
+    if not folder.is_dir():
+        raise ConfigError(f"lists folder {folder} does not exist", hint="pass the folder that holds the caseworkers' Excel lists")
+    if mappings:
+        out = []
+        for name in mappings:
+            path = Path(name)
+            if not path.suffix:
+                path = shipped / f"{name}.yaml"
+            if not path.exists():
+                known = ", ".join(p.stem for p in sorted(shipped.glob("*.yaml")))
+                raise ConfigError(f"list mapping {name!r} not found", hint=f"use a mapping file or one of the shipped mappings: {known}")
+            out.append((folder, path))
+        return out
+    names = [p.name for p in folder.iterdir() if p.is_file()]
+    out = []
+    for path in sorted(shipped.glob("*.yaml")):
+        globs = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("files", [])
+        if any(fnmatch.fnmatch(n.lower(), g.lower()) for n in names for g in globs):
+            out.append((folder, path))
+    if not out:
+        raise ConfigError(f"no shipped list mapping matches a file in {folder}",
+                          hint="profile the lists (jhmig profile FILE --suggest mapping.yaml) and pass --list-mapping")
+    return out
+
+
 def resolve_db_url(explicit: str | None, env_name: str = DEFAULT_DB_ENV, default: str = DEFAULT_SQLITE) -> str:
     return explicit or os.environ.get(env_name) or default
 
@@ -86,6 +124,7 @@ class RunOptions:
     accept_manifest_mismatch: bool = False
     departments: tuple[str, ...] = ()
     project_name: str = "jhmig migration"
+    list_sources: tuple[tuple[Path, Path], ...] = ()  # (lists folder, list mapping file)
     corrections_dir: Path | None = None
     pseudonymize: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -115,6 +154,14 @@ target:
 # Each run writes a folder here: summary.json, findings, quarantine, reports
 # (validierung.html, fehlerliste.xlsx).
 output: ./runs
+
+# Caseworkers' Excel lists (optional). mapping: asd, jgh (shipped) or your own
+# mapping file; leave it out to use every shipped mapping matching the files.
+#   lists:
+#     - folder: ./listen
+#       mapping: asd
+#     - folder: ./listen
+#       mapping: jgh
 
 # Data stewards' decisions: put filled-in fehlerliste.xlsx files (or CSVs with
 # the same columns) here; the next run applies them and reports what it did.

@@ -89,3 +89,33 @@ def entity_spec(name: str) -> EntitySpec:
         return entity_specs()[name]
     except KeyError:
         raise KeyError(f"unknown entity {name!r}; known: {', '.join(entity_specs())}") from None
+
+
+def _dtype_of(entity: str, column: str) -> str:
+    from sqlalchemy import BigInteger, Boolean, Date, Integer
+
+    from jhmig.schema import Base
+
+    table = Base.metadata.tables[entity]
+    if column not in table.columns:
+        return "string"  # *_key and lineage text columns
+    kind = table.columns[column].type
+    if isinstance(kind, Date):
+        return "datetime64[us]"
+    if isinstance(kind, Boolean):
+        return "boolean"
+    if isinstance(kind, (BigInteger, Integer)):
+        return "Int64"
+    return "string"
+
+
+def conform(frame: "pd.DataFrame", entity: str) -> "pd.DataFrame":
+    """The frame with exactly the entity's frame columns; columns a source lacks are typed NA columns."""
+    import pandas as pd
+
+    spec = entity_spec(entity)
+    out = frame.reindex(columns=list(spec.frame_columns))
+    for column in spec.frame_columns:
+        if column not in frame.columns and column not in LINEAGE_FRAME_COLUMNS:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype=_dtype_of(entity, column))
+    return out

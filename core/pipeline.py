@@ -46,6 +46,15 @@ def new_run_uid(now: dt.datetime) -> str:
     return now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
 
 
+@dataclass
+class ListSource:
+    """One family of caseworkers' lists as prepared for the load."""
+
+    mapping_name: str
+    folder: Path
+    extract: ExtractResult
+
+
 def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOutcome:
     # Heavy stage imports stay here so that `jhmig --help` starts fast.
     from jhmig.extract import extract_export
@@ -57,15 +66,15 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     from jhmig.reports.steward import StewardReports
     from jhmig.transform import build_context, read_unified_code_lists, transform_extract
     from jhmig.transform.corrections import SourceIndex, plan_corrections, source_cells
-    from jhmig.validation import validate_batch
-    from jhmig.validation.integrity import quarantine_dangling
 
     started = dt.datetime.now().replace(microsecond=0)
     run_uid = new_run_uid(started)
     run_dir = options.out_dir / run_uid
     run_dir.mkdir(parents=True, exist_ok=True)
     note = progress or (lambda step, done, total: None)
+    code_lists = read_unified_code_lists()
 
+    # 1. the legacy export: extract, control gate, stewards' corrections, transform
     layout = load_layout(options.layout_path)
     extract = extract_export(options.export_dir, layout, progress=note)
     gate = _control_gate(extract, options)
@@ -74,21 +83,25 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     sources_index = SourceIndex(extract, layout)
     corrections = plan_corrections(read_corrections(options.corrections_dir) if options.corrections_dir else None,
                                    extract, sources_index, pseudonyms)
-
-    code_lists = read_unified_code_lists()
-    ctx = build_context(layout, extract, code_lists)
     note("transform", 0, 1)
-    transform_extract(extract, ctx)
+    transform_extract(extract, build_context(layout, extract, code_lists))
     batch = extract.batch
     payments_read = _payment_amounts(batch)
     corrections.exclude(extract)  # after the amounts are taken: excluded payments count as skipped money
 
-    note("validate", 0, 1)
-    batch.findings.add_frame(validate_batch(batch, code_lists))
-    quarantine_flagged(batch, batch.findings.frame())
-    quarantine_dangling(batch)
-    if options.departments:
-        _skip_departments(batch, options.departments)
+    # 2. caseworkers' lists: extract and transform each family of lists
+    lists = [_prepare_lists(folder, mapping_path, code_lists, note) for folder, mapping_path in options.list_sources]
+    batches = [batch] + [source.extract.batch for source in lists]
+
+    # 3. validate every batch; error findings and what depends on them go to quarantine
+    as_of = _export_date(extract.manifest.export_date)
+    validation: dict[str, dict] = {}
+    for number, current in enumerate(batches):
+        # GX keeps its results per run; data docs (4-5 MB of assets) only for the export.
+        validation[current.source_system] = _validate(current, code_lists, run_dir if number == 0 else run_dir / f"gx-{current.source_system}",
+                                                      as_of, data_docs=number == 0, note=note)
+        if options.departments:
+            _skip_departments(current, options.departments)
     corrections.review(extract)
 
     sources = {
@@ -98,6 +111,9 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
             "manifest": {"export_date": extract.manifest.export_date, "office": extract.manifest.office, "version": extract.manifest.version},
         }
     }
+    for source in lists:
+        sources[source.extract.batch.source_system] = {"lists": str(source.folder), "mapping": source.mapping_name,
+                                                       "files": sorted({t.src_path for t in source.extract.tables})}
     run_options = {
         "dry_run": options.dry_run,
         "accept_manifest_mismatch": options.accept_manifest_mismatch,
@@ -107,28 +123,40 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
         "corrections": str(options.corrections_dir) if options.corrections_dir else None,
         "db": _safe_url(options.db_url),
     }
-    findings = batch.findings.frame()
-    quarantine = quarantine_frame(batch)
-    steward = StewardReports(run_dir, options.out_dir, personal_data(sources_index.column_fields(), batch.raw), pseudonyms)
+    findings = pd.concat([b.findings.frame() for b in batches], ignore_index=True)
+    quarantine = pd.concat([quarantine_frame(b) for b in batches], ignore_index=True)
+    raw = {key: frame for b in batches for key, frame in b.raw.items()}
+    column_fields = sources_index.column_fields()
+    for source in lists:
+        column_fields.update(SourceIndex(source.extract, None).column_fields())
+    steward = StewardReports(run_dir, options.out_dir, personal_data(column_fields, raw), pseudonyms)
     finding_status = corrections.finding_status(findings)
     summary_holder: dict = {}
 
     def before_commit(load_result):  # type: ignore[no-untyped-def]
         summary = build_summary(
             run_uid=run_uid, run_id=load_result.run_id, started=started, options=run_options, sources=sources,
-            batches=[batch], extract=extract, load_result=load_result, payments_read=payments_read, findings=findings,
+            batches=batches, extract=extract, load_result=load_result, payments_read=payments_read, findings=findings,
             jhmig_version=__version__,
         )
         summary["corrections"] = corrections.summary(steward.hider.value)
+        summary["validation"] = validation
+        docs = validation[batch.source_system].get("data_docs")
+        if docs:
+            summary["gx_data_docs"] = docs
+        summary["unmapped_values"] = _unmapped_values(findings)
         summary_holder.update(summary)
         return RunVerdict(status=summary["status"], summary_json=json.dumps(summary, ensure_ascii=False, default=str),
                           commit=summary["status"] != "failed")
 
+    # The raw frames are only needed for the quarantine rows and the reports:
+    # free what the load does not need (payments are millions of rows).
+    extract.tables.clear()
     note("load", 0, 1)
     target = open_target(options.db_url)
     try:
         target.upgrade()
-        request = LoadRequest(run_uid=run_uid, started_at=started, sources=sources, options=run_options, batches=[batch],
+        request = LoadRequest(run_uid=run_uid, started_at=started, sources=sources, options=run_options, batches=batches,
                               quarantine=quarantine, findings=findings, code_lists=code_lists, dry_run=options.dry_run)
         target.load(request, before_commit=before_commit, progress=note)
     finally:
@@ -136,10 +164,69 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
 
     summary = summary_holder
     write_run_files(run_dir, summary, *steward.shareable(findings, quarantine))
-    steward.write(summary, findings, quarantine, batch.outcome_frame("skipped"), status=finding_status, cells=source_cells(findings, sources_index), raw=batch.raw,
+    skipped = pd.concat([b.outcome_frame("skipped") for b in batches], ignore_index=True)
+    steward.write(summary, findings, quarantine, skipped, status=finding_status, cells=source_cells(findings, sources_index), raw=raw,
                   corrections=corrections.table() if options.corrections_dir else None)
     exit_code = 0 if summary["status"] in ("ok", "dry_run") else 1
     return RunOutcome(run_uid, run_dir, summary["status"], exit_code, summary)
+
+
+def _prepare_lists(folder: Path, mapping_path: Path, code_lists: pd.DataFrame, note: Progress) -> ListSource:
+    from jhmig.extract.excel_lists import extract_lists
+    from jhmig.list_mapping import load_list_mapping
+    from jhmig.transform.list_rows import build_list_context, transform_lists
+
+    mapping = load_list_mapping(mapping_path)
+    extract = extract_lists(folder, mapping, progress=note)
+    note(f"transform lists {mapping.name}", 0, 1)
+    transform_lists(extract, build_list_context(mapping, code_lists))
+    return ListSource(mapping.name, folder, extract)
+
+
+def _validate(batch: Batch, code_lists: pd.DataFrame, out_dir: Path, as_of: dt.date | None, *, data_docs: bool,
+              note: Progress) -> dict:
+    """Expectations and domain rules; error findings and their dependants go to quarantine."""
+    from jhmig.validation import validate
+    from jhmig.validation.integrity import quarantine_dangling
+
+    note(f"validate {batch.source_system}", 0, 1)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = validate(batch, code_lists, out_dir, as_of=as_of, data_docs=data_docs)
+    batch.findings.add_frame(result.findings)
+    quarantine_flagged(batch, batch.findings.frame())
+    quarantine_dangling(batch)
+    run = result.expectations
+    if run is None:
+        return {"seconds": result.seconds}
+
+    def rel(path: Path | None) -> str | None:
+        return str(path.relative_to(out_dir.parent if out_dir.name.startswith("gx-") else out_dir)) if path else None
+
+    return {
+        "expectations": len(run.summary),
+        "expectations_failed": len(run.failed),
+        "results": rel(run.results_path),
+        "summary_html": rel(run.summary_html_path),
+        "data_docs": rel(run.data_docs_path),
+        "seconds": result.seconds,
+    }
+
+
+def _export_date(text: str | None) -> dt.date | None:
+    from jhmig.validation import export_date
+
+    return export_date(text)
+
+
+def _unmapped_values(findings: pd.DataFrame) -> list[dict]:
+    """Free text no synonym covers, with counts and an example location, to complete the tables."""
+    rows = findings[findings["rule_id"] == "synonym.unmapped"]
+    if not len(rows):
+        return []
+    grouped = rows.groupby(["source_system", "field", "value"], sort=True).agg(
+        count=("rule_id", "size"), example_file=("src_path", "first"), example_sheet=("src_sheet", "first"), example_row=("src_line", "first"))
+    return [{"source_system": s, "field": f, "value": v, "count": int(r["count"]), "example": f"{r.example_file}, Blatt {r.example_sheet}, Zeile {r.example_row}"}
+            for (s, f, v), r in grouped.iterrows()]
 
 
 def _control_gate(extract: ExtractResult, options: RunOptions) -> list[str]:

@@ -107,9 +107,10 @@ def build_summary(
     entities: dict[str, dict[str, int]] = {}
     for entity, part in files.groupby("entity", sort=False):
         entities[str(entity)] = {k: int(part[k].sum()) for k in ("read", *OUTCOMES)}
-    for (source, entity), stats in load_result.stats.items():
+    for (_source, entity), stats in load_result.stats.items():  # summed over the sources
         e = entities.setdefault(entity, {k: 0 for k in ("read", *OUTCOMES)})
-        e.update(inserted=stats.inserted, updated=stats.updated, unchanged=stats.unchanged, deleted=stats.deleted, in_target=stats.in_target)
+        for name in ("inserted", "updated", "unchanged", "deleted", "in_target"):
+            e[name] = e.get(name, 0) + getattr(stats, name)
     batch = batches[0]
     target_cents = load_result.payment_sum_cents.get(batch.source_system)
     cash = money(batch, payments_read, extract, target_cents)

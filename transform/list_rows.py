@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jhmig.entities import entity_spec
+from jhmig.entities import conform, entity_spec
 from jhmig.list_mapping import ListMapping
 from jhmig.records import ExtractResult, RawTable, Severity, SourceFileRead, rows_to_findings
 from jhmig.transform.list_values import parse_flags, parse_list_amounts, parse_list_dates, split_full_name
@@ -73,7 +73,7 @@ def transform_lists(extract: ExtractResult, ctx: ListContext) -> None:
     for entity, frames in parts.items():
         frame = pd.concat(frames, ignore_index=True)
         frame = _merge_repeats(batch, entity, frame)
-        batch.frames[entity] = frame.reindex(columns=list(entity_spec(entity).frame_columns))
+        batch.frames[entity] = conform(frame, entity)
     persons = batch.frames.get("person")
     if persons is not None and len(persons):
         # Cross-source matching is a later step; until then every list person stands alone.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jhmig.entities import entity_spec
+from jhmig.entities import conform, entity_spec
 from jhmig.layout import Column, FileLayout, Layout
 from jhmig.records import ExtractResult, Severity, SourceFileRead, rows_to_findings
 from jhmig.transform.codes import CodeMap, LegacyCode, legacy_tables, read_code_map, read_unified_code_lists
@@ -63,7 +63,7 @@ def transform_extract(extract: ExtractResult, ctx: TransformContext) -> None:
             batch.reads.append(SourceFileRead(batch.source_system, table.src_path, table.src_sheet, derived.entity, len(dframe)))
             _append(batch.frames, derived.entity, dframe)
         spec = entity_spec(file_layout.entity)
-        _append(batch.frames, file_layout.entity, frame.reindex(columns=list(spec.frame_columns)))
+        _append(batch.frames, file_layout.entity, conform(frame, file_layout.entity))
 
 
 def _append(frames: dict[str, pd.DataFrame], entity: str, frame: pd.DataFrame) -> None:
@@ -187,7 +187,7 @@ def _derive(frame: pd.DataFrame, entity: str, fields: dict[str, str]) -> pd.Data
         out[c] = frame[c]
     value_cols = [c for c in fields if c not in ("legacy_key",) and not c.endswith("_key")]
     has_value = out[value_cols].notna().any(axis=1) if value_cols else pd.Series(True, index=out.index)
-    return out.loc[has_value].reindex(columns=list(spec.frame_columns))
+    return conform(out.loc[has_value], entity)
 
 
 def _account_duplicates(frame: pd.DataFrame, raw: pd.DataFrame, fl: FileLayout, src_path: str, batch) -> pd.DataFrame:  # type: ignore[no-untyped-def]
