@@ -149,15 +149,22 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
         return RunVerdict(status=summary["status"], summary_json=json.dumps(summary, ensure_ascii=False, default=str),
                           commit=summary["status"] != "failed")
 
-    # The raw frames are only needed for the quarantine rows and the reports:
-    # free what the load does not need (payments are millions of rows).
+    # After the load the reports need the raw records of findings only: keep
+    # those and free the rest before the load (payments are millions of rows).
+    cells = source_cells(findings, sources_index)
+    raw = _rows_with_findings(raw, findings)
+    del sources_index
     extract.tables.clear()
+    for current in batches:
+        current.raw.clear()
+    _release_memory()
     note("load", 0, 1)
     target = open_target(options.db_url)
     try:
         target.upgrade()
         request = LoadRequest(run_uid=run_uid, started_at=started, sources=sources, options=run_options, batches=batches,
-                              quarantine=quarantine, findings=findings, code_lists=code_lists, dry_run=options.dry_run)
+                              quarantine=quarantine, findings=findings, code_lists=code_lists, dry_run=options.dry_run,
+                              release_frames=True)
         target.load(request, before_commit=before_commit, progress=note)
     finally:
         target.dispose()
@@ -165,10 +172,32 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     summary = summary_holder
     write_run_files(run_dir, summary, *steward.shareable(findings, quarantine))
     skipped = pd.concat([b.outcome_frame("skipped") for b in batches], ignore_index=True)
-    steward.write(summary, findings, quarantine, skipped, status=finding_status, cells=source_cells(findings, sources_index), raw=raw,
+    steward.write(summary, findings, quarantine, skipped, status=finding_status, cells=cells, raw=raw,
                   corrections=corrections.table() if options.corrections_dir else None)
     exit_code = 0 if summary["status"] in ("ok", "dry_run") else 1
     return RunOutcome(run_uid, run_dir, summary["status"], exit_code, summary)
+
+
+def _release_memory() -> None:
+    """Hand freed frames back to the OS before the load builds its rows (Arrow keeps a pool)."""
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+
+
+def _rows_with_findings(raw: dict[tuple[str, str], pd.DataFrame], findings: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """The raw source rows that findings point at, per (file, sheet)."""
+    located = findings[findings["src_line"].notna()]
+    lines = {key: set(part["src_line"].astype("int64")) for key, part in located.groupby(["src_path", "src_sheet"])}
+    out = {}
+    for key, frame in raw.items():
+        wanted = lines.get(key)
+        if wanted:
+            out[key] = frame.loc[frame.index.isin(list(wanted))].copy()
+    return out
 
 
 def _prepare_lists(folder: Path, mapping_path: Path, code_lists: pd.DataFrame, note: Progress) -> ListSource:

@@ -38,6 +38,9 @@ class LoadRequest:
     findings: pd.DataFrame
     code_lists: pd.DataFrame
     dry_run: bool = False
+    # Memory: once an entity is written, its frame in the batch keeps only legacy_key and lineage
+    # (what reconciliation needs). Off by default: callers that read the values after the load keep them.
+    release_frames: bool = False
 
 
 @dataclass

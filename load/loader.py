@@ -6,7 +6,7 @@ import logging
 import pandas as pd
 import sqlalchemy as sa
 
-from jhmig.entities import EntitySpec, entity_specs
+from jhmig.entities import LINEAGE_FRAME_COLUMNS, EntitySpec, entity_specs
 from jhmig.load.api import BeforeCommit, EntityLoadStats, LoadRequest, LoadResult, Progress, RunVerdict
 from jhmig.load.bulk import BulkWriter, ChunkProgress
 from jhmig.load.codelists import upsert_code_lists
@@ -50,7 +50,7 @@ def run_load(
 
     result = LoadResult(run_id=run_id)
     for batch in request.batches:
-        result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress))
+        result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress, request.release_frames))
 
     _write_outcomes(connection, bulk, request, run_id, files, progress)
 
@@ -74,6 +74,7 @@ def _load_batch(
     run_id: int,
     files: SourceFiles,
     progress: Progress | None,
+    release_frames: bool = False,
 ) -> dict[tuple[str, str], EntityLoadStats]:
     source = batch.source_system
     specs = list(entity_specs().values())
@@ -113,6 +114,8 @@ def _load_batch(
             len(plan.delete_ids),
         )
         del plan
+        if release_frames and spec.name in batch.frames:
+            batch.frames[spec.name] = batch.frames[spec.name][["legacy_key", *LINEAGE_FRAME_COLUMNS]]
         pause_after_entity(spec.name)
     return stats
 

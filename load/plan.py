@@ -87,7 +87,7 @@ def plan_entity(
     except ConversionError as error:
         raise FrameContractError(source_system, spec.name, str(error), keys.iloc[error.positions[:5]].tolist()) from None
     data.update({c: values[c] for c in spec.value_columns})
-    rows = pd.DataFrame(data)
+    rows = pd.DataFrame(data, copy=False)  # the converted columns are ours already
     hashes = row_hashes(rows.drop(columns=[spec.id_column]))  # resolved references and values; not the id, not lineage
 
     rows["run_id"] = pd.array(np.full(len(rows), run_id), dtype="Int64")
@@ -106,7 +106,8 @@ def plan_entity(
         source_system=source_system,
         spec=spec,
         live=pd.Series(ids, index=pd.Index(keys.to_numpy(dtype=object), dtype=object)),
-        inserts=rows.loc[~was_in_target].reset_index(drop=True),
+        # a first load inserts everything: no copy of (possibly millions of) rows
+        inserts=rows if not was_in_target.any() else rows.loc[~was_in_target].reset_index(drop=True),
         updates=rows.loc[changed].reset_index(drop=True),
         delete_ids=np.sort(state.new_id[gone]),
         unchanged=int((was_in_target & ~changed).sum()),

@@ -77,7 +77,9 @@ def money(batch: Batch, payments_read: pd.DataFrame, extract: ExtractResult, tar
     # Records quarantined as unreadable have no parsed amount; they show up as a gap here.
     out["balanced"] = out["read_cents"] == out["loaded_cents"] + out["quarantined_cents"] + out["merged_cents"] + out["skipped_cents"]
     out["target_matches_loaded"] = target_cents is None or target_cents == out["loaded_cents"]
-    out["by_year_type"] = _by_year_type(payments_read, loaded)
+    # the loaded rows' amounts and dates, looked up by lineage in what was read
+    loaded_rows = payments_read.merge(loaded[ROW_ID].astype({"src_line": "int64"}), on=ROW_ID, how="inner") if len(loaded) else loaded
+    out["by_year_type"] = _by_year_type(payments_read, loaded_rows)
     return out
 
 
