@@ -179,7 +179,7 @@ def generate(out_dir: Path, size: str, seed: int, truncate: bool) -> None:
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--db", "db_url", help="Target database URL (default: an SQLite file in --dir).")
 def demo(base: Path, size: str, seed: int, db_url: str | None) -> None:
-    """Generate demo data, migrate it into SQLite and write the reports."""
+    """Generate demo data (legacy export and caseworkers' lists), migrate it into SQLite and write the reports."""
     from jhmig.synth import generate as synth_generate
 
     data = base / f"data-{size}-{seed}"
@@ -187,8 +187,10 @@ def demo(base: Path, size: str, seed: int, db_url: str | None) -> None:
         with progress_bar() as update:
             synth_generate(data, size=size, seed=seed, progress=update)
         out.print(f"generated demo data in {data}")
+    lists = data / "lists"
     options = RunOptions(export_dir=data / "legacy", out_dir=base / "runs",
-                         db_url=db_url or f"sqlite:///{(base / 'jhmig.sqlite').resolve()}", project_name="demo")
+                         db_url=db_url or f"sqlite:///{(base / 'jhmig.sqlite').resolve()}", project_name="demo",
+                         list_sources=tuple(resolve_list_sources(lists)) if lists.is_dir() else ())
     sys.exit(execute(options))
 
 
