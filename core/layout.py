@@ -10,7 +10,7 @@ another layout file - no Python.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - source tree without install
     pass
 
 REFERENCE_LAYOUT = MAPPINGS_DIR / "layouts" / "okjug-reference.yaml"
+M = TypeVar("M", bound=BaseModel)
 
 ValueType = Literal["key", "text", "name", "date", "end_date", "amount", "cents", "int", "code", "bool", "iban"]
 
@@ -176,22 +177,31 @@ class Layout(_Strict):
         )
 
 
-def load_layout(path: Path | str | None = None) -> Layout:
-    """Read and check a layout file; errors name the file and the offending key."""
-    path = Path(path) if path else REFERENCE_LAYOUT
+def load_mapping_file(path: Path, model: type[M], what: str, *, missing_hint: str, subfolder: str) -> M:
+    """Read a YAML mapping file into ``model``; errors name the file and the offending key.
+
+    Relative paths inside (code maps, synonym tables) resolve against the
+    mappings folder the file lives in (the parent of ``subfolder``), then the
+    shipped ``mappings/``.
+    """
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"layout file {path} does not exist", hint="pass --layout with an existing file, or omit it for the reference layout") from None
+        raise ConfigError(f"{what} {path} does not exist", hint=missing_hint) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"layout file {path} is not valid YAML: {exc}") from None
+        raise ConfigError(f"{what} {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"layout file {path} must contain a mapping at the top level")
+        raise ConfigError(f"{what} {path} must contain a mapping at the top level")
     base = path.resolve().parent
-    # relative code-map paths resolve against the layout's folder, then mappings/
-    data.setdefault("base_dir", str(base.parent if base.name == "layouts" else base))
+    data.setdefault("base_dir", str(base.parent if base.name == subfolder else base))
     try:
-        return Layout.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
-        raise ConfigError(f"layout file {path} is invalid: {problems}") from None
+        raise ConfigError(f"{what} {path} is invalid: {problems}") from None
+
+
+def load_layout(path: Path | str | None = None) -> Layout:
+    """Read and check a layout file."""
+    return load_mapping_file(Path(path) if path else REFERENCE_LAYOUT, Layout, "layout file", subfolder="layouts",
+                             missing_hint="pass --layout with an existing file, or omit it for the reference layout")

@@ -12,11 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from jhmig.errors import ConfigError
-from jhmig.layout import MAPPINGS_DIR
+from jhmig.layout import MAPPINGS_DIR, load_mapping_file
 
 ListField = Literal[
     # person
@@ -104,18 +103,5 @@ class ListMapping(_Strict):
 
 
 def load_list_mapping(path: Path) -> ListMapping:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"list mapping {path} does not exist", hint="write one, starting from `jhmig profile FILE --suggest mapping.yaml`") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"list mapping {path} is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"list mapping {path} must contain a mapping at the top level")
-    base = path.resolve().parent
-    data.setdefault("base_dir", str(base.parent if base.name == "lists" else base))
-    try:
-        return ListMapping.model_validate(data)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
-        raise ConfigError(f"list mapping {path} is invalid: {problems}") from None
+    return load_mapping_file(path, ListMapping, "list mapping", subfolder="lists",
+                             missing_hint="write one, starting from `jhmig profile FILE --suggest mapping.yaml`")
