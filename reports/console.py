@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 
@@ -19,7 +20,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     for name in ("source", "file", "entity", "read", "loaded", "merged", "quarantined", "skipped", "ok"):
         table.add_column(name, justify="right" if name in ("read", "loaded", "merged", "quarantined", "skipped") else "left")
     for row in summary["files"]:
-        where = row["file"] + (f" [{row['sheet']}]" if row.get("sheet") else "")
+        where = escape(row["file"] + (f" [{row['sheet']}]" if row.get("sheet") else ""))  # '[laufend]' is no markup
         table.add_row(row["source_system"], where, row["entity"], *(str(row[k]) for k in ("read", "loaded", "merged", "quarantined", "skipped")),
                       "yes" if row["balanced"] else "[red]NO[/red]")
     console.print(table)
