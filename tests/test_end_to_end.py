@@ -104,3 +104,35 @@ def test_generated_truncated_export_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert cut["file"] in result.output and str(cut["manifest_records"]) in result.output and str(cut["actual_records"]) in result.output
 
+
+
+def test_lists_and_export_together_every_list_row_accounted(dataset: tuple[Path, dict], tmp_path: Path) -> None:
+    export, truth = dataset
+    lists = export.parent / truth["lists"]["dir"]
+    out = tmp_path / "runs"
+    result = CliRunner().invoke(main, ["run", "--export", str(export), "--lists", str(lists), "--db", f"sqlite:///{tmp_path / 't.sqlite'}",
+                                       "--out", str(out), "--no-progress"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(sorted(out.glob("*/summary.json"))[-1].read_text(encoding="utf-8"))
+    assert summary["status"] == "ok"
+    # every table row of every sheet: a person read (mapped) or a skipped list row
+    rows: dict[tuple[str, str], int] = {}
+    skips: dict[tuple[str, str], int] = {}
+    for r in truth["lists"]["rows"]:
+        rows[(r["file"], r["sheet"])] = rows.get((r["file"], r["sheet"]), 0) + 1
+        if r["kind"] == "skip":
+            skips[(r["file"], r["sheet"])] = skips.get((r["file"], r["sheet"]), 0) + 1
+    seen: dict[tuple[str, str], int] = {}
+    skipped: dict[tuple[str, str], int] = {}
+    for f in summary["files"]:
+        if f["source_system"].startswith("excel") and f["entity"] in ("person", "list_row"):
+            key = (f["file"], f["sheet"])
+            seen[key] = seen.get(key, 0) + f["read"]
+            if f["entity"] == "list_row":
+                skipped[key] = skipped.get(key, 0) + f["skipped"]
+    assert {k: v for k, v in seen.items() if v} == rows
+    assert {k: v for k, v in skipped.items() if v} == skips
+    # every free-text value no synonym covers is reported with its count
+    reported = {(u["field"], u["value"]): u["count"] for u in summary["unmapped_values"]}
+    for u in truth["lists"]["unmapped_values"]:
+        assert reported.get((u["field"], u["value"])) == u["count"], u
