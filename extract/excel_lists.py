@@ -22,7 +22,7 @@ from jhmig.extract.cells import CellValue, cell_text, column_letter
 from jhmig.extract.csv_sheet import CsvOptions
 from jhmig.extract.header_detect import Header, detect_header, match_fields
 from jhmig.extract.row_classify import ClosedMarks, RowClassifier, is_legend_sheet
-from jhmig.extract.workbook import Limits, Sheet, SheetStyles, Workbook, open_workbook
+from jhmig.extract.workbook import CellRange, Limits, Sheet, SheetStyles, Workbook, open_workbook
 from jhmig.list_mapping import ListMapping, SheetSelection
 from jhmig.records import (
     OUTCOME_COLUMNS,
@@ -188,6 +188,10 @@ class SheetExtractor:
         if above:
             self._finding("extract.rows_above_header", Severity.INFO,
                           f"{len(above)} Zeile(n) über der Kopfzeile (Zeile {header.first_row}) als Titel übergangen", above[0])
+        rows, filled = _fill_merged(rows, sheet.merged, first_data, last_data)
+        if filled:
+            self._finding("extract.merged_cells_filled", Severity.INFO,
+                          f"{filled} verbundene Zellbereiche in der Tabelle: der Wert gilt für jede Zeile des Bereichs", first_data)
         styles = self._styles(first_data, last_data, table_cols)
         classifier = RowClassifier(mapping.skip, len(table_cols))
         closed = ClosedMarks(mapping.closed, sheet.name)
@@ -259,6 +263,27 @@ class SheetExtractor:
             self._finding("extract.formatting_unavailable", Severity.INFO,
                           f"graue/durchgestrichene Zeilen nicht erkennbar: {styles.reason}")
         return styles
+
+
+def _fill_merged(rows: dict[int, tuple[CellValue, ...]], merged: Sequence[CellRange], first: int, last: int
+                 ) -> tuple[dict[int, tuple[CellValue, ...]], int]:
+    """Cells merged down over several data rows (one child, several services) hold their value
+    in the top-left cell only; every row of the range means that value."""
+    inside = [m for m in merged if m.first_row >= first and m.last_row <= last and m.last_row > m.first_row]
+    if not inside:
+        return rows, 0
+    out = dict(rows)
+    for m in inside:
+        top = rows.get(m.first_row, ())
+        for number in range(m.first_row + 1, m.last_row + 1):
+            values = list(out.get(number, ()))
+            if len(values) < m.last_col:
+                values += [None] * (m.last_col - len(values))
+            for col in range(m.first_col - 1, m.last_col):
+                if values[col] is None and col < len(top):
+                    values[col] = top[col]
+            out[number] = tuple(values)
+    return out, len(inside)
 
 
 def _raw_frame(sheet: Sheet, raw: dict[int, list[str | None]], header: Header | None) -> pd.DataFrame:
