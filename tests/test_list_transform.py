@@ -108,3 +108,23 @@ def test_every_row_is_accounted_for(asd: ExtractResult) -> None:
     assert per_sheet == {"laufend": 5, "2023": 1, "Hilfe": 1}
     skipped = asd.batch.outcome_frame("skipped")
     assert sorted(skipped["reason"]) == ["Legendenblatt", "Summenzeile"]
+
+
+def test_cells_merged_down_belong_to_every_row(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "laufend"
+    ws.append(["Az.", "Name, Vorname", "geb.", "Hilfeart", "Beginn"])
+    ws.append(["ASD-1", "Kambs, Marie", "14.05.2016", "SPFH", "01.02.2020"])
+    ws.append([None, None, None, "Tagesgruppe", "01.03.2021"])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("B2:B3")
+    ws.merge_cells("C2:C3")
+    wb.save(tmp_path / "ASD_merged.xlsx")
+    mapping = load_list_mapping(MAPPINGS_DIR / "lists" / "asd.yaml")
+    result = extract_lists(tmp_path, mapping)
+    transform_lists(result, build_list_context(mapping, read_unified_code_lists()))
+    services = result.batch.frames["service"]
+    assert services["person_key"].tolist() == ["L:kambs|marie|2016-05-14"] * 2
+    assert sorted(services["service_type"]) == ["31", "32"]
+    assert "list.no_name" not in set(result.batch.findings.frame()["rule_id"])
