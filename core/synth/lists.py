@@ -15,9 +15,16 @@ from typing import Any
 
 from jhmig.synth.lists_asd import TEAMS, AsdSelector, ListSizes
 from jhmig.synth.lists_jgh import JghSelector
-from jhmig.synth.lists_layouts import LayoutContext, jgh_file, mitte_file, nord_file, sued_file, west_file
+from jhmig.synth.lists_layouts import (
+    jgh_file,
+    mitte_file,
+    nord_file,
+    sued_file,
+    west_file,
+)
 from jhmig.synth.lists_links import LegacyLinks
 from jhmig.synth.lists_model import AsdEntry, FilePlan
+from jhmig.synth.lists_tables import LayoutContext
 from jhmig.synth.lists_truth import lists_truth
 from jhmig.synth.lists_writer import write_file
 from jhmig.synth.names import NamePool
@@ -66,8 +73,10 @@ def build_list_files(scenario: Scenario, legacy_truth: dict[str, Any]) -> list[F
         by_team[entry.team].append(entry)
     jgh = JghSelector(scenario, links, scenario.rng("lists-jgh"), sizes.jgh_persons, asd).select([c.initials for c in jgh_staff])
 
+    official = frozenset(r.name for i in scenario.institutions for r in i.records)
+
     def context(name: str, variants: dict[str, int]) -> LayoutContext:
-        return LayoutContext(scenario.rng(f"lists-layout-{name}"), links, variants)
+        return LayoutContext(scenario.rng(f"lists-layout-{name}"), links, variants, official)
 
     variants: dict[str, int] = {}  # spellings used so far, shared so that every spelling shows up somewhere
     return [

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from jhmig.synth import dates
-from jhmig.synth.lists_links import HA_TO_UNIFIED, LegacyLinks, case_ref, provider_ref, usable_service
+from jhmig.synth.codes import SERVICE_TYPES
+from jhmig.synth.lists_links import (
+    HA_TO_UNIFIED,
+    LegacyLinks,
+    case_ref,
+    provider_ref,
+    usable_service,
+)
 from jhmig.synth.lists_model import LIST_STAND, LIST_START, AsdEntry
 from jhmig.synth.lists_text import SPECIAL_HELPS
 from jhmig.synth.model import Service
@@ -36,11 +43,18 @@ P_MOVE = 0.22  # a child with several helps moved to another team's district in 
 P_LEGACY_AZ = 0.35  # the team writes the WJH/PKD file number instead of its own
 DAYS_PER_MONTH = 30.42
 
-# list-only cases: (unified type or None for a special help, weight, provider kind or "")
+# list-only cases: (unified type or None for a help no category fits, weight, provider kind)
 LIST_ONLY_KINDS: tuple[tuple[str | None, float, str], ...] = (
     ("8a", 30, ""), ("28", 12, "beratung"), ("42", 14, "inobhut"), ("27_2", 10, "ambulant"), ("31", 10, "ambulant"),
-    (None, 12, "ambulant"),
+    (None, 8, "ambulant"),
 )
+PROVIDER_KIND: dict[str, str] = {kind_code: kind for kind_code, _, kind in LIST_ONLY_KINDS if kind_code} | {
+    "30": "ambulant", "32": "tagesgruppe", "33": "", "34": "stationaer", "35": "stationaer", "35a": "ambulant"}
+# the spec names spellings of these types; a list set needs this many rows of each to show them all
+REQUIRED_ROWS: dict[str, int] = {"31": 4, "34": 4, "30": 3, "33": 3, "32": 2, "35": 2, "35a": 2, "42": 2}
+# ages at the start of a help (completed years), as the legacy catalogue has them
+AGES: dict[str, tuple[int, int]] = {
+    HA_TO_UNIFIED[code]: (st.min_age, st.max_age) for code, st in SERVICE_TYPES.items() if st.max_age < 18}
 
 
 @dataclass(frozen=True)
@@ -81,7 +95,8 @@ class AsdSelector:
             self.by_kind[institution.kind].append(institution)
 
     def select(self) -> list[AsdEntry]:
-        entries = self._from_services() + self._list_only()
+        from_services = self._from_services()
+        entries = from_services + self._list_only(from_services)
         self._number(entries)
         return entries
 
@@ -130,44 +145,70 @@ class AsdSelector:
         record = service.provider
         return AsdEntry(
             child=service.child, team=team, code=HA_TO_UNIFIED[service.type], start=service.start, end=service.end,
-            provider_name=record.institution.name if record else None, provider_ref=provider_ref(record),
+            institution=record.institution if record else None, provider_ref=provider_ref(record),
             monthly_cents=monthly_cents(service), service=service,
             foster_family=service.payee.family_name if service.payee is not None and record is None else None,
         )
 
     # -- list-only cases ---------------------------------------------------------------
 
-    def _list_only(self) -> list[AsdEntry]:
+    def _list_only(self, from_services: list[AsdEntry]) -> list[AsdEntry]:
+        """Cases only the lists know. The first two are helps no category fits (the unmapped
+        report must have something to show); then types the spec names that the sampled
+        services happen to lack, so every spelling of excel-lists.md can appear."""
         rng = self.rng
         with_services = {s.child.id for s in self.scenario.world.services}
         pool = sorted((c for h in self.scenario.population.households for c in h.children
                        if c.id not in with_services and self.links.clean_person(c.id)
-                       and dates.birthday(c.birth_date, 17) > LIST_START and c.birth_date < LIST_STAND - dt.timedelta(days=200)),
+                       and dates.birthday(c.birth_date, 17) > LIST_START and c.birth_date < dates.add_days(LIST_STAND, -200)),
                       key=lambda c: c.id)
-        chosen = rng.sample(pool, min(len(pool), self.sizes.list_only))
-        codes, weights, kinds = zip(*LIST_ONLY_KINDS, strict=True)
+        rng.shuffle(pool)
+        have = Counter(e.code for e in from_services)
+        plan: list[str | None] = [None, None]
+        for code, needed in REQUIRED_ROWS.items():
+            plan += [code] * max(0, needed - have[code])
+        codes, weights, _ = zip(*LIST_ONLY_KINDS, strict=True)
+        while len(plan) < self.sizes.list_only:
+            plan.append(rng.choices(codes, weights)[0])
         entries: list[AsdEntry] = []
-        for number, child in enumerate(chosen):
-            # the first two are always helps no category fits: the unmapped report must have something to show
-            choice = len(codes) - 1 if number < 2 else rng.choices(range(len(codes)), weights)[0]
-            code, kind = codes[choice], kinds[choice]
-            earliest = max(LIST_START, dates.add_days(child.birth_date, 60))
-            latest = min(dates.add_days(LIST_STAND, -10), dates.add_days(dates.birthday(child.birth_date, 18), -120))
-            start = dates.random_date(rng, earliest, latest)
-            days = {"8a": rng.randint(5, 40), "42": rng.randint(2, 70)}.get(code or "", int(rng.triangular(60, 700, 240)))
-            end: dt.date | None = dates.add_days(start, days)
-            assert end is not None
-            if end > LIST_STAND:
-                end = None
-            institution = rng.choice(self.by_kind[kind]) if kind and self.by_kind[kind] else None
-            cents = None if institution is None else rng.randint(25, 90) * (3000 if code == "42" else 1000)
-            entries.append(AsdEntry(
-                child=child, team=team_of(child), code=code, start=start, end=end,
-                provider_name=institution.name if institution else None,
-                provider_ref=provider_ref(institution.records[0]) if institution else None,
-                monthly_cents=cents, special_text=SPECIAL_HELPS[number % len(SPECIAL_HELPS)] if code is None else None,
-            ))
+        for number, code in enumerate(plan):
+            found = self._child_for(pool, code)
+            if found is None:
+                continue
+            child, window = found
+            entries.append(self._list_only_entry(child, code, dates.random_date(rng, *window), number))
         return entries
+
+    def _child_for(self, pool: list[Identity], code: str | None) -> tuple[Identity, tuple[dt.date, dt.date]] | None:
+        """A child of the pool who is of an age for the help inside the lists' years (taken from the pool)."""
+        low, high = AGES.get(code or "", (0, 17))
+        for index, child in enumerate(pool):
+            earliest = max(LIST_START, dates.add_days(child.birth_date, 60), dates.birthday(child.birth_date, low))
+            latest = min(dates.add_days(LIST_STAND, -10), dates.add_days(dates.birthday(child.birth_date, high + 1), -1),
+                         dates.add_days(dates.birthday(child.birth_date, 18), -120))
+            if earliest <= latest:
+                del pool[index]
+                return child, (earliest, latest)
+        return None
+
+    def _list_only_entry(self, child: Identity, code: str | None, start: dt.date, number: int) -> AsdEntry:
+        rng = self.rng
+        kind = PROVIDER_KIND.get(code or "", "ambulant")
+        days = {"8a": rng.randint(5, 40), "42": rng.randint(2, 70)}.get(code or "", int(rng.triangular(60, 700, 240)))
+        end: dt.date | None = dates.add_days(start, days)
+        assert end is not None
+        if end > LIST_STAND:
+            end = None
+        institution = rng.choice(self.by_kind[kind]) if kind and self.by_kind[kind] else None
+        foster = self.scenario.builder.names.family_name(rng) if code == "33" else None
+        cents = None if institution is None and foster is None else rng.randint(25, 90) * (
+            10000 if code in ("34", "35") else 3000 if code == "42" else 1000)
+        return AsdEntry(
+            child=child, team=team_of(child), code=code, start=start, end=end,
+            institution=institution, provider_ref=provider_ref(institution.records[0]) if institution else None,
+            monthly_cents=cents, special_text=SPECIAL_HELPS[number % len(SPECIAL_HELPS)] if code is None else None,
+            foster_family=foster,
+        )
 
     # -- file numbers ------------------------------------------------------------------
 

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import Counter
 
 from jhmig.synth import dates
 from jhmig.synth.lists_links import LegacyLinks
 from jhmig.synth.lists_model import LIST_STAND, AsdEntry, JghEntry
-from jhmig.synth.lists_text import COURT_OF_DISTRICT, OFFENCES, OUTCOME_UNMAPPED, OUTCOME_WEIGHTS
+from jhmig.synth.lists_text import (
+    COURT_OF_DISTRICT,
+    OFFENCES,
+    OUTCOME_UNMAPPED,
+    OUTCOME_WEIGHTS,
+)
 from jhmig.synth.population import Identity
 from jhmig.synth.scenario import Scenario
 
@@ -80,12 +86,25 @@ class JghSelector:
             later_from = dates.add_days(first, 90)
             if rng.random() < P_REOFFEND and later_from <= window[1]:
                 entries.append(self._proceeding(person, dates.random_date(rng, later_from, window[1]), caseworkers))
+        self._every_outcome(entries)
         entries.sort(key=lambda e: (e.offence_date, e.person.id))
         serial: dict[int, int] = {}
         for entry in entries:
             serial[entry.year] = serial.get(entry.year, 0) + rng.choice((1, 1, 2))
             entry.az = f"JGH {serial[entry.year]:03d}/{entry.year % 100:02d}"
         return entries
+
+    def _every_outcome(self, entries: list[JghEntry]) -> None:
+        """The spec names six outcomes: a rare one (Freispruch) missing from a small list is given to a
+        proceeding of a frequent one that went to court."""
+        codes = [code for code, _ in OUTCOME_WEIGHTS]
+        for code in codes:
+            counts = Counter(e.outcome for e in entries)
+            if counts[code]:
+                continue
+            donors = [e for e in entries if e.outcome in codes and counts[e.outcome] > 2 and e.hearing is not None]
+            if donors:
+                self.rng.choice(donors).outcome = code
 
     def _proceeding(self, person: Identity, offence_date: dt.date, caseworkers: list[str]) -> JghEntry:
         rng = self.rng

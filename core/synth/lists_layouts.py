@@ -13,21 +13,34 @@ the one planted unknown column.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from jhmig.synth.lists_links import LegacyLinks
-from jhmig.synth.lists_model import AsdEntry, BodyRow, Cell, Column, FilePlan, JghEntry, SheetPlan
-from jhmig.synth.lists_notation import german_amount, plan_forced
-from jhmig.synth.lists_render import FileStyle, Forced, RowRenderer
-from jhmig.synth.lists_text import OUTCOME_TYPOS, SERVICE_TYPOS
-from jhmig.synth.population import Identity
+from jhmig.synth.lists_model import (
+    AsdEntry,
+    BodyRow,
+    Column,
+    FilePlan,
+    JghEntry,
+    SheetPlan,
+)
+from jhmig.synth.lists_notation import german_amount
+from jhmig.synth.lists_render import FileStyle
+from jhmig.synth.lists_tables import (
+    P_EMPTY_ROW,
+    LayoutContext,
+    add_note,
+    add_skip,
+    add_total,
+    header_row_after,
+    legend_sheet,
+    render_rows,
+    sprinkle_empty_rows,
+)
 
 STAND = "Stand 03/2025"
-P_EMPTY_ROW = 0.03  # a blank line left between cases
 UNKNOWN_COLUMN = "nächstes HPG"  # Team Mitte's own column: the next Hilfeplangespräch
 
 NORD_COLUMNS = [
@@ -74,127 +87,10 @@ ASD_LEGEND: list[tuple[str, ...]] = [
     ("Blatt 'bis 2021'", "alte Fälle, ausgeblendet"),
 ]
 JGH_LEGEND: list[tuple[str, ...]] = [
-    ("Hinweise zur Liste",), ("ASD bekannt", "ja / x = Familie beim ASD bekannt"), ("Ausgang", "Einstellung, Weisung, Auflage, "
-     "Jugendarrest, Jugendstrafe, Freispruch"), ("grau", "Verfahren abgeschlossen"), ("",), ("§45", "Einstellung durch StA"),
+    ("Hinweise zur Liste",), ("ASD bekannt", "ja / x = Familie beim ASD bekannt"),
+    ("Ausgang", "Einstellung, Weisung, Auflage, Jugendarrest, Jugendstrafe, Freispruch"),
+    ("grau", "Verfahren abgeschlossen"), ("",), ("§45", "Einstellung durch StA"),
 ]
-
-
-@dataclass
-class LayoutContext:
-    rng: random.Random
-    links: LegacyLinks
-    variants: dict[str, int] = field(default_factory=dict)  # spelling use counts shared by all files
-
-
-# -- shared helpers ---------------------------------------------------------------------
-
-
-def header_row_after(title_lines: int, rng: random.Random, low: int = 1, high: int = 3) -> int:
-    """Title block, then one to three empty rows, then the header."""
-    return title_lines + 1 + rng.randint(low, high) if title_lines else 1
-
-
-def add_skip(sheet: SheetPlan, kind: str, cells: dict[int, Cell] | None = None, *, merge_across: bool = False) -> BodyRow:
-    row = BodyRow(row=sheet.next_row(), kind=kind, cells=cells or {}, merge_across=merge_across)
-    sheet.body.append(row)
-    return row
-
-
-def add_note(sheet: SheetPlan, text: str) -> None:
-    add_skip(sheet, "note", {0: Cell(text)}, merge_across=True)
-
-
-def add_total(sheet: SheetPlan, label: str, func: str, col_key: str, csv_value: str | None = None) -> None:
-    """A subtotal row under the data: the label and a formula (a CSV holds the value Excel showed)."""
-    data = [r.row for r in sheet.body if r.kind == "data"]
-    col = sheet.col(col_key)
-    if not data or col is None:
-        return
-    letter = chr(ord("A") + col)
-    value = Cell(csv_value) if csv_value is not None else Cell(f"={func}({letter}{data[0]}:{letter}{data[-1]})", formula=True)
-    add_skip(sheet, "subtotal", {0: Cell(label), col: value})
-
-
-def legend_sheet(name: str, lines: list[tuple[str, ...]]) -> SheetPlan:
-    sheet = SheetPlan(name=name, columns=[], title=[], header_row=0, legend=lines)
-    for number, line in enumerate(lines, start=1):
-        if any(part for part in line):
-            sheet.body.append(BodyRow(row=number, kind="legend_sheet"))
-    return sheet
-
-
-def forced_plan(rng: random.Random, placed: Sequence[tuple[SheetPlan, Any]], style: FileStyle, department: str) -> Forced:
-    """Place every notation of every kind at least once in this file."""
-    renderer_kinds: dict[str, tuple[list[int], list[str]]] = {}
-    everyone = list(range(len(placed)))
-    entries = [e for _, e in placed]
-    birth_known = [i for i in everyone if _person_of(entries[i]).birth_date_known]
-    period = ["dmy", "short", "iso", "month", "serial"] if style.csv else ["excel", "dmy", "short", "iso", "month", "serial"]
-    renderer_kinds["period"] = (everyone, period)
-    renderer_kinds["ws"] = (everyone, ["trailing", "nbsp"])
-    if not style.csv:
-        renderer_kinds["comment"] = (everyone, ["yes"])
-    # names: umlaut where a name has one; swapped where names stand in two columns, given-first where in one
-    with_umlaut = [i for i in everyone if any(ch in _name(entries[i]) for ch in "äöüÄÖÜß")]
-    forced = Forced()
-    forced.by_row.update({("name", i): v for i, v in plan_forced(rng, with_umlaut, ["umlaut"]).items()})
-    free = [i for i in everyone if ("name", i) not in forced.by_row]
-    split = [i for i in free if placed[i][0].col("family") is not None]
-    joined = [i for i in free if placed[i][0].col("name_full") is not None]
-    forced.by_row.update({("name", i): v for i, v in plan_forced(rng, split, ["swapped"]).items()})
-    forced.by_row.update({("name", i): v for i, v in plan_forced(rng, joined, ["given_first"]).items()})
-    free = [i for i in free if ("name", i) not in forced.by_row]
-    forced.by_row.update({("name", i): v for i, v in plan_forced(rng, free, ["typo", "missing_birth_date"]).items()})
-    birth = [i for i in birth_known if forced.by_row.get(("name", i)) != "missing_birth_date"]
-    renderer_kinds["birth"] = (birth, ["excel", "dmy", "short", "iso", "serial"] if not style.csv else ["dmy", "short", "iso", "serial"])
-    if department == "ASD":
-        asd: list[AsdEntry] = entries
-        renderer_kinds["service_ws"] = (everyone, ["trailing", "nbsp"])
-        amounts = ["comma_text", "euro_text", "approx"] if style.csv else ["number", "euro_text", "comma_text", "approx"]
-        renderer_kinds["amount"] = ([i for i in everyone if asd[i].monthly_cents is not None], amounts)
-        renderer_kinds["service_kind"] = ([i for i in everyone if asd[i].code and SERVICE_TYPOS.get(asd[i].code or "")], ["typo"])
-        closed = {"grey": ["grey"], "strike_status": ["strike", "status"], "status": ["status"]}.get(style.closed_style, [])
-        renderer_kinds["closed"] = ([i for i in everyone if asd[i].ended], closed)
-    else:
-        jgh: list[JghEntry] = entries
-        concluded = [i for i in everyone if jgh[i].outcome not in (None, "pending") and OUTCOME_TYPOS.get(jgh[i].outcome or "")]
-        renderer_kinds["outcome_kind"] = (concluded, ["typo", "unmapped"])
-        renderer_kinds["closed"] = ([i for i in concluded if jgh[i].year < 2024], ["grey"])
-        renderer_kinds["comment"] = ([i for i in everyone if jgh[i].hearing is not None], ["yes"])
-    for kind, (eligible, options) in renderer_kinds.items():
-        forced.by_row.update({(kind, i): v for i, v in plan_forced(rng, eligible, options).items()})
-    return forced
-
-
-def _person_of(entry: Any) -> Identity:
-    return entry.child if isinstance(entry, AsdEntry) else entry.person
-
-
-def _name(entry: Any) -> str:
-    person = _person_of(entry)
-    return person.family_name + person.given_names
-
-
-def sprinkle_empty_rows(sheet: SheetPlan, rng: random.Random, *, nbsp: bool = False) -> None:
-    """A blank line between cases now and then (one of them holding only a non-breaking space)."""
-    if rng.random() < P_EMPTY_ROW:
-        add_skip(sheet, "empty", {0: Cell("\u00a0")} if nbsp and rng.random() < 0.3 else {})
-
-
-def render_rows(ctx: LayoutContext, placed: list[tuple[SheetPlan, Any]], style: FileStyle,
-                before: Callable[[SheetPlan, Any, int], None] | None = None,
-                sheet_closed: Callable[[SheetPlan], bool] = lambda s: False) -> RowRenderer:
-    forced = forced_plan(ctx.rng, placed, style, style.department)
-    renderer = RowRenderer(ctx.rng, ctx.links, style, forced, ctx.variants)
-    for index, (sheet, entry) in enumerate(placed):
-        if before is not None:
-            before(sheet, entry, index)
-        if style.department == "ASD":
-            row = renderer.asd(entry, sheet, index, sheet_closed=sheet_closed(sheet))
-        else:
-            row = renderer.jgh(entry, sheet, index)
-        sheet.body.append(row)
-    return renderer
 
 
 def _by_start(entries: list[AsdEntry]) -> list[AsdEntry]:
@@ -344,7 +240,7 @@ def merge_family_rows(sheet: SheetPlan, rng: random.Random) -> None:
     if family_groups:
         return
     sb = sheet.col("sb")
-    for first, second in zip(data, data[1:], strict=False):
+    for first, second in itertools.pairwise(data):
         if sb is not None and second.row == first.row + 1 and sb in first.cells and sb in second.cells \
                 and first.cells[sb].value == second.cells[sb].value:
             sheet.vertical_merges.append((sb, first.row, second.row))
@@ -408,5 +304,5 @@ def jgh_file(entries: list[JghEntry], ctx: LayoutContext) -> FilePlan:
     for sheet in used[-2:]:
         if not any(r.kind in ("empty", "note") for r in sheet.body):
             add_skip(sheet, "empty")
-        add_total(sheet, "Anzahl Verfahren:", "COUNTA", "az")
+        add_total(sheet, "Anzahl Verfahren:", "COUNTA", "az", at_key="birth")
     return FilePlan("JGH_Faelle.xlsx", "JGH", "xlsx", [*used, legend_sheet("Hilfe", JGH_LEGEND)], author="JGH")

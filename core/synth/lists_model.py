@@ -16,6 +16,7 @@ from typing import Any
 
 from jhmig.synth.model import Service
 from jhmig.synth.population import Identity
+from jhmig.synth.providers import Institution
 
 CellValue = str | int | float | dt.date | None
 
@@ -33,7 +34,7 @@ class AsdEntry:
     code: str | None  # unified service type ("31", "35a", ...); None when no category fits
     start: dt.date
     end: dt.date | None  # None: running on the list's date
-    provider_name: str | None  # the institution's canonical name (lists spell it their own way)
+    institution: Institution | None  # the provider (lists spell its name their own way)
     provider_ref: str | None  # "TRAEGER.TXT:1001" of the record the legacy service names
     monthly_cents: int | None  # cost per month as the team notes it; None: no cost (office's own help)
     service: Service | None = None  # the legacy service the row describes; None: a list-only case

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from jhmig.synth.duplicates import typo, umlaut_spelling
 from jhmig.synth.lists_links import LegacyLinks, service_ref
-from jhmig.synth.lists_model import LIST_STAND, AsdEntry, BodyRow, Cell, JghEntry, SheetPlan
+from jhmig.synth.lists_model import (
+    LIST_STAND,
+    AsdEntry,
+    BodyRow,
+    Cell,
+    JghEntry,
+    SheetPlan,
+)
 from jhmig.synth.lists_notation import (
     AMOUNT_NOTATIONS_CSV,
     AMOUNT_NOTATIONS_XLSX,
@@ -40,6 +45,7 @@ from jhmig.synth.lists_text import (
     OUTCOME_EXACT,
     OUTCOME_TYPOS,
     OUTCOME_UNMAPPED,
+    SERVICE_EXACT,
     SERVICE_TYPOS,
     SERVICE_UNCOVERED,
     outcome_text,
@@ -82,14 +88,14 @@ class FileStyle:
 
 class RowRenderer:
     def __init__(self, rng: random.Random, links: LegacyLinks, style: FileStyle, forced: Forced,
-                 variants: dict[str, int]) -> None:
+                 variants: dict[str, int], official_names: frozenset[str]) -> None:
         self.rng = rng
         self.links = links
+        self.official_names = official_names  # every provider name TRAEGER.TXT holds
         self.style = style
         self.forced = forced
         self.variants = variants  # shared across files: how often each spelling of a code was used
         self.spellings: dict[str, str] = {}
-        self.used_spellings: dict[str, list[str]] = defaultdict(list)
         self.birth_notations = BIRTH_NOTATIONS_CSV if style.csv else BIRTH_NOTATIONS_XLSX
         self.period_notations = PERIOD_NOTATIONS_CSV if style.csv else PERIOD_NOTATIONS_XLSX
         self.amount_notations = AMOUNT_NOTATIONS_CSV if style.csv else AMOUNT_NOTATIONS_XLSX
@@ -99,7 +105,7 @@ class RowRenderer:
     def _notation(self, kind: str, index: int, options: tuple[tuple[str, float], ...]) -> str:
         return self.forced.get(kind, index) or pick(self.rng, options)
 
-    def _period(self, d: Any, index: int, kind: str = "period") -> Cell:
+    def _period(self, d: dt.date, index: int, kind: str = "period") -> Cell:
         return date_cell(d, self._notation(kind, index, self.period_notations), self.rng)
 
     def _person(self, person: Identity, sheet: SheetPlan, index: int, row: BodyRow) -> list[str]:
@@ -146,12 +152,12 @@ class RowRenderer:
             row.cells[birth_col] = date_cell(person.birth_date, notation, rng)
         return variants
 
-    def _provider_text(self, name: str, official: set[str]) -> str:
-        """Caseworkers keep their own spelling of an institution (mostly)."""
+    def _provider_text(self, name: str) -> str:
+        """Caseworkers keep their own spelling of an institution (mostly); never one of TRAEGER.TXT."""
         known = self.spellings.get(name)
         if known is not None and self.rng.random() < P_REUSE_SPELLING:
             return known
-        spelled = provider_spelling(name, official, self.rng)
+        spelled = provider_spelling(name, self.official_names, self.rng)
         self.spellings[name] = spelled
         return spelled
 
@@ -193,9 +199,8 @@ class RowRenderer:
         if (col := sheet.col("service")) is not None:
             cells[col] = Cell(with_whitespace(text, self._notation("service_ws", index, WHITESPACE)))
         if (col := sheet.col("provider")) is not None:
-            if entry.provider_name:
-                official = self._official_names(entry)
-                cells[col] = Cell(self._provider_text(entry.provider_name, official))
+            if entry.institution is not None:
+                cells[col] = Cell(self._provider_text(entry.institution.name))
             elif entry.foster_family:
                 cells[col] = Cell(rng.choice(("Pflegefamilie ", "PF ", "Fam. ")) + entry.foster_family)
         if (col := sheet.col("start")) is not None:
@@ -215,7 +220,7 @@ class RowRenderer:
                               else rng.choice(("laufend", "laufend", "läuft", "")) if not entry.ended else "")
             closed = closed or status_closed
         if (col := sheet.col("remark")) is not None:
-            remark = self._asd_remark(entry)
+            remark = self._asd_remark(entry, self.forced.get("remark", index))
             if remark:
                 cells[col] = Cell(remark)
         self._comment(row, index, [c for c in (sheet.col("service"), sheet.col("az"), sheet.col("rate")) if c is not None],
@@ -232,19 +237,16 @@ class RowRenderer:
         }
         return row
 
-    def _official_names(self, entry: AsdEntry) -> set[str]:
-        if entry.service is not None and entry.service.provider is not None:
-            return {r.name for r in entry.service.provider.institution.records}
-        return {entry.provider_name or ""}
-
     def _service_text(self, entry: AsdEntry, index: int) -> tuple[str, str]:
         if entry.code is None:
             return entry.special_text or "", "unmapped"
         forced = self.forced.get("service_kind", index)
         roll = self.rng.random()
-        if forced == "typo" or (forced is None and roll < P_SERVICE_TYPO and SERVICE_TYPOS.get(entry.code)):
+        # every listed spelling of a type is used once before typos and uncovered spellings may replace it
+        seasoned = self.variants.get(f"service:{entry.code}:exact", 0) >= len(SERVICE_EXACT[entry.code])
+        if forced == "typo" or (seasoned and roll < P_SERVICE_TYPO and SERVICE_TYPOS.get(entry.code)):
             kind = "typo"
-        elif forced is None and roll > 1 - P_UNCOVERED and SERVICE_UNCOVERED.get(entry.code):
+        elif seasoned and roll > 1 - P_UNCOVERED and SERVICE_UNCOVERED.get(entry.code):
             kind = "uncovered"
         else:
             kind = "exact"
@@ -253,8 +255,10 @@ class RowRenderer:
         self.variants[counter] = self.variants.get(counter, 0) + 1
         return text, "unmapped" if kind == "uncovered" else kind
 
-    def _asd_remark(self, entry: AsdEntry) -> str | None:
+    def _asd_remark(self, entry: AsdEntry, forced: str | None) -> str | None:
         rng = self.rng
+        if forced is not None:  # a CSV must show a quoted field: a ';' or a '"' inside the remark
+            return rng.choice([r for r in ASD_REMARKS if (";" if forced == "semicolon" else '"') in r])
         if entry.moved_from:
             return rng.choice((f"Zuzug aus Team {entry.moved_from}", f"übernommen von Team {entry.moved_from}"))
         if entry.moved_to:
@@ -285,7 +289,10 @@ class RowRenderer:
         if (col := sheet.col("outcome")) is not None and text is not None:
             cells[col] = Cell(text)
         if (col := sheet.col("asd_known")) is not None:
-            cells[col] = Cell(rng.choice(("ja", "ja", "x", "Ja")) if entry.asd_known else rng.choice(("nein", "nein", "", "")))
+            flag = self.forced.get("flag", index)
+            if flag is None:
+                flag = rng.choice(("ja", "ja", "x", "Ja")) if entry.asd_known else rng.choice(("nein", "nein", "", ""))
+            cells[col] = Cell(flag)
         if (col := sheet.col("sb")) is not None:
             cells[col] = Cell(entry.caseworker)
         if (col := sheet.col("remark")) is not None and rng.random() < P_REMARK:
@@ -314,7 +321,8 @@ class RowRenderer:
         if entry.outcome == "pending" and rng.random() < 0.5:
             return None, None  # nothing decided yet, nothing written
         typos = OUTCOME_TYPOS.get(entry.outcome)
-        kind = "typo" if typos and (forced == "typo" or (forced is None and rng.random() < P_OUTCOME_TYPO)) else "exact"
+        seasoned = self.variants.get(f"outcome:{entry.outcome}:exact", 0) >= len(OUTCOME_EXACT[entry.outcome])
+        kind = "typo" if typos and (forced == "typo" or (seasoned and rng.random() < P_OUTCOME_TYPO)) else "exact"
         counter = f"outcome:{entry.outcome}:{kind}"
         text = outcome_text(entry.outcome, kind, rng, self.variants.get(counter, 0))
         self.variants[counter] = self.variants.get(counter, 0) + 1

@@ -11,6 +11,7 @@ toolkit must report with their counts.
 from __future__ import annotations
 
 import random
+from collections.abc import Set as AbstractSet
 
 # unified service type -> spellings the synonym table knows (the first ones are the most common)
 SERVICE_EXACT: dict[str, tuple[str, ...]] = {
@@ -141,31 +142,36 @@ def outcome_text(code: str, kind: str, rng: random.Random, variant: int) -> str:
     return rng.choices(spellings, weights)[0]
 
 
-_LEGAL_FORMS = (" gGmbH", " e.V.", " GmbH", " Stiftung", " GmbH & Co. KG", " UG (haftungsbeschränkt)", " gemeinnützige GmbH")
-_ABBREVIATIONS = (("Arbeiterwohlfahrt", "AWO"), ("Deutsches Rotes Kreuz", "DRK"), ("Sankt ", "St."), ("St. ", "St."),
-                  ("Kinder- und Jugendhaus", "KJH"), ("Kindertagesstätte", "Kita"), ("Kinderheim", "KH"),
-                  ("Wohngruppe", "WG"), ("Paritätische", "Parität."))
+_LEGAL_FORMS = (" gGmbH", " e.V.", " GmbH & Co. KG", " GmbH", " Stiftung", " UG (haftungsbeschränkt)", " gemeinnützige GmbH")
+_CARRIERS = ("AWO", "DRK", "Diakonie", "Caritas", "Paritätische", "Arbeiterwohlfahrt")
+_ABBREVIATIONS = (("Arbeiterwohlfahrt", "AWO"), ("AWO", "Arbeiterwohlfahrt"), ("DRK", "Deutsches Rotes Kreuz"),
+                  ("Sankt ", "St."), ("St. ", "St."), ("Kinder- und Jugendhaus", "KJH"), ("Kindertagesstätte", "Kita"),
+                  ("Kinderheim", "KH"), ("Wohngruppe", "WG"), ("Paritätische", "Parität."), ("Heilpädagogisches", "Heilpäd."))
 
 
-def provider_spelling(name: str, official: set[str], rng: random.Random) -> str:
+def provider_spelling(name: str, official: AbstractSet[str], rng: random.Random) -> str:
     """How a caseworker writes an institution: never exactly as TRAEGER.TXT spells any of its records."""
     base = name
     for form in _LEGAL_FORMS:
         if base.endswith(form):
             base = base[: -len(form)]
             break
-    candidates: list[str] = [base]
     words = base.split(" ")
-    if len(words) >= 3:
-        # "Caritas Kinderheim St. Josef" -> "St.Josef Kinderheim e.V."
-        moved = " ".join(words[-2:] + words[1:-2]).replace("St. ", "St.")
-        candidates.append(f"{moved} e.V.")
-        candidates.append(" ".join(words[1:]))  # the carrier left out: "Kinderheim St. Josef"
+    carrier = ""
+    if words[0] in _CARRIERS and len(words) >= 3:
+        carrier, words = words[0], words[1:]
+    elif words[0] == "Stadt" and len(words) >= 4:
+        carrier, words = " ".join(words[:2]), words[2:]
+    rest = " ".join(words)
+    candidates: list[str] = [base, rest]
+    if carrier:
+        candidates.append(f"{rest} ({carrier})")  # "Kinderheim St. Josef (Caritas)"
+    if len(words) >= 3 and words[-2] in ("St.", "Sankt"):
+        # "Kinderheim St. Josef" -> "St.Josef Kinderheim e.V."
+        candidates.append(f"St.{words[-1]} {' '.join(words[:-2])} e.V.")
     for long, short in _ABBREVIATIONS:
         if long in base:
             candidates.append(base.replace(long, short, 1))
-    if len(words) >= 2:
-        candidates.append(f"{words[-1]} ({words[0]})")
-    candidates.append(base.lower() if rng.random() < 0.3 else base.replace(" ", "  ", 1))
+    candidates.append(base.lower() if rng.random() < 0.4 else base.replace(" ", "  ", 1))
     fresh = [c.strip() for c in dict.fromkeys(candidates) if c.strip() and c.strip() not in official]
     return rng.choice(fresh) if fresh else f"{base} (Außenstelle)"

@@ -14,14 +14,13 @@ import io
 import zipfile
 from pathlib import Path
 
+from jhmig.synth.lists_model import BodyRow, FilePlan, SheetPlan
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
-
-from jhmig.synth.lists_model import BodyRow, FilePlan, SheetPlan
 
 DOCUMENT_TIME = dt.datetime(2025, 3, 14, 15, 42, 0)  # last saved shortly before the export was taken
 ZIP_TIME = (2025, 3, 14, 15, 42, 0)
@@ -145,6 +144,8 @@ def _header(ws: Worksheet, sheet: SheetPlan) -> None:
 def _body_row(ws: Worksheet, row: BodyRow, width: int, author: str) -> None:
     for col, spec in sorted(row.cells.items()):
         cell = ws.cell(row.row, col + 1, spec.value)
+        if isinstance(spec.value, str) and spec.value.startswith("=") and not spec.formula:
+            cell.data_type = "s"  # openpyxl takes any "=..." for a formula; only subtotals are formulas
         if spec.number_format:
             cell.number_format = spec.number_format
         if isinstance(spec.value, str) and "\n" in spec.value:
