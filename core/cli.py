@@ -169,6 +169,9 @@ def generate(out_dir: Path, size: str, seed: int, truncate: bool) -> None:
     files = truth["legacy"]["files"]
     counts = ", ".join(f"{name} {entry['records']}" for name, entry in files.items())
     out.print(f"wrote {out_dir / truth['legacy']['dir']} ({counts})")
+    lists = truth.get("lists") or {}
+    if lists.get("files"):
+        out.print(f"wrote {out_dir / lists['dir']} ({', '.join(lists['files'])}; {len(lists['rows'])} table rows)")
     out.print(f"wrote {out_dir / 'truth.json'} ({len(truth['defects'])} planted defects)")
 
 

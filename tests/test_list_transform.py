@@ -128,3 +128,19 @@ def test_cells_merged_down_belong_to_every_row(tmp_path: Path) -> None:
     assert services["person_key"].tolist() == ["L:kambs|marie|2016-05-14"] * 2
     assert sorted(services["service_type"]) == ["31", "32"]
     assert "list.no_name" not in set(result.batch.findings.frame()["rule_id"])
+
+
+def test_rows_without_a_name_are_never_merged(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Az.", "Name, Vorname", "geb.", "Hilfeart", "Beginn"])
+    ws.append(["ASD-1", None, None, "SPFH", "01.02.2020"])
+    ws.append(["ASD-2", None, None, "Tagesgruppe", "01.03.2021"])
+    wb.save(tmp_path / "ASD_nameless.xlsx")
+    mapping = load_list_mapping(MAPPINGS_DIR / "lists" / "asd.yaml")
+    result = extract_lists(tmp_path, mapping)
+    transform_lists(result, build_list_context(mapping, read_unified_code_lists()))
+    assert result.batch.outcome_frame("merged").empty
+    assert result.batch.frames["person"]["legacy_key"].nunique() == 2
+    no_name = result.batch.findings.frame().query("rule_id == 'list.no_name'")
+    assert sorted(no_name["src_line"]) == [2, 3]

@@ -115,6 +115,9 @@ def _map_sheet(table: RawTable, ctx: ListContext, batch) -> dict[str, pd.DataFra
     match_key, phonetic = person_keys(family, given)
     birth_iso = birth.value.dt.strftime("%Y-%m-%d").fillna("")
     person_key = ("L:" + match_key.fillna("?") + "|" + birth_iso).astype("string")
+    # A row without a name is nobody in particular: never merge it with other such rows.
+    row_ref = "L:?|" + table.src_path + "|" + table.src_sheet + "|" + base["src_line"].astype(str)
+    person_key = person_key.mask(match_key.isna(), row_ref).astype("string")
     person = base.assign(legacy_key=person_key, family_name=family, given_names=given, birth_date=birth.value,
                          sex="u", match_key=match_key, phonetic_key=phonetic)
     name_src = col("name_full") if "name_full" in raw else col("family_name")
