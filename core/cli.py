@@ -2,7 +2,7 @@
 
 Console output carries keys and counts only, never names or birth dates
 (they are social data). Exit codes: 0 ok, 1 reconciliation or gate failure,
-2 bad usage or refused input.
+2 bad usage or refused input, 3 internal error (traceback written to a file).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from jhmig import __version__
@@ -26,6 +27,9 @@ from jhmig.config import (
     resolve_list_sources,
 )
 from jhmig.errors import JhmigError
+
+#: Exit code of an unexpected error (a bug or the environment), beside 0 ok, 1 failed, 2 refused.
+INTERNAL_ERROR_EXIT = 3
 
 err = Console(stderr=True)
 # Not a terminal (CI logs, redirected output): wide enough for the summary tables.
@@ -51,7 +55,7 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
 
 
 def _fail(exc: JhmigError) -> None:
-    err.print(f"[bold red]error:[/bold red] {exc.message}", highlight=False)
+    err.print(f"[bold red]error:[/bold red] {escape(exc.message)}", highlight=False)
     if exc.hint:
         err.print(f"  -> {exc.hint}", highlight=False)
     sys.exit(exc.exit_code)
@@ -65,6 +69,22 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except JhmigError as exc:
             _fail(exc)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug or an environment fault: one clear line, the traceback to a file
+            _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> None:
+    """Exit code 3: not the data's fault. The target is unchanged (every load is one transaction)."""
+    import tempfile
+    import traceback
+
+    with tempfile.NamedTemporaryFile("w", prefix="jhmig-error-", suffix=".log", delete=False, encoding="utf-8") as log:
+        traceback.print_exception(exc, file=log)
+    err.print(f"[bold red]internal error:[/bold red] {escape(f'{type(exc).__name__}: {exc}')}", highlight=False)
+    err.print(f"  -> the target database is unchanged; please report this with the traceback in {log.name}", highlight=False)
+    sys.exit(INTERNAL_ERROR_EXIT)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -278,11 +278,23 @@ def _control_gate(extract: ExtractResult, options: RunOptions) -> list[str]:
 
 
 def _payment_amounts(batch: Batch) -> pd.DataFrame:
-    """Amounts of every payment row as read, before anything is quarantined (for the money check)."""
+    """Amounts of every payment row as read, before anything is quarantined (for the money check).
+
+    Exact duplicate lines were merged away during transform; each carries the
+    amount of the line it repeats, so that merged money is counted as such.
+    """
+    columns = ["src_path", "src_sheet", "src_line", "amount_cents", "due_date", "payment_type"]
     frame = batch.frames.get("payment")
     if frame is None:
-        return pd.DataFrame(columns=["src_path", "src_sheet", "src_line", "amount_cents", "due_date", "payment_type"])
-    return frame[["src_path", "src_sheet", "src_line", "amount_cents", "due_date", "payment_type"]].copy()
+        return pd.DataFrame(columns=columns)
+    kept = frame[["legacy_key", *columns]]
+    merged = batch.outcome_frame("merged")
+    merged = merged.loc[merged["entity"] == "payment", ["legacy_key", "src_path", "src_sheet", "src_line"]]
+    if len(merged):
+        values = kept.drop_duplicates("legacy_key").set_index("legacy_key")[["amount_cents", "due_date", "payment_type"]]
+        repeats = merged.join(values, on="legacy_key")
+        kept = pd.concat([kept, repeats.astype({"src_line": kept["src_line"].dtype})], ignore_index=True)
+    return kept[columns].copy()
 
 
 def _skip_departments(batch: Batch, departments: tuple[str, ...]) -> None:

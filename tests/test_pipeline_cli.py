@@ -122,3 +122,51 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert run_cli("run")[0] == 2
     code, output = run_cli("run", "--export", str(tmp_path / "missing"), "--db", f"sqlite:///{tmp_path / 't.sqlite'}")
     assert code == 2 and "does not exist" in output
+
+
+def test_person_key_twice_with_other_content_quarantines_the_second_line_and_its_address(tmp_path: Path) -> None:
+    export = MiniExport()
+    # PERS_NR 4 again, moved to another street: a conflict, not a repeat
+    export.rows["PERSONEN.TXT"].append(export.rows["PERSONEN.TXT"][3].replace("Gartenstraße;7", "Neue Straße;9"))
+    folder = export.write(tmp_path / "x")
+    db = tmp_path / "t.sqlite"
+    code, _ = run_cli("run", "--export", str(folder), "--db", f"sqlite:///{db}", "--out", str(tmp_path / "runs"), "--no-progress")
+    assert code == 0
+    summary = last_summary(tmp_path / "runs")
+    by_file = {(f["file"], f["entity"]): f for f in summary["files"]}
+    assert by_file[("PERSONEN.TXT", "person")]["quarantined"] == 1
+    assert by_file[("PERSONEN.TXT", "address")]["quarantined"] == 1
+    rows = sqlite3.connect(db).execute("select entity, legacy_key, src_line, rule_ids from mig_quarantine order by entity").fetchall()
+    assert rows == [("address", "4", 6, "key.duplicate"), ("person", "4", 6, "key.duplicate")]
+    streets = sqlite3.connect(db).execute("select street from address a join person p using (person_id)").fetchall()
+    assert ("Neue Straße",) not in streets and ("Gartenstraße",) in streets
+
+
+def test_exact_duplicate_payment_line_is_merged_with_its_money(tmp_path: Path) -> None:
+    export = MiniExport()
+    export.payments.append(export.payments[2])  # the same record twice, counted by manifest and trailer
+    folder = export.write(tmp_path / "x")
+    db = tmp_path / "t.sqlite"
+    code, _ = run_cli("run", "--export", str(folder), "--db", f"sqlite:///{db}", "--out", str(tmp_path / "runs"), "--no-progress")
+    assert code == 0
+    summary = last_summary(tmp_path / "runs")
+    money = summary["money"]
+    assert money["merged_cents"] == export.payments[2][7]
+    assert money["balanced"] and money["target_cents"] == export.payment_sum - export.payments[2][7]
+    by_file = {(f["file"], f["entity"]): f for f in summary["files"]}
+    assert by_file[("ZAHLUNGEN.DAT", "payment")]["merged"] == 1
+    rules = {r["rule_id"]: r for r in summary["findings"]["by_rule"]}
+    assert "key.exact_duplicate" in rules
+
+
+def test_unexpected_error_is_one_line_with_exit_3(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import jhmig.pipeline
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom [x]")
+
+    monkeypatch.setattr(jhmig.pipeline, "run_pipeline", broken)
+    folder = MiniExport().write(tmp_path / "x")
+    result = CliRunner().invoke(main, ["run", "--export", str(folder), "--db", f"sqlite:///{tmp_path / 't.sqlite'}", "--no-progress"])
+    assert result.exit_code == 3
+    assert "internal error: RuntimeError: boom [x]" in result.output and "Traceback" not in result.output

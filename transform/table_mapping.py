@@ -57,10 +57,14 @@ def transform_extract(extract: ExtractResult, ctx: TransformContext) -> None:
     for table in extract.tables:
         file_layout = by_file[table.file]
         frame = _map_table(table.frame, file_layout, table.src_path, table.src_sheet, ctx, batch)
-        frame = _account_duplicates(frame, table.frame, file_layout, table.src_path, batch)
+        frame, conflicts = _account_duplicates(frame, table.frame, file_layout, table.src_path, batch)
         for derived in file_layout.also:
             dframe = _derive(frame, derived.entity, derived.fields)
             batch.reads.append(SourceFileRead(batch.source_system, table.src_path, table.src_sheet, derived.entity, len(dframe)))
+            # A derived row (the address of a person line) shares its line's key: a second
+            # line with that key is a conflict for the derived entity too, or it would
+            # reach the target twice under one key.
+            _report_conflicts(dframe.loc[dframe["src_line"].isin(conflicts)], derived.entity, batch)
             _append(batch.frames, derived.entity, dframe)
         spec = entity_spec(file_layout.entity)
         _append(batch.frames, file_layout.entity, conform(frame, file_layout.entity))
@@ -190,30 +194,43 @@ def _derive(frame: pd.DataFrame, entity: str, fields: dict[str, str]) -> pd.Data
     return conform(out.loc[has_value], entity)
 
 
-def _account_duplicates(frame: pd.DataFrame, raw: pd.DataFrame, fl: FileLayout, src_path: str, batch) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """Exact duplicate lines are merged; a key that repeats with other content is a finding."""
+def _account_duplicates(frame: pd.DataFrame, raw: pd.DataFrame, fl: FileLayout, src_path: str, batch) -> tuple[pd.DataFrame, pd.Index]:  # type: ignore[no-untyped-def]
+    """Exact duplicate lines are merged; a key that repeats with other content is a finding.
+
+    Returns the frame without the merged lines and the source lines of the conflicting ones.
+    """
     keyed = frame["legacy_key"].notna()
     dup = frame["legacy_key"].duplicated(keep=False) & keyed
     if not dup.any():
-        return frame
+        return frame, pd.Index([], dtype="int64")
     content = pd.util.hash_pandas_object(raw.drop(columns="src_line").loc[dup], index=False)
     sub = pd.DataFrame({"key": frame.loc[dup, "legacy_key"], "h": content, "line": frame.loc[dup, "src_line"]})
     first_line = sub.groupby("key")["line"].transform("min")
     exact_repeat = sub.duplicated(subset=["key", "h"], keep="first")
     conflict = ~exact_repeat & sub.duplicated(subset=["key"], keep="first")
-    # Merge exact repeats: the first line stays.
+    # Merge exact repeats: the first line stays. Stewards still see them: a repeated
+    # payment line may be a real double booking in the legacy system.
     repeat_index = sub.index[exact_repeat.to_numpy()]
     if len(repeat_index):
         reason = "exakte Doppelzeile von Zeile " + first_line[exact_repeat].astype(str)
-        batch.record(batch.merged, fl.entity, frame.loc[repeat_index], reason.to_numpy())
+        rows = frame.loc[repeat_index]
+        batch.record(batch.merged, fl.entity, rows, reason.to_numpy())
+        batch.findings.add_frame(rows_to_findings(rows, rule_id="key.exact_duplicate", severity=Severity.INFO,
+                                                  message=(reason + " zusammengeführt").to_numpy(), source_system=batch.source_system,
+                                                  entity=fl.entity, field="legacy_key", value=rows["legacy_key"]))
         frame = frame.drop(index=repeat_index)
-    if conflict.any():
-        rows = frame.loc[sub.index[conflict.to_numpy()]]
-        msg = "Schlüssel doppelt vergeben, mit anderem Inhalt als Zeile " + first_line[conflict].astype(str)
-        batch.findings.add_frame(rows_to_findings(rows, rule_id="key.duplicate", severity=Severity.ERROR, message=msg,
-                                                  source_system=batch.source_system, entity=fl.entity, field="legacy_key",
-                                                  value=rows["legacy_key"]))
-    return frame
+    conflict_rows = frame.loc[sub.index[conflict.to_numpy()]]
+    _report_conflicts(conflict_rows, fl.entity, batch, first_line[conflict])
+    return frame, pd.Index(conflict_rows["src_line"])
+
+
+def _report_conflicts(rows: pd.DataFrame, entity: str, batch, first_line: pd.Series | None = None) -> None:  # type: ignore[no-untyped-def]
+    if not len(rows):
+        return
+    msg = "Schlüssel doppelt vergeben, mit anderem Inhalt" + ("" if first_line is None else " als Zeile " + first_line.astype(str))
+    batch.findings.add_frame(rows_to_findings(rows, rule_id="key.duplicate", severity=Severity.ERROR, message=msg,
+                                              source_system=batch.source_system, entity=entity, field="legacy_key",
+                                              value=rows["legacy_key"]))
 
 
 def _human_format(fmt: str) -> str:

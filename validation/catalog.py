@@ -95,6 +95,8 @@ OTHER_STAGES: tuple[StageRule, ...] = (
               "Schlüsseldatei des Altsystems prüfen"),
     StageRule("key.duplicate", Severity.ERROR, "*", "transform", "Schlüssel doppelt vergeben, mit anderem Inhalt",
               "doppelten Satz im Altsystem auflösen (umnummerieren oder zusammenführen)", "legacy_key"),
+    StageRule("key.exact_duplicate", Severity.INFO, "*", "transform", "exakt gleiche Zeile doppelt geliefert, zusammengeführt",
+              "keine Aktion nötig; bei Zahlungen prüfen, ob die Zahlung im Altsystem doppelt gebucht ist", "legacy_key"),
     StageRule("extract.merged_cells_filled", Severity.INFO, "*", "extract", "verbundene Zellen in der Tabelle: Wert gilt für jede Zeile",
               "nur zur Kenntnis; Zuordnung stichprobenartig prüfen"),
     StageRule("list.no_name", Severity.ERROR, "person", "transform", "Listenzeile ohne Namen",
