@@ -638,6 +638,13 @@ def test_postgres_foreign_key_rebuild_path_keeps_constraints(pg_url: str, monkey
                 sa.text("SELECT count(*) FROM pg_constraint WHERE conrelid = 'payment'::regclass AND contype = 'f'")
             )
             assert fks.scalar_one() == 4
+            for table in ("payment", "mig_key_map"):  # primary keys and indexes are back too
+                primary = connection.execute(
+                    sa.text(f"SELECT count(*) FROM pg_constraint WHERE conrelid = '{table}'::regclass AND contype = 'p'"))
+                assert primary.scalar_one() == 1
+                names = set(connection.execute(sa.text(f"SELECT indexname FROM pg_indexes WHERE tablename = '{table}'")).scalars())
+                expected = {i.name for i in Base.metadata.tables[table].indexes}
+                assert expected and expected <= names
     finally:
         engine.dispose()
     assert len(rows(pg_url, "payment")) == 2
