@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 from click.testing import CliRunner
 
 from jhmig.cli import main
@@ -144,19 +145,23 @@ def test_person_key_twice_with_other_content_quarantines_the_second_line_and_its
 
 def test_exact_duplicate_payment_line_is_merged_with_its_money(tmp_path: Path) -> None:
     export = MiniExport()
-    export.payments.append(export.payments[2])  # the same record twice, counted by manifest and trailer
+    export.payments += [export.payments[2], export.payments[0]]  # the same records twice, counted by manifest and trailer
     folder = export.write(tmp_path / "x")
     db = tmp_path / "t.sqlite"
     code, _ = run_cli("run", "--export", str(folder), "--db", f"sqlite:///{db}", "--out", str(tmp_path / "runs"), "--no-progress")
     assert code == 0
     summary = last_summary(tmp_path / "runs")
     money = summary["money"]
-    assert money["merged_cents"] == export.payments[2][7]
-    assert money["balanced"] and money["target_cents"] == export.payment_sum - export.payments[2][7]
+    repeated = export.payments[2][7] + export.payments[0][7]
+    assert money["merged_cents"] == repeated
+    assert money["balanced"] and money["target_cents"] == export.payment_sum - repeated
     by_file = {(f["file"], f["entity"]): f for f in summary["files"]}
-    assert by_file[("ZAHLUNGEN.DAT", "payment")]["merged"] == 1
-    rules = {r["rule_id"]: r for r in summary["findings"]["by_rule"]}
-    assert "key.exact_duplicate" in rules
+    assert by_file[("ZAHLUNGEN.DAT", "payment")]["merged"] == 2
+    findings = pd.read_csv(sorted((tmp_path / "runs").glob("*/findings.csv"))[-1], sep=";", dtype=str, encoding="utf-8-sig")
+    merged = findings[findings["rule_id"] == "key.exact_duplicate"]
+    assert sorted(merged["src_line"].astype(int)) == [5, 6]
+    assert merged["message"].str.startswith("exakte Doppelzeile von Zeile ").all()
+    assert (sorted((tmp_path / "runs").glob("*/validierung.html"))[-1]).stat().st_size > 0
 
 
 def test_unexpected_error_is_one_line_with_exit_3(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -216,7 +216,7 @@ def _account_duplicates(frame: pd.DataFrame, raw: pd.DataFrame, fl: FileLayout, 
         rows = frame.loc[repeat_index]
         batch.record(batch.merged, fl.entity, rows, reason.to_numpy())
         batch.findings.add_frame(rows_to_findings(rows, rule_id="key.exact_duplicate", severity=Severity.INFO,
-                                                  message=(reason + " zusammengeführt").to_numpy(), source_system=batch.source_system,
+                                                  message=reason + " zusammengeführt", source_system=batch.source_system,
                                                   entity=fl.entity, field="legacy_key", value=rows["legacy_key"]))
         frame = frame.drop(index=repeat_index)
     conflict_rows = frame.loc[sub.index[conflict.to_numpy()]]
