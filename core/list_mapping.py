@@ -43,7 +43,7 @@ class SheetSelection(_Strict):
 
 class HeaderRule(_Strict):
     row: int | None = None  # explicit 1-based header row; None = detect
-    rows: int = 1  # a header spread over N rows is joined
+    rows: int = 1  # with row: the header is exactly N rows; detected: up to N rows are joined (one and two always tried)
     search_rows: int = 15  # detection looks at the first N rows
     min_matches: int = 2  # a row is the header when at least N column names match
 

@@ -170,8 +170,8 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
         target.dispose()
 
     summary = summary_holder
-    write_run_files(run_dir, summary, *steward.shareable(findings, quarantine))
     skipped = pd.concat([b.outcome_frame("skipped") for b in batches], ignore_index=True)
+    write_run_files(run_dir, summary, *steward.shareable(findings, quarantine), skipped)
     steward.write(summary, findings, quarantine, skipped, status=finding_status, cells=cells, raw=raw,
                   corrections=corrections.table() if options.corrections_dir else None)
     exit_code = 0 if summary["status"] in ("ok", "dry_run") else 1

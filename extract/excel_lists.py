@@ -20,7 +20,7 @@ import pandas as pd
 from jhmig.errors import SourceReadError
 from jhmig.extract.cells import CellValue, cell_text, column_letter
 from jhmig.extract.csv_sheet import CsvOptions
-from jhmig.extract.header_detect import Header, detect_header, match_fields
+from jhmig.extract.header_detect import Header, detect_header, loose_key, match_fields
 from jhmig.extract.row_classify import ClosedMarks, RowClassifier, is_legend_sheet
 from jhmig.extract.workbook import CellRange, Limits, Sheet, SheetStyles, Workbook, open_workbook
 from jhmig.list_mapping import ListMapping, SheetSelection
@@ -237,11 +237,21 @@ class SheetExtractor:
     def _report_columns(self, header: Header) -> None:
         mapping = self.mapping
         line = header.first_row
-        _, several = match_fields(header.columns, mapping)
-        for name, cols in several.items():
+        found = match_fields(header.columns, mapping)
+        for name, cols in found.several.items():
             self._finding("extract.column_ambiguous", Severity.WARNING,
                           f"mehrere Spalten passen zu {name}: {', '.join(column_letter(c) for c in cols)}; "
                           f"übernommen wird {column_letter(cols[0])}", line, name)
+        for name, cols in found.guess_ambiguous.items():
+            self._finding("extract.column_ambiguous", Severity.WARNING,
+                          f"mehrere Spalten könnten {name} sein ({', '.join(column_letter(c) for c in cols)}), keine heißt so "
+                          f"wie in der Zuordnung: keine übernommen", line, name)
+        written = {loose_key(n): n for rule in mapping.fields.values() for n in rule.names}
+        for name, known in header.guessed.items():
+            column = header.columns[header.fields[name]]
+            self._finding("extract.column_guessed", Severity.WARNING,
+                          f"Spalte {column.letter} '{column.name}' als {name} übernommen (ähnlich zu '{written.get(known, known)}', "
+                          f"kein Name der Zuordnung): bitte prüfen und den Namen in der Zuordnung ergänzen", line, name)
         for name, rule in mapping.fields.items():
             if rule.required and name not in header.fields:
                 self._finding("extract.required_column_missing", Severity.WARNING,

@@ -28,6 +28,7 @@ import yaml
 
 from jhmig.errors import SourceReadError
 from jhmig.extract.cells import EXCEL_ERRORS, CellValue, cell_text, clean_text, column_letter
+from jhmig.extract.column_guess import FIELD_GUESSES, guess_field
 from jhmig.extract.header_detect import Header, detect_header, loose_key
 from jhmig.extract.row_classify import RowClassifier, RowKind, is_legend_sheet
 from jhmig.extract.workbook import Limits, Sheet, open_workbook
@@ -276,36 +277,7 @@ def _mask_date_text(text: str) -> str:
 # field guessing and the suggested mapping
 # --------------------------------------------------------------------------
 
-# loose keys of column names caseworkers use, per unified field (first match wins, exact before prefix)
-FIELD_GUESSES: dict[str, tuple[str, ...]] = {
-    "file_number": ("az", "aktenzeichen", "aktz", "gz", "geschaeftszeichen", "fallnr", "fallnummer", "aktennr", "aktennummer"),
-    "name_full": ("namevorname", "nachnamevorname", "familiennamevorname", "vornamename"),
-    "family_name": ("name", "nachname", "familienname", "zuname"),
-    "given_names": ("vorname", "vornamen", "rufname"),
-    "birth_date": ("geb", "gebdat", "gebdatum", "geburtsdatum", "geboren", "gebam", "geburtstag"),
-    "sex": ("geschlecht", "mw", "mwd", "sex"),
-    "street": ("strasse", "str", "strassehausnr", "strassenr"),
-    "postcode": ("plz", "postleitzahl"),
-    "city": ("ort", "wohnort", "stadt"),
-    "address_full": ("anschrift", "adresse"),
-    "caseworker": ("sachbearbeiter", "sachbearbeiterin", "sb", "fachkraft", "bearbeiter", "zustaendig", "zustaendigkeit", "fk"),
-    "team": ("team", "bezirk", "sozialraum", "region"),
-    "remark": ("bemerkung", "bemerkungen", "notiz", "notizen", "anmerkung", "anmerkungen", "kommentar", "hinweis"),
-    "status": ("status", "stand", "fallstatus"),
-    "service_type": ("hilfeart", "hilfe", "massnahme", "art", "leistung", "leistungsart", "hilfeform", "hza"),
-    "provider": ("traeger", "anbieter", "einrichtung", "leistungserbringer", "freiertraeger"),
-    "start_date": ("beginn", "hilfebeginn", "von", "seit", "start", "anfang", "beginndatum", "aufnahme"),
-    "end_date": ("ende", "hilfeende", "bis", "beendet", "enddatum", "beendigung", "abschluss"),
-    "rate": ("kosten", "betrag", "entgelt", "tagessatz", "fachleistungsstunde", "fls", "kostensatz", "monatskosten", "satz"),
-    "rate_unit": ("einheit", "abrechnungseinheit"),
-    "termination_reason": ("beendigungsgrund", "endgrund", "grund", "abschlussgrund"),
-    "offence": ("delikt", "straftat", "tatvorwurf", "vorwurf", "delikte"),
-    "offence_date": ("tatzeit", "tatdatum", "tattag", "tatzeitpunkt"),
-    "court": ("gericht", "amtsgericht"),
-    "hearing_date": ("termin", "verhandlung", "hauptverhandlung", "verhandlungstermin", "hv", "hvtermin"),
-    "outcome": ("ausgang", "urteil", "ergebnis", "entscheidung"),
-    "known_to_asd": ("asdbekannt", "asd", "beiasdbekannt", "bekannt"),
-}
+# the vocabulary (FIELD_GUESSES) and guess_field are shared with the list extraction: jhmig.extract.column_guess
 FIELD_TYPES: dict[str, str] = {
     "family_name": "name", "given_names": "name", "name_full": "name",
     "birth_date": "date", "start_date": "date", "end_date": "date", "offence_date": "date", "hearing_date": "date",
@@ -313,19 +285,6 @@ FIELD_TYPES: dict[str, str] = {
 }
 CODE_FIELDS = ("sex", "service_type", "rate_unit", "termination_reason", "outcome", "status")
 JGH_FIELDS = {"offence", "offence_date", "court", "hearing_date", "outcome", "known_to_asd"}
-
-
-def guess_field(name: str) -> str | None:
-    key = loose_key(name)
-    if not key:
-        return None
-    for field_name, keys in FIELD_GUESSES.items():
-        if key in keys:
-            return field_name
-    for field_name, keys in FIELD_GUESSES.items():
-        if any(len(k) >= 5 and key.startswith(k) for k in keys):
-            return field_name
-    return None
 
 
 def suggest_mapping(profiles: Sequence[WorkbookProfile], name: str | None = None) -> str:
@@ -380,9 +339,9 @@ def suggest_mapping(profiles: Sequence[WorkbookProfile], name: str | None = None
         lines.append(f"  exclude: {_flow(sorted(set(legend_sheets)))}  # legend sheets")
     hidden_note = f"  # TODO: hidden sheets found: {', '.join(sorted(set(hidden_sheets)))} - read or skip?" if hidden_sheets else ""
     lines.append(f"  hidden: read{hidden_note}")
-    # rows: 1 keeps detection trying one and two header rows per sheet; rows: 2 would force two everywhere
-    two_note = "  # a header over two rows was found and is detected as well" if two_rows else ""
-    lines += ["header:", f"  rows: 1{two_note}", f"  search_rows: {search}", "  min_matches: 2", "fields:"]
+    # detection tries one and two header rows on every sheet either way; rows: 2 records that the list has such a header
+    header_rows = "  rows: 2  # a header over two rows was found (sheets with one header row are still read)" if two_rows else "  rows: 1"
+    lines += ["header:", header_rows, f"  search_rows: {search}", "  min_matches: 2", "fields:"]
     if not names:
         lines[-1] = "fields: {}  # TODO: no column could be guessed; add fields by hand"
     for field_name in FIELD_GUESSES:

@@ -10,6 +10,7 @@ import csv
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -132,6 +133,12 @@ def test_lists_and_export_together_every_list_row_accounted(dataset: tuple[Path,
                 skipped[key] = skipped.get(key, 0) + f["skipped"]
     assert {k: v for k, v in seen.items() if v} == rows
     assert {k: v for k, v in skipped.items() if v} == skips
+    # and one row per skipped list row in skipped.csv, with where it is and why
+    listed = pd.read_csv(sorted(out.glob("*/skipped.csv"))[-1], sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    listed = listed[listed["source_system"].str.startswith("excel")]
+    assert sorted(zip(listed["src_path"], listed["src_sheet"], listed["src_line"].astype(int), strict=True)) == sorted(
+        (r["file"], r["sheet"], r["row"]) for r in truth["lists"]["rows"] if r["kind"] == "skip")
+    assert listed["reason"].ne("").all()
     # every free-text value no synonym covers is reported with its count
     reported = {(u["field"], u["value"]): u["count"] for u in summary["unmapped_values"]}
     for u in truth["lists"]["unmapped_values"]:

@@ -335,3 +335,120 @@ def test_masking() -> None:
     assert mask_value("1.250,00 €") == "9.999,99 €"
     assert mask_value("#N/A") == "#N/A"
     assert suggest_mapping([]).startswith("# List mapping suggested")
+
+
+# -- names no mapping covers exactly; headers continued on a second row -----------------------
+
+
+def _sheet(path: Path, rows: list[list[object]], title: str = "laufend") -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title
+    for values in rows:
+        ws.append(values)
+    wb.save(path)
+    return path
+
+
+def _findings(result: ExtractResult, rule_id: str) -> pd.DataFrame:
+    f = result.batch.findings.frame()
+    return f[f["rule_id"] == rule_id]
+
+
+def test_column_named_like_a_mapping_name_is_guessed_and_reported(tmp_path: Path) -> None:
+    _sheet(tmp_path / "liste.xlsx", [
+        ["Az.", "Name, Vorname", "Geburtsdatum Kind", "Geburtsdatum Mutter", "Hilfeart", "Beginn der Hilfe", "Kosten je Monat"],
+        ["ASD-1", "Müller, Max", "03.05.2009", "01.01.1980", "SPFH", "01.02.2020", "1.250,00 €"],
+    ])
+    result = extract_lists(tmp_path, asd_mapping())
+    table = result.tables[0]
+    # the mapping knows "Geburtsdatum", "Beginn", "Kosten mtl.": the columns are the same kind of guess the profiler makes
+    assert table.column_letters["birth_date"] == "C" and table.column_letters["start_date"] == "F"
+    assert table.column_letters["rate"] == "G"
+    assert table.frame.loc[2, "start_date"] == "01.02.2020" and table.frame.loc[2, "birth_date"] == "03.05.2009"
+    guessed = _findings(result, "extract.column_guessed")
+    assert sorted(guessed["field"]) == ["birth_date", "rate", "start_date"]
+    assert set(guessed["severity"]) == {"warning"} and guessed["src_line"].tolist() == [1, 1, 1]
+    assert "Spalte F 'Beginn der Hilfe'" in guessed.set_index("field").loc["start_date", "message"]
+    # the mother's birth date is somebody else's: never guessed, left as an unmapped column
+    assert "D 'Geburtsdatum Mutter'" in _findings(result, "extract.unmapped_columns")["message"].iloc[0]
+    # profile and run read the header alike
+    profile = profile_workbook(tmp_path / "liste.xlsx")
+    assert {c.name: c.guessed_field for c in profile.sheets[0].columns}["Beginn der Hilfe"] == "start_date"
+
+
+def test_a_guess_never_beats_an_exact_name_nor_picks_between_two_columns(tmp_path: Path) -> None:
+    _sheet(tmp_path / "liste.xlsx", [
+        ["Az.", "Name, Vorname", "Beginn der Hilfe", "Beginn", "Kosten je Monat", "Kosten der Hilfe"],
+        ["ASD-1", "Müller, Max", "01.01.2019", "01.02.2020", "100", "200"],
+    ])
+    result = extract_lists(tmp_path, asd_mapping())
+    letters = result.tables[0].column_letters
+    assert letters["start_date"] == "D"  # the exact name, not the earlier guess
+    assert "rate" not in letters  # two columns could be the costs: neither is taken, and the steward is told
+    assert _findings(result, "extract.column_guessed").empty
+    ambiguous = _findings(result, "extract.column_ambiguous")
+    assert ambiguous["field"].tolist() == ["rate"] and "E, F" in ambiguous["message"].iloc[0]
+
+
+TWO_ROW_HEADER = [
+    ["ASD Team Nord"], ["abgeschlossene Hilfen"], [], [],
+    ["Az.", "Name", "Vorname", "Geb.", "Hilfe-", "Beginn", "Ende", "Träger", "Kosten"],  # row 5
+    [None, None, None, None, "art", "der Hilfe", "der Hilfe", None, "je Monat"],  # row 6
+    ["ASD-N 2019/044", "Hartmann", "Sophia", "04.07.2011", "SPFH", "01.02.2019", "31.07.2020", "Familienzentrum", "980,00"],
+    ["ASD-N 2018/003", "Weissenborn", "Kevin", "03.05.2009", "Vollzeitpflege", "01.01.2018", "31.12.2020", None, "850"],
+]
+
+
+def _two_row_mapping() -> ListMapping:
+    fields = dict(asd_mapping().fields)
+    # "Hilfe" alone is a name too (as in mappings/lists/asd.yaml): row 5 by itself matches as many fields as rows 5-6
+    fields["service_type"] = FieldRule(names=("Hilfeart", "Hilfe"))
+    fields["birth_date"] = FieldRule(names=("Geb.",), type="date")
+    fields["end_date"] = FieldRule(names=("Ende",), type="date")
+    fields["rate"] = FieldRule(names=("Kosten",), type="amount")
+    return asd_mapping(fields=fields)
+
+
+def test_header_continued_by_fragments_on_a_second_row_is_joined(tmp_path: Path) -> None:
+    _sheet(tmp_path / "liste.xlsx", TWO_ROW_HEADER, title="abgeschlossen")
+    result = extract_lists(tmp_path, _two_row_mapping())
+    table = result.tables[0]
+    assert table.frame.index.tolist() == [7, 8]  # row 6 is header, not a data row
+    assert table.frame.loc[7, "service_type"] == "SPFH" and table.frame.loc[7, "start_date"] == "01.02.2019"
+    assert result.batch.outcome_frame("skipped").empty
+    raw = result.batch.raw[("liste.xlsx", "abgeschlossen")]
+    assert list(raw.columns[4:7]) == ["Hilfe-art", "Beginn der Hilfe", "Ende der Hilfe"]  # "Hilfe-" + "art" is one word
+    assert loose_key("Hilfe-art") == loose_key("Hilfeart")
+
+
+def test_header_continued_without_hyphen_when_data_follows(tmp_path: Path) -> None:
+    rows = [list(r) for r in TWO_ROW_HEADER]
+    rows[4][4], rows[5][4] = "Hilfeart", None
+    _sheet(tmp_path / "liste.xlsx", rows)
+    result = extract_lists(tmp_path, _two_row_mapping())
+    assert result.tables[0].frame.index.tolist() == [7, 8]
+    header = detect_header({n + 1: tuple(r) for n, r in enumerate(rows) if r}, 9)  # the profiler's heuristic alike
+    assert header is not None and (header.first_row, header.last_row) == (5, 6)
+    # but a first data row of text only is data: "Vorname Lena" reads as no column name
+    rows = [["Name", "Vorname", "Hilfeart", "Beginn"], ["Müller", "Lena", "SPFH", None], ["Schmidt", "Paul", "EB", "01.02.2020"]]
+    _sheet(tmp_path / "liste.xlsx", rows)
+    assert extract_lists(tmp_path, _two_row_mapping()).tables[0].frame.index.tolist() == [2, 3]
+    header = detect_header({n + 1: tuple(r) for n, r in enumerate(rows)}, 4)
+    assert header is not None and (header.first_row, header.last_row) == (1, 1)
+
+
+def test_profile_suggests_two_header_rows_with_joined_names(tmp_path: Path) -> None:
+    path = _sheet(tmp_path / "liste.xlsx", TWO_ROW_HEADER, title="abgeschlossen")
+    sheet = profile_workbook(path).sheets[0]
+    assert (sheet.header_first, sheet.header_last, sheet.data_rows) == (5, 6, 2)
+    assert {c.name: c.guessed_field for c in sheet.columns}["Kosten je Monat"] == "rate"
+    suggest = tmp_path / "vorschlag.yaml"
+    assert profile_command(path, False, suggest, Console(file=io.StringIO(), width=80)) == 0
+    text = suggest.read_text(encoding="utf-8")
+    assert "  rows: 2" in text
+    mapping = ListMapping.model_validate(yaml.safe_load(text))
+    assert mapping.header.rows == 2
+    assert mapping.fields["service_type"].names == ("Hilfe-art",) and mapping.fields["start_date"].names == ("Beginn der Hilfe",)
+    # the suggestion reads the list it was made from, without a bogus data row
+    assert _table(extract_lists(tmp_path, mapping), "abgeschlossen").index.tolist() == [7, 8]

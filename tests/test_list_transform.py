@@ -144,3 +144,55 @@ def test_rows_without_a_name_are_never_merged(tmp_path: Path) -> None:
     assert result.batch.frames["person"]["legacy_key"].nunique() == 2
     no_name = result.batch.findings.frame().query("rule_id == 'list.no_name'")
     assert sorted(no_name["src_line"]) == [2, 3]
+
+
+def _read(folder: Path, mapping_name: str) -> ExtractResult:
+    mapping = load_list_mapping(MAPPINGS_DIR / "lists" / mapping_name)
+    result = extract_lists(folder, mapping)
+    transform_lists(result, build_list_context(mapping, read_unified_code_lists()))
+    return result
+
+
+def test_month_only_dates_are_reported_in_every_date_field_and_common_names_are_mapped(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Az.", "Name, Vorname", "Geburtsdatum Kind", "Hilfeart", "Beginn der Hilfe", "Ende der Hilfe", "Kosten je Monat"])
+    ws.append(["ASD-1", "Schmidt, Hannah", "Juni 2013", "Inobhut", "12.06.2023", "Mai 2024", "1.250,00 €"])
+    wb.save(tmp_path / "ASD_Nord.xlsx")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Az.", "Name", "Vorname", "Geb.", "Delikt", "Tatzeit", "Termin", "Ausgang"])
+    ws.append(["JGH 23/002", "Mueller", "Jana", "01.02.2008", "Sachbeschädigung", "Mai 2023", "09/2023", "Weisung"])
+    wb.save(tmp_path / "JGH_2023.xlsx")
+
+    asd = _read(tmp_path, "asd.yaml")
+    # the names caseworkers write are in mappings/lists/asd.yaml: exact matches, nothing guessed
+    assert asd.tables[0].column_letters == {"file_number": "A", "name_full": "B", "birth_date": "C", "service_type": "D",
+                                            "start_date": "E", "end_date": "F", "rate": "G"}
+    findings = asd.batch.findings.frame()
+    assert "extract.column_guessed" not in set(findings["rule_id"])
+    month = findings[findings["rule_id"] == "value.date_month_only"]
+    assert sorted(zip(month["entity"], month["field"], month["value"], strict=True)) == [
+        ("person", "birth_date", "Juni 2013"), ("service", "end_date", "Mai 2024")]
+    assert asd.batch.frames["person"]["birth_date"].iloc[0] == pd.Timestamp(2013, 6, 1)
+
+    jgh = _read(tmp_path, "jgh.yaml")
+    findings = jgh.batch.findings.frame()
+    month = findings[findings["rule_id"] == "value.date_month_only"]
+    assert sorted(zip(month["entity"], month["field"], month["severity"], strict=True)) == [
+        ("jgh_proceeding", "hearing_date", "info"), ("jgh_proceeding", "offence_date", "info")]
+    assert "Spalte Tatzeit, F" in month.set_index("field").loc["offence_date", "message"]
+
+
+def test_service_type_synonyms_cover_the_usual_spellings() -> None:
+    mapping = load_list_mapping(MAPPINGS_DIR / "lists" / "asd.yaml")
+    table = build_list_context(mapping, read_unified_code_lists()).synonyms["service_type"]
+    spellings = {
+        "41": ("Hilfe f. junge Volljährige", "Hilfe für junge Volljährige", "§ 41", "41", "jVH", "junge Volljährige"),
+        "27_2": ("flex. Hilfe", "§ 27.2", "27,2", "§27 Abs. 2", "27 Abs. 2"),
+        "42a": ("vorl. Inobhutnahme", "42a", "UMA"),
+        "42": ("Inobhutnahme", "ION", "Inobhut"),
+        "35a": ("Eingliederungshilfe", "EGH", "§ 35 a"),
+    }
+    looked = {text: table.lookup(text) for texts in spellings.values() for text in texts}
+    assert looked == {text: (code, "exact") for code, texts in spellings.items() for text in texts}

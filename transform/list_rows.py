@@ -37,6 +37,8 @@ FIELD_LABELS = {
     "offence_date": "Tatzeit", "hearing_date": "Termin", "outcome": "Ausgang", "known_to_asd": "ASD bekannt",
     "name_full": "Name", "family_name": "Name",
 }
+# every date field: "Juni 2013" is read as the 1st of June, and the steward must see that it was a guess
+MONTH_ONLY = "nur Monat und Jahr angegeben: der Monatserste wird angenommen"
 
 
 @dataclass
@@ -125,6 +127,7 @@ def _map_sheet(table: RawTable, ctx: ListContext, batch) -> dict[str, pd.DataFra
     report("person", birth.bad, "value.invalid_date", Severity.ERROR, "Geburtsdatum nicht lesbar", "birth_date", col("birth_date"), person_key)
     report("person", birth.value.isna() & ~birth.bad, "person.no_birth_date", Severity.WARNING,
            "Geburtsdatum fehlt: Person nur über den Namen erkennbar", "birth_date", col("birth_date"), person_key)
+    report("person", birth.month_only, "value.date_month_only", Severity.INFO, MONTH_ONLY, "birth_date", col("birth_date"), person_key)
 
     # -- case file ------------------------------------------------------------
     file_number = clean(col("file_number"))
@@ -161,8 +164,7 @@ def _map_sheet(table: RawTable, ctx: ListContext, batch) -> dict[str, pd.DataFra
         report("service", keep & rate_bad, "value.invalid_amount", Severity.ERROR, "Kosten nicht lesbar", "rate", col("rate"), service_key)
         report("service", keep & approx, "value.approximate_amount", Severity.WARNING, "Betrag nur ungefähr angegeben", "rate", col("rate"), service_key)
         for dates, field in ((starts, "start_date"), (ends, "end_date")):
-            report("service", keep & dates.month_only, "value.date_month_only", Severity.INFO,
-                   "nur Monat und Jahr angegeben: der Monatserste wird angenommen", field, col(field), service_key)
+            report("service", keep & dates.month_only, "value.date_month_only", Severity.INFO, MONTH_ONLY, field, col(field), service_key)
         out["service"] = service.loc[keep]
         prov = base.assign(legacy_key=provider_key, name=provider_name).loc[provider_name.notna()]
         if len(prov):
@@ -183,6 +185,7 @@ def _map_sheet(table: RawTable, ctx: ListContext, batch) -> dict[str, pd.DataFra
         _report_codes(report, "jgh_proceeding", "outcome", col("outcome"), outcome, how, proc_key, pd.Series(True, index=raw.index))
         for dates, field in ((offence_date, "offence_date"), (hearing, "hearing_date")):
             report("jgh_proceeding", dates.bad, "value.invalid_date", Severity.ERROR, f"{FIELD_LABELS[field]} nicht lesbar", field, col(field), proc_key)
+            report("jgh_proceeding", dates.month_only, "value.date_month_only", Severity.INFO, MONTH_ONLY, field, col(field), proc_key)
         report("jgh_proceeding", known_bad, "value.invalid_flag", Severity.WARNING, "ASD bekannt: weder ja noch nein", "known_to_asd",
                col("known_to_asd"), proc_key)
         out["jgh_proceeding"] = proceeding
