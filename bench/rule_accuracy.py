@@ -36,8 +36,8 @@ import pandas as pd
 
 #: Which rule ids are to report a planted defect kind. None: no rule's job (matching stage).
 EXPECTED: dict[str, tuple[str, ...] | None] = {
-    "duplicate_person": None,  # record linkage (dedup stage), not validation
-    "provider_spelling_variant": None,  # record linkage
+    "duplicate_person": ("person.possible_duplicate",),  # flagged, not merged: merging is record linkage
+    "provider_spelling_variant": ("provider.possible_duplicate",),
     "duplicate_record": ("merged",),  # transform merges exact repeats (an outcome, not a finding)
     "conflicting_key": ("key.duplicate",),
     "dangling_case_ref": ("ref.missing",),

@@ -339,6 +339,67 @@ def test_mojibake_findings_name_the_field_and_are_errors() -> None:
     assert '"Ã¼"' in found["message"].iloc[0]
 
 
+# -- probable duplicates -------------------------------------------------------------------------------
+
+
+def named_persons(*rows: tuple[str, str, str, str | None, str]) -> pd.DataFrame:
+    """(key, family, given, birth date, sex) -> a person frame with its name keys, as transform builds it."""
+    from jhmig.transform.names import person_keys
+
+    frame = entity_frame("person", [{"legacy_key": k, "family_name": f, "given_names": g, "birth_date": b, "sex": s}
+                                    for k, f, g, b, s in rows])
+    frame["match_key"], frame["phonetic_key"] = person_keys(frame["family_name"], frame["given_names"])
+    return frame
+
+
+def test_person_entered_twice_is_flagged_on_the_later_record() -> None:
+    frame = named_persons(
+        ("1", "Müller", "Jana", "2010-03-05", "w"), ("2", "Mueller", "Jana", "2010-03-05", "w"),  # umlaut spelling
+        ("3", "Schmidt", "Paul", "2011-04-07", "m"), ("4", "Schmidt", "Paul", "2011-07-04", "m"),  # day and month swapped
+        ("5", "Zimmermann", "Lea", "2012-01-01", "w"), ("6", "Zimermann", "Lea", "2012-01-01", "w"),  # typo
+        ("7", "Kaya", "Elif", "2013-02-02", "w"), ("8", "Kaya", "Elif", None, "w"),  # birth date missing
+        ("9", "Weiß", "Charlotte", "2010-04-28", "w"), ("10", "Weßi", "Charlotte", "2010-04-28", "w"),  # letters transposed
+    )
+    found = findings("person.possible_duplicate", {"person": frame})
+    assert found["legacy_key"].tolist() == ["2", "4", "6", "8", "10"]
+    assert found["severity"].unique().tolist() == ["warning"]
+    assert "Schlüssel 3 (Zeile 4)" in found["message"].iloc[1] and "vertauscht" in found["message"].iloc[1]
+
+
+def test_look_alike_persons_that_are_not_one_are_not_flagged() -> None:
+    frame = named_persons(
+        ("1", "Weber", "Max", "2015-06-01", "m"), ("2", "Weber", "Moritz", "2015-06-01", "m"),  # twins
+        ("3", "Meier", "Anna", "2010-01-01", "w"), ("4", "Meier", "Anna", "2011-06-15", "w"),  # same name, other birthday
+        ("5", "Schulz", "Kim", "2012-02-02", "m"), ("6", "Schulz", "Kim", "2012-02-02", "w"),  # other sex
+        ("7", "Schmidt", "Paul", "2011-05-05", "m"), ("8", "Schmidt", "Paul", "2011-05-05", "m"),  # same key twice: key.duplicate's
+    )
+    frame.loc[frame["legacy_key"] == "8", "legacy_key"] = "7"
+    # a common name without birth date: too many candidates to point at one
+    common = named_persons(*[(f"c{i}", "Müller", "Anna", f"200{i}-01-01", "w") for i in range(4)], ("c9", "Müller", "Anna", None, "w"))
+    assert lines("person.possible_duplicate", {"person": frame}) == []
+    assert lines("person.possible_duplicate", {"person": common}) == []
+
+
+def test_provider_spelled_twice_in_one_town_is_flagged() -> None:
+    from jhmig.validation.rules_duplicates import provider_words
+
+    frame = entity_frame("provider", [
+        {"legacy_key": "1", "name": "Kinderheim St. Josef", "postcode": "54290", "city": "Trier"},
+        {"legacy_key": "2", "name": "St.Josef Kinderheim e.V.", "postcode": "54290", "city": "Trier"},
+        {"legacy_key": "3", "name": "AWO KV Gießen", "postcode": "35390", "city": "Gießen"},
+        {"legacy_key": "4", "name": "Arbeiterwohlfahrt Kreisverband Gießen e. V.", "postcode": "35390", "city": "Gießen"},
+        {"legacy_key": "5", "name": "Kita Sonnenschein", "postcode": "01445", "city": "Radebeul"},
+        {"legacy_key": "6", "name": "KINDERTAGESSTÄTTE SONNENSCHEIN gGmbH", "postcode": "1445", "city": "Radebeul"},  # PLZ lost its 0
+        {"legacy_key": "7", "name": "Kita Sonnenschein", "postcode": "54290", "city": "Trier"},  # another town: another Kita
+        {"legacy_key": "8", "name": "Stadt Radebeul Kita Elbtal", "postcode": "01445", "city": "Radebeul"},
+        {"legacy_key": "9", "name": "Stadt Radebeul Kita Lindenhof", "postcode": "01445", "city": "Radebeul"},
+    ])
+    assert provider_words("St.Josef Kinderheim e.V.") == "sankt josef kinderheim"
+    found = findings("provider.possible_duplicate", {"provider": frame})
+    assert found["legacy_key"].tolist() == ["2", "4", "6"]
+    assert "Schlüssel 1" in found["message"].iloc[0]
+
+
 # -- registry, catalog, docs ---------------------------------------------------------------------------
 
 

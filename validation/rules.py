@@ -17,7 +17,7 @@ import time
 import pandas as pd
 
 from jhmig.records import FINDING_COLUMNS, rows_to_findings
-from jhmig.validation import rules_ages, rules_dates, rules_periods, rules_values
+from jhmig.validation import rules_ages, rules_dates, rules_duplicates, rules_periods, rules_values
 from jhmig.validation.model import Hits, Rule, RuleContext
 
 RULES: tuple[Rule, ...] = (
@@ -25,6 +25,7 @@ RULES: tuple[Rule, ...] = (
     *rules_ages.RULES,
     *rules_periods.RULES,
     *rules_values.RULES,
+    *rules_duplicates.RULES,
 )
 
 
