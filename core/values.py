@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 _ZERO_DATE = re.compile(r"^[0\s./-]*$")
 _WS = re.compile(r"[\s\u00a0\u202f]+")
@@ -32,17 +34,29 @@ class DateParse:
 
 def parse_dates(s: pd.Series, fmt: str, *, unknown: tuple[str, ...] = ("",), open_end: tuple[str, ...] = ()) -> DateParse:
     raw = clean(s)
-    present = raw.notna()
-    is_unknown = raw.isin([u for u in unknown if u]) | raw.fillna("").str.fullmatch(_ZERO_DATE.pattern)
-    is_open = raw.isin(list(open_end)) if open_end else pd.Series(False, index=s.index)
-    todo = present & ~is_unknown & ~is_open
-    parsed = pd.to_datetime(raw.where(todo), format=fmt, errors="coerce")
+    # Dates repeat a lot (two million payments fall on a few thousand days): parse each distinct text once.
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    text = pd.Series(uniques, dtype="string")
+    is_unknown = (text.isin([u for u in unknown if u]) | text.str.fullmatch(_ZERO_DATE.pattern)).fillna(False)
+    is_open = text.isin(list(open_end)).fillna(False) if open_end else pd.Series(False, index=text.index)
+    todo = ~is_unknown & ~is_open
+    parsed = pd.to_datetime(text.where(todo), format=fmt, errors="coerce")
     # A year 9999 is an open end whatever its spelling (e.g. 99991231 in fixed width).
-    far = parsed.dt.year >= 9000
-    is_open = is_open | far.fillna(False)
+    far = (parsed.dt.year >= 9000).fillna(False)
+    is_open = is_open | far
     parsed = parsed.mask(far)
     bad = todo & parsed.isna() & ~is_open
-    return DateParse(parsed, bad.astype(bool), is_open.astype(bool))
+
+    def per_row(values: np.ndarray, missing: object) -> np.ndarray:
+        # codes == -1 (no value) take the appended 'missing'
+        return np.append(values, np.array([missing], dtype=values.dtype))[codes]
+
+    value = pd.Series(per_row(parsed.to_numpy(), np.datetime64("NaT")), index=s.index, dtype=parsed.dtype)
+    return DateParse(
+        value,
+        pd.Series(per_row(bad.to_numpy(dtype=bool), False), index=s.index),
+        pd.Series(per_row(is_open.to_numpy(dtype=bool), False), index=s.index),
+    )
 
 
 def parse_amount_cents(
@@ -61,14 +75,14 @@ def parse_amount_cents(
     trail = "-?" if negative in ("trailing", "both") else ""
     parts = t.str.extract(rf"^(?P<lead>{lead})(?P<int>\d+)(?:\.(?P<frac>\d{{1,2}}))?(?P<trail>{trail})$")
     ok = parts["int"].notna()
-    ints = pd.to_numeric(parts["int"].where(ok), errors="coerce")
+    ints = digits_to_int(parts["int"].where(ok))
     frac = parts["frac"].fillna("0").str.ljust(2, "0")
-    cents = ints * 100 + pd.to_numeric(frac.where(ok), errors="coerce")
+    cents = ints * 100 + digits_to_int(frac.where(ok))
     neg = (parts["lead"] == "-") | (parts["trail"] == "-")
     cents = cents.where(~neg.fillna(False), -cents)
     both_signs = (parts["lead"] == "-") & (parts["trail"] == "-")
     ok = ok & ~both_signs.fillna(False)
-    out = cents.where(ok).round().astype("Int64")
+    out = cents.where(ok).astype("Int64")
     return out, (present & ~ok).astype(bool)
 
 
@@ -77,8 +91,22 @@ def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     raw = clean(s)
     present = raw.notna()
     ok = raw.str.fullmatch(r"[+-]?\d+").fillna(False).astype(bool)
-    out = pd.to_numeric(raw.where(ok), errors="coerce").astype("Int64")
-    return out, (present & ~ok).astype(bool)
+    return digits_to_int(raw.where(ok)), (present & ~ok).astype(bool)
+
+
+def digits_to_int(digits: pd.Series) -> pd.Series:
+    """Int64 of strings that are all signed digit runs or NA (checked by the caller).
+
+    Arrow's C++ cast is ~20x faster than ``pd.to_numeric`` on two million
+    payment amounts; a value beyond int64 falls back to the slow path, which
+    then reports it as not a number.
+    """
+    strings = pa.array(digits.astype("string").array, type=pa.string())
+    try:
+        numbers = pc.cast(pc.utf8_ltrim(strings, characters="+"), pa.int64())
+    except (pa.ArrowInvalid, OverflowError):
+        return pd.to_numeric(digits, errors="coerce").astype("Int64")
+    return pd.Series(pd.array(numbers.to_pandas(types_mapper=pd.ArrowDtype).astype("Int64")), index=digits.index)
 
 
 def sum_cents(values: pd.Series) -> int:
