@@ -29,11 +29,12 @@ def quarantine_dangling(batch: Batch, known_elsewhere: dict[str, set[str]] | Non
     batch (e.g. records of the same source already in the target).
     """
     known_elsewhere = known_elsewhere or {}
-    quarantined_keys: dict[str, set[str]] = {}
+    # Key sets stay Arrow arrays: Python sets of two million payment keys cost seconds to build.
+    quarantined_keys: dict[str, list[pa.Array]] = {}
     q = batch.outcome_frame("quarantined")
     if len(q):
         for entity, keys in q.dropna(subset=["legacy_key"]).groupby("entity")["legacy_key"]:
-            quarantined_keys[str(entity)] = set(keys)
+            quarantined_keys[str(entity)] = [_arrow_keys(keys)]
     made: list[pd.DataFrame] = []
     for spec in entity_specs().values():
         frame = batch.frames.get(spec.name)
@@ -45,12 +46,12 @@ def quarantine_dangling(batch: Batch, known_elsewhere: dict[str, set[str]] | Non
             keys = frame[ref.key_column]
             present = keys.notna()
             target = batch.frames.get(ref.target)
-            valid = set(target["legacy_key"].dropna()) if target is not None else set()
-            valid |= known_elsewhere.get(ref.target, set())
+            valid = [_arrow_keys(target["legacy_key"])] if target is not None else []
+            valid.append(pa.array(sorted(known_elsewhere.get(ref.target, set())), type=pa.string()))
             dangling = present & ~_member(keys, valid)
             if not dangling.any():
                 continue
-            in_quarantine = dangling & _member(keys, quarantined_keys.get(ref.target, set()))
+            in_quarantine = dangling & _member(keys, quarantined_keys.get(ref.target, []))
             missing = dangling & ~in_quarantine
             what = ENTITY_DE.get(ref.target, ref.target)
             for mask, rule, text in (
@@ -67,9 +68,9 @@ def quarantine_dangling(batch: Batch, known_elsewhere: dict[str, set[str]] | Non
                 messages[mask] = messages[mask].where(messages[mask] == "", messages[mask] + " | ") + msg
         flagged = rule_ids != ""
         if flagged.any():
-            keys_out = set(frame.loc[flagged, "legacy_key"].dropna())
+            keys_out = _arrow_keys(frame.loc[flagged, "legacy_key"])
             batch.quarantine(spec.name, flagged, rule_ids, messages)
-            quarantined_keys.setdefault(spec.name, set()).update(keys_out)
+            quarantined_keys.setdefault(spec.name, []).append(keys_out)
     if not made:
         return pd.DataFrame()
     out = pd.concat(made, ignore_index=True)
@@ -77,10 +78,16 @@ def quarantine_dangling(batch: Batch, known_elsewhere: dict[str, set[str]] | Non
     return out
 
 
-def _member(keys: pd.Series, values: set[str]) -> pd.Series:
+def _arrow_keys(keys: pd.Series) -> pa.Array:
+    """Key column as an Arrow string array (no copy for Arrow-backed strings)."""
+    array = pa.array(keys.astype("string").array, type=pa.string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _member(keys: pd.Series, values: list[pa.Array]) -> pd.Series:
     """``keys.isin(values)`` for key columns of millions of rows (payments), in Arrow's C++ hash set."""
+    values = [v for v in values if len(v)]
     if not values:
         return pd.Series(False, index=keys.index)
-    array = pa.array(keys.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
-    found = pc.is_in(array, value_set=pa.array(list(values), type=pa.string()), skip_nulls=True)
+    found = pc.is_in(_arrow_keys(keys), value_set=pa.concat_arrays(values), skip_nulls=True)
     return pd.Series(found.to_numpy(zero_copy_only=False), index=keys.index)
