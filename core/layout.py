@@ -44,14 +44,37 @@ class Formats(_Strict):
     negative: Literal["trailing", "leading", "both"] = "both"
     true_values: tuple[str, ...] = ("J", "j", "1", "ja", "Ja", "true", "TRUE")
     false_values: tuple[str, ...] = ("N", "n", "0", "nein", "Nein", "false", "FALSE")
+    # Two-digit years (%y): below the pivot they are 20xx, from it on 19xx. Python's
+    # own rule (pivot 69) turns a parent born 1965 into 2065, so old exports with
+    # DD.MM.YY birth dates need a pivot near the export year.
+    century_pivot: int | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _check(self) -> Formats:
+        # decimal "." with the default thousands "." would silently read 1234.50 as 123450,00
+        if self.thousands and self.thousands == self.decimal:
+            raise ValueError(f"decimal and thousands are both {self.decimal!r}; set thousands: \"\" (or the export's real separator)")
+        return self
 
 
 class ManifestLayout(_Strict):
+    """Where the control totals are. ``format``:
+
+    * ``keyvalue``: KEY=VALUE lines, one file's entry per line joined by ``;``;
+    * ``delimited``: a table with a header line; ``file_key``/``count_key``/``sum_key``
+      name its columns (e.g. ``datei;anzahl;summe``);
+    * ``json``: an object; ``entries_key`` names the list of per-file objects, the
+      other keys (export date, office, version) are read from the top level.
+    """
+
     file: str = "EXPORT.INF"
-    format: Literal["keyvalue"] = "keyvalue"
+    format: Literal["keyvalue", "delimited", "json"] = "keyvalue"
     file_key: str = "DATEI"
     count_key: str = "SAETZE"
     sum_key: str = "SUMME_CENT"
+    sum_type: Literal["cents", "amount"] = "cents"  # amount: euros written as the layout's formats say
+    delimiter: str = ";"  # delimited only
+    entries_key: str | None = None  # json only
     export_date_key: str | None = None
     office_key: str | None = None
     version_key: str | None = None
@@ -64,7 +87,9 @@ class CodeMapRef(_Strict):
 
 
 class Column(_Strict):
-    field: str
+    # None: the column is read but feeds nothing - lets a file without a header
+    # line list the positions it does not need (columns are taken in layout order).
+    field: str | None
     type: ValueType = "text"
     code_map: str | None = None
     if_empty: str | None = None  # value to use when the source is empty (codes only)
@@ -110,7 +135,7 @@ class FileLayout(_Strict):
     format: Literal["delimited", "fixed_width"] = "delimited"
     encoding: str | None = None
     delimiter: str = ";"
-    quotechar: str = '"'
+    quotechar: str | None = '"'  # null or "": the export does not quote, a '"' is an ordinary character
     header: bool = True
     key: tuple[str, ...]
     columns: dict[str, Column]
@@ -129,6 +154,13 @@ class FileLayout(_Strict):
         unknown = [k for k in self.key if k not in self.columns]
         if unknown:
             raise ValueError(f"{self.file}: key column(s) {unknown} are not among the columns")
+        self._check_fields()
+        if self.format == "delimited" and len(self.delimiter) != 1:
+            raise ValueError(f"{self.file}: delimiter must be one character, not {self.delimiter!r} (a tab is \"\\t\" in double quotes)")
+        if self.quotechar is not None and len(self.quotechar) > 1:
+            raise ValueError(f"{self.file}: quotechar must be one character, or null for an export without quoting")
+        if self.sum_field and self.sum_field not in {c.field for c in self.columns.values()}:
+            raise ValueError(f"{self.file}: sum_field {self.sum_field!r} is the field of none of the columns")
         if self.format == "fixed_width":
             if not self.record_length:
                 raise ValueError(f"{self.file}: fixed_width needs record_length")
@@ -139,7 +171,31 @@ class FileLayout(_Strict):
                     raise ValueError(f"{self.file}: column {name} ends after record_length {self.record_length}")
         return self
 
-    def field_of(self, source_column: str) -> str:
+    def _check_fields(self) -> None:
+        """Entities and fields must exist: a misspelt field would otherwise be dropped without a word."""
+        from jhmig.entities import LINEAGE_FRAME_COLUMNS, entity_specs
+
+        specs = entity_specs()
+        for entity in (self.entity, *(d.entity for d in self.also)):
+            if entity not in specs:
+                raise ValueError(f"{self.file}: unknown entity {entity!r}; known: {', '.join(specs)}")
+
+        def known(entity: str) -> set[str]:
+            return set(specs[entity].frame_columns) - set(LINEAGE_FRAME_COLUMNS)
+
+        # Fields only an `also` entity takes (the person file's street) are fine on the main file.
+        usable = known(self.entity) | {src for d in self.also for src in d.fields.values()}
+        for name, c in self.columns.items():
+            for target in (c.field, c.copy_to):
+                if target is not None and target not in usable:
+                    raise ValueError(f"{self.file}: column {name} feeds field {target!r}, which entity {self.entity} does not have; "
+                                     f"fields: {', '.join(sorted(known(self.entity)))}")
+        for d in self.also:
+            bad = sorted(set(d.fields) - known(d.entity))
+            if bad:
+                raise ValueError(f"{self.file}: also/{d.entity}: unknown field(s) {bad}; fields: {', '.join(sorted(known(d.entity)))}")
+
+    def field_of(self, source_column: str) -> str | None:
         return self.columns[source_column].field
 
 

@@ -32,7 +32,8 @@ class DateParse:
     open_end: pd.Series  # the sentinel for "open / still running"
 
 
-def parse_dates(s: pd.Series, fmt: str, *, unknown: tuple[str, ...] = ("",), open_end: tuple[str, ...] = ()) -> DateParse:
+def parse_dates(s: pd.Series, fmt: str, *, unknown: tuple[str, ...] = ("",), open_end: tuple[str, ...] = (),
+                century_pivot: int | None = None) -> DateParse:
     raw = clean(s)
     # Dates repeat a lot (two million payments fall on a few thousand days): parse each distinct text once.
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
@@ -41,6 +42,8 @@ def parse_dates(s: pd.Series, fmt: str, *, unknown: tuple[str, ...] = ("",), ope
     is_open = text.isin(list(open_end)).fillna(False) if open_end else pd.Series(False, index=text.index)
     todo = ~is_unknown & ~is_open
     parsed = pd.to_datetime(text.where(todo), format=fmt, errors="coerce")
+    if century_pivot is not None and "%y" in fmt:
+        parsed = _apply_century_pivot(parsed, century_pivot)
     # A year 9999 is an open end whatever its spelling (e.g. 99991231 in fixed width).
     far = (parsed.dt.year >= 9000).fillna(False)
     is_open = is_open | far
@@ -57,6 +60,18 @@ def parse_dates(s: pd.Series, fmt: str, *, unknown: tuple[str, ...] = ("",), ope
         pd.Series(per_row(bad.to_numpy(dtype=bool), False), index=s.index),
         pd.Series(per_row(is_open.to_numpy(dtype=bool), False), index=s.index),
     )
+
+
+def _apply_century_pivot(parsed: pd.Series, pivot: int) -> pd.Series:
+    """Re-century two-digit years: yy < pivot -> 20yy, else 19yy (strptime's own pivot is 69).
+
+    Rebuilt from year/month/day, so a 29 February that does not exist in the
+    other century becomes NaT (an invalid date) instead of being shifted.
+    """
+    yy = parsed.dt.year % 100
+    year = (yy + 2000).where(yy < pivot, yy + 1900)
+    parts = pd.DataFrame({"year": year, "month": parsed.dt.month, "day": parsed.dt.day})
+    return pd.to_datetime(parts, errors="coerce")
 
 
 def parse_amount_cents(

@@ -45,7 +45,10 @@ def read_delimited(path: Path, layout: FileLayout, encoding: str) -> DelimitedRe
     except LookupError:
         raise SourceReadError(str(path), f"unknown encoding {encoding!r}", hint="fix 'encoding' in the layout file") from None
     with handle:
-        reader = csv.reader(handle, delimiter=layout.delimiter, quotechar=layout.quotechar, doublequote=True, strict=False)
+        if layout.quotechar:
+            reader = csv.reader(handle, delimiter=layout.delimiter, quotechar=layout.quotechar, doublequote=True, strict=False)
+        else:  # an unquoted export: a '"' opening a remark must not swallow the following fields
+            reader = csv.reader(handle, delimiter=layout.delimiter, quoting=csv.QUOTE_NONE, strict=False)
         rows: list[list[str]] = []
         lines: list[int] = []
         result = DelimitedRead(frame=pd.DataFrame())
@@ -61,7 +64,7 @@ def read_delimited(path: Path, layout: FileLayout, encoding: str) -> DelimitedRe
                     continue
                 if layout.header and header is None:
                     header = [h.replace("\ufeff", "").strip().upper() for h in record]
-                    positions, result.extra_columns = _match_header(path, header, wanted)
+                    positions, result.extra_columns = _match_header(path, header, wanted, layout.delimiter)
                     continue
                 if header is None:  # no header line: columns in layout order
                     header = wanted
@@ -89,15 +92,22 @@ def read_delimited(path: Path, layout: FileLayout, encoding: str) -> DelimitedRe
     return result
 
 
-def _match_header(path: Path, header: list[str], wanted: list[str]) -> tuple[list[int], list[str]]:
+def _match_header(path: Path, header: list[str], wanted: list[str], delimiter: str) -> tuple[list[int], list[str]]:
     index = {name: i for i, name in enumerate(header)}
     missing = [w for w in wanted if w.upper() not in index]
     if missing:
+        # One big header column almost always means the layout names the wrong delimiter.
+        other = next((d for d in (";", ",", "|", "\t") if d != delimiter and d in header[0]), None) if len(header) == 1 else None
+        # UTF-8 read as a single-byte code page shows its byte-order mark as 'ï»¿'
+        bom = header[0].startswith(("\u00ef\u00bb\u00bf", "\u00cf\u00bb\u00bf"))
+        hint = (f"the header is one single column: the file seems delimited by {other!r}, not {delimiter!r}; fix 'delimiter' for this file"
+                if other else "the file starts with a UTF-8 byte-order mark: set 'encoding: utf-8' for this file" if bom else "this export differs from the layout: name these columns under 'columns' as the header spells them "
+                "(case is ignored), or write a layout file for this export (see docs/layouts.md)")
         raise SourceReadError(
             str(path),
             f"header lacks column(s) {', '.join(missing)}; found {', '.join(header)}",
             line=1,
-            hint="this export differs from the layout: write a layout file for it (see docs/layouts.md)",
+            hint=hint,
         )
     extra = [h for h in header if h not in {w.upper() for w in wanted}]
     return [index[w.upper()] for w in wanted], extra

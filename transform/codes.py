@@ -111,11 +111,14 @@ def read_unified_code_lists(codes_dir: Path = CODES_DIR) -> pd.DataFrame:
     return out.replace({"": None})
 
 
-def legacy_tables(raw_codes: pd.DataFrame | None, columns: dict[str, str]) -> dict[str, dict[str, LegacyCode]]:
+def legacy_tables(raw_codes: pd.DataFrame | None, columns: dict[str, str],
+                  retired: pd.Series | None = None) -> dict[str, dict[str, LegacyCode]]:
     """The export's own code tables (SCHLUESSEL.TXT) by table and code.
 
     ``columns`` maps the fields code_table/code/text/valid_to to source columns.
-    A code counts as retired when its valid-to date is set.
+    A code counts as retired when its valid-to date is set; ``retired`` (a mask
+    over the rows, from the layout's date format and open-end sentinels) decides
+    that when given, otherwise the reference's spelling is assumed.
     """
     tables: dict[str, dict[str, LegacyCode]] = {}
     if raw_codes is None or not len(raw_codes):
@@ -123,7 +126,10 @@ def legacy_tables(raw_codes: pd.DataFrame | None, columns: dict[str, str]) -> di
     get = {f: raw_codes[c].fillna("").astype(str).str.strip() for f, c in columns.items() if c in raw_codes}
     n = len(raw_codes)
     empty = pd.Series([""] * n, index=raw_codes.index)
-    for tab, code, text, valid_to in zip(get.get("code_table", empty), get.get("code", empty), get.get("text", empty), get.get("valid_to", empty)):
-        retired = bool(valid_to) and not re.fullmatch(r"[0.\s]*", valid_to) and not valid_to.startswith("31.12.9999")
-        tables.setdefault(tab, {})[code] = LegacyCode(text=text, retired=retired)
+    given = retired.fillna(False).astype(bool).tolist() if retired is not None else [None] * n
+    for tab, code, text, valid_to, is_retired in zip(get.get("code_table", empty), get.get("code", empty), get.get("text", empty),
+                                                     get.get("valid_to", empty), given):
+        if is_retired is None:
+            is_retired = bool(valid_to) and not re.fullmatch(r"[0.\s]*", valid_to) and not valid_to.startswith("31.12.9999")
+        tables.setdefault(tab, {})[code] = LegacyCode(text=text, retired=is_retired)
     return tables

@@ -46,8 +46,23 @@ def build_context(layout: Layout, extract: ExtractResult, code_lists: pd.DataFra
         table = next((t for t in extract.tables if t.file == code_file.file), None)
         if table is not None:
             cols = {c.field: name for name, c in code_file.columns.items()}
-            legacy = legacy_tables(table.frame, cols)
+            legacy = legacy_tables(table.frame, cols, retired=_retired_codes(table.frame, code_file, layout))
     return TransformContext(layout, maps, legacy, code_lists)
+
+
+def _retired_codes(raw: pd.DataFrame, code_file: FileLayout, layout: Layout) -> pd.Series | None:
+    """Codes whose valid-to is a real date, read with the export's own date format and open-end sentinels.
+
+    A vendor writing 99991231 (or a declared open end such as 2099-12-31) for codes
+    still in use must not have every code reported as retired.
+    """
+    name = next((n for n, c in code_file.columns.items() if c.field == "valid_to"), None)
+    if name is None:
+        return None
+    fmt = layout.formats
+    date_format = code_file.columns[name].date_format or code_file.date_format or fmt.date
+    parsed = parse_dates(raw[name], date_format, unknown=fmt.unknown_dates, open_end=fmt.open_end_dates, century_pivot=fmt.century_pivot)
+    return parsed.value.notna() | parsed.bad
 
 
 def transform_extract(extract: ExtractResult, ctx: TransformContext) -> None:
@@ -99,7 +114,7 @@ def _map_table(raw: pd.DataFrame, fl: FileLayout, src_path: str, src_sheet: str,
         values = raw[name]
         if col.copy_to:
             out[col.copy_to] = clean(values)
-        if col.field == "legacy_key":
+        if col.field is None or col.field == "legacy_key":  # unmapped position, or the key built above
             continue
         parsed = _parse(values, name, col, fl, ctx, report)
         out[col.field] = parsed
@@ -122,7 +137,7 @@ def _parse(values: pd.Series, name: str, col: Column, fl: FileLayout, ctx: Trans
         return v
     if t in ("date", "end_date"):
         date_format = col.date_format or fl.date_format or fmt.date
-        parsed = parse_dates(values, date_format, unknown=fmt.unknown_dates, open_end=fmt.open_end_dates)
+        parsed = parse_dates(values, date_format, unknown=fmt.unknown_dates, open_end=fmt.open_end_dates, century_pivot=fmt.century_pivot)
         report(parsed.bad, "value.invalid_date", Severity.ERROR,
                f"{name}: kein gültiges Datum (erwartet {_human_format(date_format)})", col.field, values)
         if t == "date":  # an open-end sentinel in a start date is a mistake, not 'running'
