@@ -186,6 +186,21 @@ def _release_memory() -> None:
 
     gc.collect()
     pa.default_memory_pool().release_unused()
+    _trim_c_heap()
+
+
+def _trim_c_heap() -> None:
+    """glibc keeps freed heap pages of the extract stage (hundreds of MB); give them back where it can."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "malloc_trim"):
+            libc.malloc_trim(0)
+    except OSError:  # not glibc (musl, macOS): nothing to trim
+        pass
 
 
 def _rows_with_findings(raw: dict[tuple[str, str], pd.DataFrame], findings: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:

@@ -47,6 +47,6 @@ def primary_key(table: sa.Table) -> str:
     return names[0]
 
 
-def chunks(total: int) -> list[tuple[int, int]]:
-    """(start, stop) row ranges of at most CHUNK_ROWS; none for an empty frame."""
-    return [(start, min(start + CHUNK_ROWS, total)) for start in range(0, total, CHUNK_ROWS)]
+def chunks(total: int, size: int = CHUNK_ROWS) -> list[tuple[int, int]]:
+    """(start, stop) row ranges of at most ``size`` rows; none for an empty frame."""
+    return [(start, min(start + size, total)) for start in range(0, total, size)]

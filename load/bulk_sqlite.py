@@ -16,10 +16,14 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from jhmig.load.bulk import CHUNK_ROWS, ChunkProgress, chunks, primary_key
+from jhmig.load.bulk import ChunkProgress, chunks, primary_key
 from jhmig.load.columns import ColumnType, Kind, column_types, python_values, to_canonical
 
 log = logging.getLogger(__name__)
+
+#: Rows turned into Python tuples at a time: 50,000 payment rows are ~60 MB of objects,
+#: the shared 200,000 would be ~250 MB on top of the frame; executemany is as fast either way.
+SQLITE_CHUNK_ROWS = 50_000
 
 
 class SqliteBulk:
@@ -69,7 +73,7 @@ class SqliteBulk:
         try:
             done = 0
             while done < total:
-                chunk = list(islice(iterator, CHUNK_ROWS))
+                chunk = list(islice(iterator, SQLITE_CHUNK_ROWS))
                 if not chunk:
                     break
                 cursor.executemany(statement, chunk)
@@ -86,7 +90,7 @@ def _rows(frame: pd.DataFrame, types: dict[str, ColumnType], names: list[str]) -
     Built one chunk at a time: two million rows of Python objects at once
     would cost gigabytes.
     """
-    for start, stop in chunks(len(frame)):
+    for start, stop in chunks(len(frame), SQLITE_CHUNK_ROWS):
         part = frame.iloc[start:stop]
         yield from zip(*(python_values(part[n], types[n].kind) for n in names), strict=True)
 

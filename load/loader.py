@@ -92,9 +92,12 @@ def _load_batch(
     # entity's rows are held as table rows at any moment (payments are millions).
     stats: dict[tuple[str, str], EntityLoadStats] = {}
     live: dict[str, pd.Series] = {}
+    referenced = {ref.target for spec in specs for ref in spec.references}
     for spec in specs:
         plan = _plan(connection, bulk, batch, spec, states.pop(spec.name), run_id, files, live)
-        live[spec.name] = plan.live
+        if spec.name in referenced:
+            live[spec.name] = plan.live
+        plan.live = plan.live.iloc[:0]  # not needed while the rows are written (payments: two million keys)
         if release_frames and spec.name in batch.frames:
             # The plan holds the table rows now; the frame's values would only double the
             # memory while they are written (payments: ~400 MB). Keys and lineage stay for the counts.
@@ -104,19 +107,17 @@ def _load_batch(
         total = len(plan.inserts) + len(plan.updates)
         bulk.insert(table, plan.inserts, _offset(progress, step, 0, total))
         bulk.update(table, plan.updates, _offset(progress, step, len(plan.inserts), total))
+        # The new keys go into the key map after the rows, once these are released: the two
+        # frames of two million payments are never held at the same time.
+        inserted, updated = len(plan.inserts), len(plan.updates)
+        plan.inserts = plan.updates = plan.inserts.iloc[:0]
+        add_keys(bulk, source, spec.name, plan.new_keys, plan.new_key_ids, run_id)
         if progress is not None:
             progress(step, total, total)
         stats[(source, plan.spec.name)] = EntityLoadStats(
-            inserted=len(plan.inserts), updated=len(plan.updates), unchanged=plan.unchanged, deleted=len(plan.delete_ids)
+            inserted=inserted, updated=updated, unchanged=plan.unchanged, deleted=len(plan.delete_ids)
         )
-        log.info(
-            "%s: %d inserted, %d updated, %d unchanged, %d deleted",
-            step,
-            len(plan.inserts),
-            len(plan.updates),
-            plan.unchanged,
-            len(plan.delete_ids),
-        )
+        log.info("%s: %d inserted, %d updated, %d unchanged, %d deleted", step, inserted, updated, plan.unchanged, len(plan.delete_ids))
         del plan
         pause_after_entity(spec.name)
     return stats
@@ -135,10 +136,8 @@ def _plan(
     frame = batch.frames.get(spec.name)
     if frame is None:
         return plan_absent(batch.source_system, spec, state)
-    plan = plan_entity(batch.source_system, spec, frame, state, next_free_id(connection, spec), run_id, live, files)
-    # Recorded at once, so that the next batch allocates after these ids.
-    add_keys(bulk, batch.source_system, spec.name, plan.new_keys, plan.new_key_ids, run_id)
-    return plan
+    # The key map gets the new ids after the rows (see _load_batch); the next batch allocates after both.
+    return plan_entity(batch.source_system, spec, frame, state, next_free_id(connection, spec), run_id, live, files)
 
 
 def _write_outcomes(

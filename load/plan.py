@@ -197,7 +197,7 @@ def _resolve(
 
 
 def _src_file_ids(source_system: str, spec: EntitySpec, frame: pd.DataFrame, keys: pd.Series, files: SourceFiles) -> pd.Series:
-    system = pd.Series([source_system] * len(frame), index=frame.index)
+    system = pd.Series(source_system, index=frame.index, dtype="string")
     ids = files.lookup(system, frame[LINEAGE_FRAME_COLUMNS[0]], frame[LINEAGE_FRAME_COLUMNS[1]])
     missing = ids.isna().to_numpy()
     if missing.any():
