@@ -22,6 +22,14 @@ def last_summary(out: Path) -> dict:
     return json.loads(sorted(out.glob("*/summary.json"))[-1].read_text(encoding="utf-8"))
 
 
+def migrate(export: MiniExport, tmp_path: Path) -> tuple[int, dict, Path]:
+    """Write ``export``, run it into a fresh SQLite file; exit code, summary and the database."""
+    folder = export.write(tmp_path / "x")
+    db = tmp_path / "t.sqlite"
+    code, _ = run_cli("run", "--export", str(folder), "--db", f"sqlite:///{db}", "--out", str(tmp_path / "runs"), "--no-progress")
+    return code, last_summary(tmp_path / "runs"), db
+
+
 def table_dump(db: Path) -> dict[str, list[tuple]]:
     con = sqlite3.connect(db)
     try:
@@ -61,11 +69,8 @@ def test_dangling_and_dependent_records_are_quarantined_with_reason(tmp_path: Pa
     # a service for a case file that does not exist, and a payment bound to it
     export.rows["LEISTUNGEN.TXT"].append("102;51.3-WJH-2020/09999;4;070;01.01.2021;31.12.9999;;;100,00;T")
     export.payments.append((5, "51.3-WJH-2020/00002", 102, "HE", "20210201", "20210101", "20210131", 310000, "", "Heim"))
-    folder = export.write(tmp_path / "x")
-    db = tmp_path / "t.sqlite"
-    code, _ = run_cli("run", "--export", str(folder), "--db", f"sqlite:///{db}", "--out", str(tmp_path / "runs"), "--no-progress")
+    code, summary, db = migrate(export, tmp_path)
     assert code == 0
-    summary = last_summary(tmp_path / "runs")
     by_file = {(f["file"], f["entity"]): f for f in summary["files"]}
     assert by_file[("LEISTUNGEN.TXT", "service")]["quarantined"] == 1
     assert by_file[("ZAHLUNGEN.DAT", "payment")]["quarantined"] == 1
@@ -129,11 +134,8 @@ def test_person_key_twice_with_other_content_quarantines_the_second_line_and_its
     export = MiniExport()
     # PERS_NR 4 again, moved to another street: a conflict, not a repeat
     export.rows["PERSONEN.TXT"].append(export.rows["PERSONEN.TXT"][3].replace("Gartenstraße;7", "Neue Straße;9"))
-    folder = export.write(tmp_path / "x")
-    db = tmp_path / "t.sqlite"
-    code, _ = run_cli("run", "--export", str(folder), "--db", f"sqlite:///{db}", "--out", str(tmp_path / "runs"), "--no-progress")
+    code, summary, db = migrate(export, tmp_path)
     assert code == 0
-    summary = last_summary(tmp_path / "runs")
     by_file = {(f["file"], f["entity"]): f for f in summary["files"]}
     assert by_file[("PERSONEN.TXT", "person")]["quarantined"] == 1
     assert by_file[("PERSONEN.TXT", "address")]["quarantined"] == 1
@@ -146,11 +148,8 @@ def test_person_key_twice_with_other_content_quarantines_the_second_line_and_its
 def test_exact_duplicate_payment_line_is_merged_with_its_money(tmp_path: Path) -> None:
     export = MiniExport()
     export.payments += [export.payments[2], export.payments[0]]  # the same records twice, counted by manifest and trailer
-    folder = export.write(tmp_path / "x")
-    db = tmp_path / "t.sqlite"
-    code, _ = run_cli("run", "--export", str(folder), "--db", f"sqlite:///{db}", "--out", str(tmp_path / "runs"), "--no-progress")
+    code, summary, db = migrate(export, tmp_path)
     assert code == 0
-    summary = last_summary(tmp_path / "runs")
     money = summary["money"]
     repeated = export.payments[2][7] + export.payments[0][7]
     assert money["merged_cents"] == repeated
