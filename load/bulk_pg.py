@@ -262,8 +262,8 @@ class Rebuild:
             cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
 
     def build(self, cursor: psycopg.Cursor[tuple[object, ...]], table: str) -> None:
-        # Index builds sort in memory when they may: far faster than the 64 MB default (this transaction only).
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        # maintenance_work_mem stays as the server has it: 512 MB made the key map's index
+        # build twice as slow here (an in-memory sort of two million text keys, 7.2 s vs 3.8 s).
         constraints = self.keys + self.foreign_keys  # keys first: a foreign key may point at this table itself
         if constraints:
             cursor.execute(
