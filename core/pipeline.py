@@ -67,6 +67,9 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     from jhmig.transform import build_context, read_unified_code_lists, transform_extract
     from jhmig.transform.corrections import SourceIndex, plan_corrections, source_cells
 
+    from jhmig.validation import preload_expectations
+
+    preload_expectations()  # GX takes seconds to import: let it happen while extract reads the files
     started = dt.datetime.now().replace(microsecond=0)
     run_uid = new_run_uid(started)
     run_dir = options.out_dir / run_uid

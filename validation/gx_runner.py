@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import importlib
 import json
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -64,6 +66,19 @@ class ExpectationRun:
     @property
     def failed(self) -> list[dict[str, Any]]:
         return [s for s in self.summary if s["success"] is False]
+
+
+def preload_in_background() -> threading.Thread:
+    """Import great-expectations in a daemon thread while the stages before validation run.
+
+    Its import costs ~4 s of mostly pure-Python work; much of extract and
+    transform runs in C code that releases the GIL (pandas' CSV reader, Arrow),
+    so part of the import happens for free. ``run_expectations`` then finds the
+    module imported, or waits on Python's import lock for the rest.
+    """
+    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), name="jhmig-gx-import", daemon=True)
+    thread.start()
+    return thread
 
 
 def run_expectations(frames: Mapping[str, pd.DataFrame], code_lists: pd.DataFrame, out_dir: Path | None = None, *,
