@@ -66,7 +66,6 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     from jhmig.reports.steward import StewardReports
     from jhmig.transform import build_context, read_unified_code_lists, transform_extract
     from jhmig.transform.corrections import SourceIndex, plan_corrections, source_cells
-
     from jhmig.validation import preload_expectations
 
     preload_expectations()  # GX takes seconds to import: let it happen while extract reads the files

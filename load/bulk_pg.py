@@ -46,7 +46,7 @@ ADVISORY_LOCK_ID = zlib.crc32(b"jhmig.load") & 0x7FFFFFFF
 #: (counts, UPDATE ... FROM, the next entity's joins) must not be planned on stale statistics.
 ANALYZE_MIN_ROWS = 50_000
 
-#: Drop and re-add foreign keys only when at least this many rows are inserted ...
+#: Drop and rebuild foreign keys, indexes and primary key only when at least this many rows are inserted ...
 FK_REBUILD_MIN_ROWS = 100_000
 #: ... and they are at least this share of the rows already in the table (re-validation scans it all).
 FK_REBUILD_MIN_SHARE = 0.25
