@@ -76,9 +76,18 @@ def preload_in_background() -> threading.Thread:
     so part of the import happens for free. ``run_expectations`` then finds the
     module imported, or waits on Python's import lock for the rest.
     """
-    thread = threading.Thread(target=importlib.import_module, args=("great_expectations",), name="jhmig-gx-import", daemon=True)
+    thread = threading.Thread(target=_import_quietly, name="jhmig-gx-import", daemon=True)
     thread.start()
     return thread
+
+
+def _import_quietly() -> None:
+    # A broken install must not print a thread's traceback: the import in
+    # run_expectations fails again, in the main thread, where it is reported.
+    try:
+        importlib.import_module("great_expectations")
+    except Exception:  # noqa: BLE001
+        pass
 
 
 def run_expectations(frames: Mapping[str, pd.DataFrame], code_lists: pd.DataFrame, out_dir: Path | None = None, *,
