@@ -19,7 +19,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+from jhmig.textfold import din_fold
+
 _NOT_WORD = re.compile(r"[\W_]+")
 
 # Words that qualify a column name without changing what it holds. Never a
@@ -67,7 +68,7 @@ FIELD_GUESSES: dict[str, tuple[str, ...]] = {
 
 
 def _fold(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_UMLAUTS)
+    folded = din_fold(unicodedata.normalize("NFKC", text))
     # "Traeger" and "Träger" are one column; after that, drop accents (é -> e)
     decomposed = unicodedata.normalize("NFKD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

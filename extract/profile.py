@@ -33,6 +33,7 @@ from jhmig.extract.header_detect import Header, detect_header, loose_key
 from jhmig.extract.row_classify import RowClassifier, RowKind, is_legend_sheet
 from jhmig.extract.workbook import Limits, Sheet, open_workbook
 from jhmig.list_mapping import ListMapping
+from jhmig.textfold import din_fold
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".tsv", ".tab"}
 MAX_SHOWN_COLUMNS = 40  # a sheet can hold 16,384 columns; nobody reads that on a console
@@ -366,12 +367,8 @@ def suggest_mapping(profiles: Sequence[WorkbookProfile], name: str | None = None
 
 
 def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", loose_key_ascii(text)).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", din_fold(text)).strip("-")
     return slug[:40] or "liste"
-
-
-def loose_key_ascii(text: str) -> str:
-    return text.casefold().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
 
 
 def _yaml(value: str) -> str:

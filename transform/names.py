@@ -13,18 +13,19 @@ import unicodedata
 import pandas as pd
 from cologne_phonetics import encode as cologne_encode
 
+from jhmig.textfold import din_fold
+
 PARTICLES = frozenset(
     "von vom zu zum zur van der den de del della di da du le la ten ter op dem und auf".split()
 )
 TITLES = frozenset("dr prof dipl ing med phil rer nat jur habil mag".split())
-_DIN_5007_2 = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 _NON_LETTER = re.compile(r"[^a-z ]+")
 
 
 def match_key(name: str | None) -> str | None:
     if name is None or (isinstance(name, float)) or not str(name).strip():
         return None
-    text = unicodedata.normalize("NFC", str(name)).casefold().translate(_DIN_5007_2)
+    text = din_fold(unicodedata.normalize("NFC", str(name)))
     # strip remaining diacritics (é -> e) after the German replacements
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     words = [w for w in _NON_LETTER.sub(" ", text.replace("-", " ")).split() if w not in PARTICLES and w not in TITLES]

@@ -29,6 +29,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from jhmig.layout import MAPPINGS_DIR
 from jhmig.records import Severity
+from jhmig.textfold import din_fold
 from jhmig.validation.model import Hits, Rule, RuleContext
 
 ABBREVIATIONS_CSV = MAPPINGS_DIR / "matching" / "provider_abbreviations.csv"
@@ -176,7 +177,6 @@ def person_possible_duplicate(frame: pd.DataFrame, ctx: RuleContext) -> Hits:
 # providers
 # --------------------------------------------------------------------------
 
-_DIN_5007_2 = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -190,7 +190,7 @@ def _phrases() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
 
 def provider_words(name: str) -> str:
     """Comparison form of an institution's name: words, legal forms dropped, abbreviations written alike."""
-    text = unicodedata.normalize("NFKC", name).casefold().translate(_DIN_5007_2)
+    text = din_fold(unicodedata.normalize("NFKC", name))
     # "e.V." and "g.GmbH" are legal forms: join dotted single letters first ("e.v." -> "ev")
     text = re.sub(r"\b([a-z])\.\s?(?=[a-z]\b\.?)", r"\1", text)
     words = _WORD.findall(text)
