@@ -47,7 +47,8 @@ ADVISORY_LOCK_ID = zlib.crc32(b"jhmig.load") & 0x7FFFFFFF
 ANALYZE_MIN_ROWS = 50_000
 
 #: Drop and rebuild foreign keys, indexes and primary key only when at least this many rows are inserted ...
-FK_REBUILD_MIN_ROWS = 100_000
+#: (measured, large set: 82k participants with four foreign keys 5.0 s per row checks, 1.2 s rebuilt)
+FK_REBUILD_MIN_ROWS = 10_000
 #: ... and they are at least this share of the rows already in the table (re-validation scans it all).
 FK_REBUILD_MIN_SHARE = 0.25
 
