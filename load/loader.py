@@ -79,14 +79,13 @@ def _load_batch(
     source = batch.source_system
     specs = list(entity_specs().values())
     states = {spec.name: read_key_state(bulk, spec, source) for spec in specs}
-    check_references(source, specs, batch.frames, states)
+    keys = check_references(source, specs, batch.frames, states)
 
     # Children before parents, and before any insert: a new row may take over a
     # unique value (legacy_code) of a row that is going away.
     for spec in reversed(specs):
-        frame = batch.frames.get(spec.name)
-        if frame is not None:
-            bulk.delete(_table(spec), gone_ids(states[spec.name], frame))
+        if spec.name in keys:
+            bulk.delete(_table(spec), gone_ids(states[spec.name], keys[spec.name]))
 
     # Then plan and write one entity at a time, parents first, so that only one
     # entity's rows are held as table rows at any moment (payments are millions).
@@ -94,7 +93,7 @@ def _load_batch(
     live: dict[str, pd.Series] = {}
     referenced = {ref.target for spec in specs for ref in spec.references}
     for spec in specs:
-        plan = _plan(connection, bulk, batch, spec, states.pop(spec.name), run_id, files, live)
+        plan = _plan(connection, bulk, batch, spec, states.pop(spec.name), run_id, files, live, keys.pop(spec.name, None))
         if spec.name in referenced:
             live[spec.name] = plan.live
         plan.live = plan.live.iloc[:0]  # not needed while the rows are written (payments: two million keys)
@@ -132,12 +131,13 @@ def _plan(
     run_id: int,
     files: SourceFiles,
     live: dict[str, pd.Series],
+    keys: pd.Series | None,
 ) -> EntityPlan:
     frame = batch.frames.get(spec.name)
     if frame is None:
         return plan_absent(batch.source_system, spec, state)
     # The key map gets the new ids after the rows (see _load_batch); the next batch allocates after both.
-    return plan_entity(batch.source_system, spec, frame, state, next_free_id(connection, spec), run_id, live, files)
+    return plan_entity(batch.source_system, spec, frame, state, next_free_id(connection, spec), run_id, live, files, keys)
 
 
 def _write_outcomes(

@@ -63,11 +63,15 @@ def plan_entity(
     run_id: int,
     parents: dict[str, pd.Series],
     files: SourceFiles,
+    keys: pd.Series | None = None,
 ) -> EntityPlan:
-    """Plan one delivered frame; ``parents`` maps entity -> live keys of already planned entities."""
+    """Plan one delivered frame; ``parents`` maps entity -> live keys of already planned entities.
+
+    ``keys``: the frame's legacy keys as :func:`check_references` returned them (checked already).
+    """
     _check_columns(source_system, spec, frame)
     frame = frame.reset_index(drop=True)
-    keys = _legacy_keys(source_system, spec, frame)
+    keys = _legacy_keys(source_system, spec, frame) if keys is None else keys
 
     # ids: known keys keep theirs, new keys get the next free ones
     positions = state.keys.get_indexer(keys)
@@ -118,22 +122,27 @@ def plan_entity(
 
 def _gone(state: KeyState, keys: pd.Series) -> np.ndarray:
     """Rows of this source in the target whose legacy key the delivery no longer has."""
+    if not state.in_target.any():  # first load: isin would still hash every delivered key
+        return np.zeros(len(state.keys), dtype=bool)
     return state.in_target & ~state.keys.isin(keys)
 
 
-def gone_ids(state: KeyState, frame: pd.DataFrame) -> np.ndarray:
-    """Ids to delete before anything is inserted (computed from the keys alone, no plan needed)."""
-    return np.sort(state.new_id[_gone(state, _key_text(frame["legacy_key"]))])
+def gone_ids(state: KeyState, keys: pd.Series) -> np.ndarray:
+    """Ids to delete before anything is inserted (computed from the checked keys alone, no plan needed)."""
+    return np.sort(state.new_id[_gone(state, keys)])
 
 
-def check_references(source_system: str, specs: list[EntitySpec], frames: dict[str, pd.DataFrame], states: dict[str, KeyState]) -> None:
+def check_references(source_system: str, specs: list[EntitySpec], frames: dict[str, pd.DataFrame],
+                     states: dict[str, KeyState]) -> dict[str, pd.Series]:
     """Every reference must name a record that is in the target after the load.
 
     Checked on the keys alone before anything is deleted, so that a delivery
     that still points at a removed parent fails cleanly instead of on a
-    foreign-key violation halfway through.
+    foreign-key violation halfway through. Returns each delivered frame's
+    checked legacy keys (for :func:`plan_entity`: two million payment keys are checked once).
     """
     live: dict[str, pd.Index] = {}
+    checked: dict[str, pd.Series] = {}
     for spec in specs:
         frame = frames.get(spec.name)
         state = states[spec.name]
@@ -141,7 +150,8 @@ def check_references(source_system: str, specs: list[EntitySpec], frames: dict[s
             live[spec.name] = state.keys[state.in_target]
             continue
         _check_columns(source_system, spec, frame)  # contract errors first: they explain more
-        live[spec.name] = pd.Index(_legacy_keys(source_system, spec, frame))
+        checked[spec.name] = _legacy_keys(source_system, spec, frame)
+        live[spec.name] = pd.Index(checked[spec.name])
         for ref in spec.references:
             ref_keys = _key_text(frame[ref.key_column])
             empty = ref_keys == ""
@@ -149,6 +159,7 @@ def check_references(source_system: str, specs: list[EntitySpec], frames: dict[s
             if unresolved.any():
                 shown = ref_keys[unresolved].drop_duplicates().head(5).tolist()
                 raise UnresolvedReferenceError(source_system, spec.name, ref.key_column, ref.target, shown, int(unresolved.sum()))
+    return checked
 
 
 def _check_columns(source_system: str, spec: EntitySpec, frame: pd.DataFrame) -> None:
