@@ -176,8 +176,8 @@ class Batch:
                 "src_path": rows["src_path"],
                 "src_sheet": rows["src_sheet"],
                 "src_line": rows["src_line"],
-                "rule_ids": rule_ids[mask] if isinstance(rule_ids, pd.Series) else rule_ids,
-                "messages": messages[mask] if isinstance(messages, pd.Series) else messages,
+                "rule_ids": rule_ids[mask].astype("string") if isinstance(rule_ids, pd.Series) else rule_ids,
+                "messages": messages[mask].astype("string") if isinstance(messages, pd.Series) else messages,
             }
         )
         self.quarantined.append(q.reset_index(drop=True))
