@@ -18,8 +18,10 @@ import json
 import re
 import secrets
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -29,6 +31,9 @@ from jhmig.errors import RefusedInput
 from jhmig.layout import load_layout
 from jhmig.quarantine import quarantine_flagged, quarantine_frame
 from jhmig.records import Batch, ExtractResult, Finding, Severity
+
+if TYPE_CHECKING:
+    from jhmig.reports.steward import StewardReports
 
 Progress = Callable[[str, int, int], None]
 
@@ -60,7 +65,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     from jhmig.extract import extract_export
     from jhmig.extract.corrections import read_corrections
     from jhmig.load import LoadRequest, RunVerdict, open_target
-    from jhmig.reports import build_summary, write_run_files
+    from jhmig.reports import build_summary, write_summary_file
     from jhmig.reports.masking import personal_data
     from jhmig.reports.pseudonyms import pseudonymizer
     from jhmig.reports.steward import StewardReports
@@ -155,29 +160,44 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     # those and free the rest before the load (payments are millions of rows).
     cells = source_cells(findings, sources_index)
     raw = _rows_with_findings(raw, findings)
+    skipped = pd.concat([b.outcome_frame("skipped") for b in batches], ignore_index=True)
     del sources_index
     extract.tables.clear()
     for current in batches:
         current.raw.clear()
     _release_memory()
-    note("load", 0, 1)
-    target = open_target(options.db_url)
-    try:
-        target.upgrade()
-        request = LoadRequest(run_uid=run_uid, started_at=started, sources=sources, options=run_options, batches=batches,
-                              quarantine=quarantine, findings=findings, code_lists=code_lists, dry_run=options.dry_run,
-                              release_frames=True)
-        target.load(request, before_commit=before_commit, progress=note)
-    finally:
-        target.dispose()
+    # The work list and the record CSVs need what validation decided, not the load's counts: a
+    # second thread writes them while the load waits on the database (index builds, key checks).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jhmig-reports") as background:
+        record_files = background.submit(_write_files_known_before_load, steward, run_dir, findings, quarantine, skipped,
+                                         finding_status, cells, run_uid)
+        note("load", 0, 1)
+        target = open_target(options.db_url)
+        try:
+            target.upgrade()
+            request = LoadRequest(run_uid=run_uid, started_at=started, sources=sources, options=run_options, batches=batches,
+                                  quarantine=quarantine, findings=findings, code_lists=code_lists, dry_run=options.dry_run,
+                                  release_frames=True)
+            target.load(request, before_commit=before_commit, progress=note)
+        finally:
+            target.dispose()
+        note("reports", 0, 1)
+        record_files.result()  # raises what the thread raised
 
     summary = summary_holder
-    skipped = pd.concat([b.outcome_frame("skipped") for b in batches], ignore_index=True)
-    write_run_files(run_dir, summary, *steward.shareable(findings, quarantine), skipped)
+    write_summary_file(run_dir, summary)
     steward.write(summary, findings, quarantine, skipped, status=finding_status, cells=cells, raw=raw,
                   corrections=corrections.table() if options.corrections_dir else None)
     exit_code = 0 if summary["status"] in ("ok", "dry_run") else 1
     return RunOutcome(run_uid, run_dir, summary["status"], exit_code, summary)
+
+
+def _write_files_known_before_load(steward: StewardReports, run_dir: Path, findings: pd.DataFrame, quarantine: pd.DataFrame,
+                                   skipped: pd.DataFrame, status: pd.DataFrame, cells: pd.DataFrame, run_uid: str) -> None:
+    from jhmig.reports import write_record_files
+
+    write_record_files(run_dir, *steward.shareable(findings, quarantine), skipped)
+    steward.write_worklist(findings, status=status, cells=cells, run_uid=run_uid)
 
 
 def _release_memory() -> None:

@@ -14,10 +14,14 @@ SKIPPED_COLUMNS = ("source_system", "entity", "src_path", "src_sheet", "src_line
 _LIST_KEY = re.compile(r"(?:P:)?L:[^)]*")  # "hängt ab von ... (person L:mueller anna|2009-05-03)"
 
 
-def write_run_files(run_dir: Path, summary: dict[str, Any], findings: pd.DataFrame, quarantine: pd.DataFrame,
-                    skipped: pd.DataFrame | None = None) -> None:
+def write_summary_file(run_dir: Path, summary: dict[str, Any]) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def write_record_files(run_dir: Path, findings: pd.DataFrame, quarantine: pd.DataFrame, skipped: pd.DataFrame | None = None) -> None:
+    """findings.csv, quarantine.csv and skipped.csv: what validation decided, known before the load."""
+    run_dir.mkdir(parents=True, exist_ok=True)
     # ';' and a BOM: what German Excel opens correctly by double-click.
     findings.to_csv(run_dir / "findings.csv", sep=";", index=False, encoding="utf-8-sig")
     quarantine.to_csv(run_dir / "quarantine.csv", sep=";", index=False, encoding="utf-8-sig")
@@ -35,5 +39,4 @@ def skipped_rows(skipped: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_refusal(run_dir: Path, summary: dict[str, Any]) -> None:
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    write_summary_file(run_dir, summary)

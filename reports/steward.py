@@ -46,20 +46,21 @@ class StewardReports:
         hider = self.hider
         return hider.findings(findings), hider.quarantine(quarantine)
 
+    def write_worklist(self, findings: pd.DataFrame, *, status: pd.DataFrame, cells: pd.DataFrame, run_uid: str) -> float:
+        """fehlerliste.xlsx; it needs the findings only, not the load's counts. Returns seconds."""
+        stats = write_fehlerliste(self.run_dir / EXCEL_FILE, findings, status=status, cells=cells, catalog=rule_catalog(),
+                                  run_uid=run_uid, hider=self.hider if self.pseudonyms else None)
+        return stats.seconds
+
     def write(self, summary: dict[str, Any], findings: pd.DataFrame, quarantine: pd.DataFrame, skipped: pd.DataFrame, *, status: pd.DataFrame,
-              cells: pd.DataFrame, raw: dict[tuple[str, str], pd.DataFrame], corrections: pd.DataFrame | None) -> dict[str, float]:
-        """Write the three files; returns seconds per file (console and tests, never personal data)."""
-        catalog = rule_catalog()
-        seconds: dict[str, float] = {}
+              cells: pd.DataFrame, raw: dict[tuple[str, str], pd.DataFrame], corrections: pd.DataFrame | None) -> float:
+        """validierung.html (it reports the load's counts) and korrekturen.csv; returns the seconds of the HTML file."""
         started = time.perf_counter()
         write_validierung(self.run_dir / HTML_FILE, ReportInputs(
             summary=summary, findings=findings, status=status, cells=cells, quarantine=quarantine, skipped=skipped, raw=raw, hider=self.hider,
-            catalog=catalog, previous=previous_summary(self.out_dir, summary["run_uid"]), run_dir=self.run_dir,
+            catalog=rule_catalog(), previous=previous_summary(self.out_dir, summary["run_uid"]), run_dir=self.run_dir,
             pseudonymized=self.pseudonyms is not None))
-        seconds[HTML_FILE] = time.perf_counter() - started
-        stats = write_fehlerliste(self.run_dir / EXCEL_FILE, findings, status=status, cells=cells, catalog=catalog,
-                                  run_uid=summary["run_uid"], hider=self.hider if self.pseudonyms else None)
-        seconds[EXCEL_FILE] = stats.seconds
+        seconds = time.perf_counter() - started
         if corrections is not None:
             table = corrections
             if self.pseudonyms is not None and len(table):

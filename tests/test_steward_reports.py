@@ -239,7 +239,7 @@ def test_mask_shapes() -> None:
 
 def test_skipped_records_are_listed_one_per_row_without_personal_values(tmp_path: Path) -> None:
     from jhmig.records import OUTCOME_COLUMNS
-    from jhmig.reports.run_files import write_run_files
+    from jhmig.reports.run_files import write_record_files
 
     skipped = pd.DataFrame([
         ("excel-asd", "list_row", None, "ASD_Nord.xlsx", "laufend", 17, "Hinweiszeile"),
@@ -248,7 +248,7 @@ def test_skipped_records_are_listed_one_per_row_without_personal_values(tmp_path
          "hängt ab von einem vom Steward ausgeschlossenen Satz (person L:mueller|anna|2009-05-03)"),
         ("legacy", "service", "4711", "LEISTUNGEN.TXT", "", 12, "Fachdienst nicht ausgewählt (--departments ASD)"),
     ], columns=list(OUTCOME_COLUMNS))
-    write_run_files(tmp_path, {"run_uid": "x"}, pd.DataFrame(), pd.DataFrame(), skipped)
+    write_record_files(tmp_path, pd.DataFrame(), pd.DataFrame(), skipped)
     text = (tmp_path / "skipped.csv").read_text(encoding="utf-8-sig")
     assert "mueller" not in text and "2009-05-03" not in text  # a list person's key is its name and birth date
     rows = pd.read_csv(tmp_path / "skipped.csv", sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
