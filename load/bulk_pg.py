@@ -1,9 +1,10 @@
 """PostgreSQL bulk paths: COPY through psycopg 3, with CSV blocks written by pyarrow.
 
 * inserts: ``COPY table FROM STDIN (FORMAT csv)``; pyarrow's CSV writer builds
-  each block in C++ (no Python loop per row). Every non-null value is quoted
-  and NULL is an unquoted empty field, which is exactly PostgreSQL's CSV
-  convention, so '' and NULL stay apart.
+  each block in C++ (no Python loop per row). Every text value is quoted
+  (numbers and dates are not: less for the server to parse) and NULL is an
+  unquoted empty field, which is exactly PostgreSQL's CSV convention, so ''
+  and NULL stay apart.
 * updates and deletes: COPY into a temporary table, then one
   ``UPDATE ... FROM`` / ``DELETE ... USING``.
 * large inserts: per-row foreign-key checks cost two thirds of the COPY time
@@ -59,7 +60,7 @@ _ARROW_TYPES: dict[Kind, pa.DataType] = {
     Kind.DATETIME: pa.timestamp("us"),
     Kind.STR: pa.string(),
 }
-_CSV_OUT = pa_csv.WriteOptions(include_header=False, quoting_style="all_valid")
+_CSV_OUT = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
 
 
 def to_arrow(frame: pd.DataFrame, types: dict[str, ColumnType]) -> pa.Table:

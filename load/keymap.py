@@ -65,7 +65,10 @@ def add_keys(bulk: BulkWriter, source_system: str, entity: str, keys: pd.Series,
     n = len(keys)
     # In key order: the primary-key index then grows at its right edge instead of
     # splitting pages all over (measured: 2M keys 3.6 s instead of 5.9 s on PostgreSQL).
-    arrow_keys = pa.array(keys.to_numpy(dtype=object), type=pa.string())
+    if isinstance(keys.dtype, pd.StringDtype) and keys.dtype.storage == "pyarrow":
+        arrow_keys = pa.array(keys).cast(pa.string())
+    else:
+        arrow_keys = pa.array(keys.to_numpy(dtype=object), type=pa.string())
     order = pc.sort_indices(arrow_keys).to_numpy()  # byte order, in C++ (numpy sorts objects in Python)
     # Arrow-backed strings throughout: a Python object per key costs ~100 MB per million keys.
     frame = pd.DataFrame(

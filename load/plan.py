@@ -76,7 +76,8 @@ def plan_entity(
     keys = _legacy_keys(source_system, spec, frame) if keys is None else keys
 
     # ids: known keys keep theirs, new keys get the next free ones
-    positions = state.keys.get_indexer(keys)
+    # (a first load knows no key: no lookup, which would make a Python str of every key)
+    positions = state.keys.get_indexer(keys) if len(state.keys) else np.full(len(keys), -1, dtype=np.intp)
     known = positions >= 0
     ids = np.empty(len(keys), dtype=np.int64)
     ids[known] = state.new_id[positions[known]]
@@ -99,19 +100,19 @@ def plan_entity(
     rows["run_id"] = pd.array(np.full(len(rows), run_id), dtype="Int64")
     rows["src_file_id"] = _src_file_ids(source_system, spec, frame, keys, files)
     rows["src_line"] = _src_lines(source_system, spec, frame, keys, types)
-    rows["row_hash"] = pd.array(hashes, dtype="string")
+    rows["row_hash"] = hashes
 
     # diff against this source's rows in the target
     old_hash = np.full(len(keys), None, dtype=object)
     old_hash[known] = state.row_hash[positions[known]]
     was_in_target = pd.notna(old_hash)
-    changed = was_in_target & (old_hash != hashes)
+    changed = was_in_target & (old_hash != hashes.to_numpy(dtype=object)) if was_in_target.any() else was_in_target
     gone = _gone(state, keys)
 
     return EntityPlan(
         source_system=source_system,
         spec=spec,
-        live=pd.Series(ids, index=pd.Index(keys.to_numpy(dtype=object), dtype=object)),
+        live=pd.Series(ids, index=pd.Index(keys)),
         # a first load inserts everything: no copy of (possibly millions of) rows
         inserts=rows if not was_in_target.any() else rows.loc[~was_in_target].reset_index(drop=True),
         updates=rows.loc[changed].reset_index(drop=True),
@@ -202,7 +203,7 @@ def _resolve(
     """The new ids of the referenced records; NA for an empty key of a nullable reference."""
     ref_keys = _arrow_keys(frame[ref.key_column])
     empty = pc.equal(ref_keys, "").to_numpy(zero_copy_only=False)
-    parent_keys = pa.array(parent.index.to_numpy(dtype=object), type=pa.string())
+    parent_keys = _arrow_keys(pd.Series(parent.index))
     positions = pc.index_in(ref_keys, value_set=parent_keys).to_numpy(zero_copy_only=False)  # float, NaN where not found
     found = ~np.isnan(positions)
     unresolved = ~found & ~(empty & ref.nullable)
@@ -242,10 +243,20 @@ def _src_lines(
 
 
 def _key_text(series: pd.Series) -> pd.Series:
-    """Keys as plain str objects ('' for none), so that lookups compare like with like."""
+    """Keys as text ('' for none) with a fresh position index, so that lookups compare like with like.
+
+    An Arrow-backed text column stays Arrow (a Python str per key cost ~200 MB
+    for two million payments); anything else becomes str objects.
+    """
+    if _is_arrow_text(series):
+        return pd.Series(pd.arrays.ArrowStringArray(pc.fill_null(pa.array(series), "")))
     if pd.api.types.infer_dtype(series, skipna=True) not in ("string", "empty"):
         series = series.astype("string")  # e.g. integer keys: "12"
     return pd.Series(series.to_numpy(dtype=object, na_value=""), dtype=object)
+
+
+def _is_arrow_text(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow"
 
 
 def _arrow_keys(series: pd.Series, text: pd.Series | None = None) -> pa.Array:
@@ -254,9 +265,7 @@ def _arrow_keys(series: pd.Series, text: pd.Series | None = None) -> pa.Array:
     Arrow-backed text columns are used as they are; anything else goes through ``text``
     (or :func:`_key_text`), so that both forms always hold the same strings.
     """
-    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
-        array = pa.array(series)
-        if pa.types.is_large_string(array.type) or pa.types.is_string(array.type):
-            return pc.fill_null(array, "")
+    if _is_arrow_text(series):
+        return pc.fill_null(pa.array(series), "")
     values = (text if text is not None else _key_text(series)).to_numpy(dtype=object)
     return pa.array(values, type=pa.string())
