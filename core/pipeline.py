@@ -9,6 +9,11 @@ number), mapped by ``transform`` (typed unified fields, legacy key), checked
 by ``validation`` (findings), moved to the quarantine if any finding is an
 error, otherwise written by ``load`` (new id via the key map, lineage, run
 id) and counted by ``reports``.
+
+One overlap, for speed: the files that need only what validation decided
+(work list, findings/quarantine/skipped CSVs) are written by a second thread
+while the load mostly waits on the database; the summary and the HTML report,
+which need the load's counts, follow it.
 """
 
 from __future__ import annotations
