@@ -23,7 +23,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -144,8 +144,11 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     steward = StewardReports(run_dir, options.out_dir, personal_data(column_fields, raw), pseudonyms)
     finding_status = corrections.finding_status(findings)
     summary_holder: dict = {}
+    written_during_load: list[Future[None]] = []
 
     def before_commit(load_result):  # type: ignore[no-untyped-def]
+        for pending in written_during_load:
+            pending.result()  # a report file that could not be written fails the run before the commit, not after
         summary = build_summary(
             run_uid=run_uid, run_id=load_result.run_id, started=started, options=run_options, sources=sources,
             batches=batches, extract=extract, load_result=load_result, payments_read=payments_read, findings=findings,
@@ -176,6 +179,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jhmig-reports") as background:
         record_files = background.submit(_write_files_known_before_load, steward, run_dir, findings, quarantine, skipped,
                                          finding_status, cells, run_uid)
+        written_during_load.append(record_files)
         note("load", 0, 1)
         target = open_target(options.db_url)
         try:

@@ -174,3 +174,21 @@ def test_unexpected_error_is_one_line_with_exit_3(tmp_path: Path, monkeypatch) -
     result = CliRunner().invoke(main, ["run", "--export", str(folder), "--db", f"sqlite:///{tmp_path / 't.sqlite'}", "--no-progress"])
     assert result.exit_code == 3
     assert "internal error: RuntimeError: boom [x]" in result.output and "Traceback" not in result.output
+
+
+def test_report_file_written_during_the_load_that_fails_rolls_the_run_back(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The work list is written while the load runs; if it cannot be written, nothing is committed."""
+    import jhmig.reports.steward
+
+    def full_disk(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jhmig.reports.steward, "write_fehlerliste", full_disk)
+    folder = MiniExport().write(tmp_path / "x")
+    db = tmp_path / "t.sqlite"
+    result = CliRunner().invoke(main, ["run", "--export", str(folder), "--db", f"sqlite:///{db}", "--out", str(tmp_path / "runs"),
+                                       "--no-progress"])
+    assert result.exit_code == 3
+    assert "No space left on device" in result.output
+    dump = table_dump(db)
+    assert dump["mig_run"] == [] and dump["person"] == [] and dump["payment"] == []
