@@ -11,6 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
+from jhmig.extract import extract_export
+from jhmig.layout import load_layout
+from jhmig.records import ExtractResult
+from jhmig.transform import build_context, transform_extract
+
 CRLF = "\r\n"
 
 PERSONEN = [
@@ -230,3 +237,17 @@ def write_vendor_b(export: MiniExport, folder: Path) -> Path:
     lines = ["CREATED=2024-03-15"] + [f"FILE={k};ROWS={v}" + (f";TOTAL_CENTS={export.payment_sum}" if k == "payments.csv" else "") for k, v in counts.items()]
     (folder / "control.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder
+
+
+def extract_and_map(folder: Path, layout_path: Path | None = None) -> ExtractResult:
+    """Extract and transform an export as ``jhmig run`` does, without validation (reference layout by default)."""
+    layout = load_layout(layout_path)
+    result = extract_export(folder, layout)
+    transform_extract(result, build_context(layout, result))
+    return result
+
+
+def rule_rows(result: ExtractResult, rule_id: str) -> pd.DataFrame:
+    """The findings of one rule."""
+    f = result.batch.findings.frame()
+    return f[f["rule_id"] == rule_id]

@@ -9,22 +9,8 @@ import pytest
 
 from jhmig.extract import extract_export
 from jhmig.layout import load_layout
-from jhmig.records import ExtractResult
-from jhmig.transform import build_context, transform_extract
 from jhmig.values import parse_amount_cents, parse_dates, parse_int
-from minimal_export import HEADERS, MiniExport, payment_record
-
-
-def extract_and_map(folder: Path) -> ExtractResult:
-    layout = load_layout()
-    result = extract_export(folder, layout)
-    transform_extract(result, build_context(layout, result))
-    return result
-
-
-def rule_rows(result: ExtractResult, rule_id: str) -> pd.DataFrame:
-    f = result.batch.findings.frame()
-    return f[f["rule_id"] == rule_id]
+from minimal_export import HEADERS, MiniExport, extract_and_map, payment_record, rule_rows
 
 
 def test_amounts_trailing_minus_thousands_and_euro_sign() -> None:

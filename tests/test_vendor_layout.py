@@ -13,18 +13,14 @@ from jhmig.entities import entity_spec
 from jhmig.errors import ConfigError, SourceReadError
 from jhmig.extract import extract_export
 from jhmig.layout import MAPPINGS_DIR, load_layout
-from jhmig.records import ExtractResult
-from jhmig.transform import build_context, transform_extract
-from minimal_export import MiniExport, write_vendor_b
+from minimal_export import MiniExport, extract_and_map, rule_rows, write_vendor_b
 
 VENDOR_B = MAPPINGS_DIR / "layouts" / "example-vendor-b.yaml"
 
 
 def unified(folder: Path, layout_path: Path | None) -> dict[str, pd.DataFrame]:
-    layout = load_layout(layout_path)
-    result = extract_export(folder, layout)
+    result = extract_and_map(folder, layout_path)
     assert not result.failed_checks, [c.describe() for c in result.failed_checks]
-    transform_extract(result, build_context(layout, result))
     return result.batch.frames
 
 
@@ -98,18 +94,6 @@ def c_layout(folder: Path, files: str = C_CASES, manifest: str = "", head: str =
     return path
 
 
-def c_run(export: Path, layout_path: Path) -> ExtractResult:
-    layout = load_layout(layout_path)
-    result = extract_export(export, layout)
-    transform_extract(result, build_context(layout, result))
-    return result
-
-
-def rule_rows(result: ExtractResult, rule_id: str) -> pd.DataFrame:
-    f = result.batch.findings.frame()
-    return f[f["rule_id"] == rule_id]
-
-
 def write(folder: Path, name: str, lines: list[str], encoding: str = "latin-1") -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes("".join(line + "\n" for line in lines).encode(encoding))
@@ -121,7 +105,7 @@ def test_unquoted_export_keeps_a_quote_that_opens_a_remark(tmp_path: Path) -> No
                                          'A1|Unterhaltsvorschuss|offen|"dringend" Rückruf|KJA01',
                                          'A2|Unterhaltsvorschuss|offen|"halb offen|KJA01'])
     unquoted = C_CASES.replace('delimiter: "|"', 'delimiter: "|"\n    quotechar: null')
-    result = c_run(tmp_path / "x", c_layout(tmp_path, unquoted))
+    result = extract_and_map(tmp_path / "x", c_layout(tmp_path, unquoted))
     frame = result.batch.frames["case_file"]
     assert frame["remark"].tolist() == ['"dringend" Rückruf', '"halb offen']
     assert not len(rule_rows(result, "extract.malformed_record"))
@@ -153,7 +137,7 @@ def test_manifest_as_a_table_with_the_sum_in_euros(tmp_path: Path) -> None:
     manifest = """\
     manifest: {file: manifest.txt, format: delimited, file_key: datei, count_key: anzahl, sum_key: summe, sum_type: amount}
     """
-    result = c_run(tmp_path / "x", c_layout(tmp_path, PAYMENTS_TSV, manifest))
+    result = extract_and_map(tmp_path / "x", c_layout(tmp_path, PAYMENTS_TSV, manifest))
     checks = {(c.file, c.what): (c.expected, c.actual) for c in result.checks}
     assert checks[("zahlungen.tsv", "records")] == (2, 2)
     assert checks[("zahlungen.tsv", "sum_cents")] == (12000, 12000)
@@ -161,7 +145,7 @@ def test_manifest_as_a_table_with_the_sum_in_euros(tmp_path: Path) -> None:
     # a wrong column name is named with the header found
     bad = manifest.replace("count_key: anzahl", "count_key: saetze")
     with pytest.raises(SourceReadError, match="lacks column.*saetze.*found DATEI, ANZAHL, SUMME"):
-        c_run(tmp_path / "x", c_layout(tmp_path, PAYMENTS_TSV, bad))
+        extract_and_map(tmp_path / "x", c_layout(tmp_path, PAYMENTS_TSV, bad))
 
 
 def test_manifest_as_json_with_export_date_in_the_vendors_format(tmp_path: Path) -> None:
@@ -171,7 +155,7 @@ def test_manifest_as_json_with_export_date_in_the_vendors_format(tmp_path: Path)
     manifest = """\
     manifest: {file: export.json, format: json, entries_key: dateien, file_key: name, count_key: saetze, sum_key: summe_ct, export_date_key: erstellt}
     """
-    result = c_run(tmp_path / "x", c_layout(tmp_path, PAYMENTS_TSV, manifest))
+    result = extract_and_map(tmp_path / "x", c_layout(tmp_path, PAYMENTS_TSV, manifest))
     assert result.manifest.export_date == "2024-03-15"  # later stages read ISO, not the vendor's 20240315
     assert [(c.what, c.expected, c.actual) for c in result.failed_checks] == [("sum_cents", 11000, 12000)]
 
@@ -199,7 +183,7 @@ def test_code_table_open_end_sentinel_means_in_use_not_retired(tmp_path: Path) -
     write(tmp_path / "x", "hilfen.csv", ["id|paragraph", "1|§34", "2|§33V"])
     write(tmp_path / "x", "schluessel.csv", ["tabelle|schluessel|bezeichnung|gueltig_bis",
                                             "hilfeart|§34|Heimerziehung|99991231", "hilfeart|§33V|Vollzeitpflege Verwandte|20151231"])
-    result = c_run(tmp_path / "x", c_layout(tmp_path, files))
+    result = extract_and_map(tmp_path / "x", c_layout(tmp_path, files))
     assert result.batch.frames["service"]["service_type"].tolist() == ["34", "33"]
     assert rule_rows(result, "code.retired")["legacy_key"].tolist() == ["2"]
 
@@ -216,7 +200,7 @@ def test_two_digit_years_follow_the_century_pivot(tmp_path: Path) -> None:
 """
     write(tmp_path / "x", "personen.csv", ["id|geb", "1|03.05.65", "2|14.07.12", "3|29.02.00", "4|31.02.12"])
     head = C_HEAD.replace("negative: leading}", "negative: leading, century_pivot: 30}")
-    result = c_run(tmp_path / "x", c_layout(tmp_path, files, head=head))
+    result = extract_and_map(tmp_path / "x", c_layout(tmp_path, files, head=head))
     born = result.batch.frames["person"]["birth_date"]
     assert [str(d.date()) if not pd.isna(d) else None for d in born] == ["1965-05-03", "2012-07-14", "2000-02-29", None]
     assert rule_rows(result, "value.invalid_date")["legacy_key"].tolist() == ["4"]
@@ -235,7 +219,7 @@ def test_headerless_file_lists_unused_columns_with_field_null(tmp_path: Path) ->
       bereich: {field: department, type: code, code_map: department}
 """
     write(tmp_path / "x", "faelle.csv", ["KJA01|A1|Unterhaltsvorschuss"])
-    frame = c_run(tmp_path / "x", c_layout(tmp_path, files)).batch.frames["case_file"]
+    frame = extract_and_map(tmp_path / "x", c_layout(tmp_path, files)).batch.frames["case_file"]
     assert frame[["legacy_key", "department"]].values.tolist() == [["A1", "UV"]]
 
 
@@ -256,8 +240,8 @@ def test_layout_mistakes_are_named_before_anything_is_read(tmp_path: Path, chang
 def test_wrong_delimiter_or_encoding_is_hinted(tmp_path: Path) -> None:
     write(tmp_path / "x", "faelle.csv", ["az;bereich;status;notiz", "A1;Unterhaltsvorschuss;offen;"])
     with pytest.raises(SourceReadError) as info:
-        c_run(tmp_path / "x", c_layout(tmp_path))
+        extract_and_map(tmp_path / "x", c_layout(tmp_path))
     assert "delimited by ';', not '|'" in str(info.value)
     write(tmp_path / "y", "faelle.csv", ["az|bereich|status|notiz", "A1|Unterhaltsvorschuss|offen|"], encoding="utf-8-sig")
     with pytest.raises(SourceReadError, match="byte-order mark"):
-        c_run(tmp_path / "y", c_layout(tmp_path))
+        extract_and_map(tmp_path / "y", c_layout(tmp_path))
