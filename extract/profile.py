@@ -33,6 +33,7 @@ from jhmig.extract.header_detect import Header, detect_header, loose_key
 from jhmig.extract.row_classify import RowClassifier, RowKind, is_legend_sheet
 from jhmig.extract.workbook import Limits, Sheet, open_workbook
 from jhmig.list_mapping import ListMapping
+from jhmig.masking import mask
 from jhmig.textfold import din_fold
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".tsv", ".tab"}
@@ -238,15 +239,6 @@ def infer_type(values: Sequence[CellValue], name: str = "") -> str:
     return f"mixed ({shown})"
 
 
-def mask_text(text: str) -> str:
-    """Keep the first and last letter of every word: 'Müller, Max' -> 'M****r, M*x'."""
-    def word(match: re.Match[str]) -> str:
-        w = match.group(0)
-        return "*" * len(w) if len(w) <= 2 else w[0] + "*" * (len(w) - 2) + w[-1]
-
-    return re.sub(r"\w+", word, text)
-
-
 def mask_value(value: CellValue) -> str:
     """A sample value with its shape and no identifying content: names, dates (year kept), numbers (digits -> 9)."""
     if isinstance(value, bool):
@@ -261,8 +253,8 @@ def mask_value(value: CellValue) -> str:
     if _DATE_TEXT.match(text):
         return _mask_date_text(text)
     if any(ch.isdigit() for ch in text):
-        return re.sub(r"\d", "9", mask_text(text) if len(re.findall(r"[^\W\d_]{3,}", text)) else text)
-    return mask_text(text)
+        return re.sub(r"\d", "9", mask(text) if len(re.findall(r"[^\W\d_]{3,}", text)) else text)
+    return mask(text)
 
 
 def _mask_date_text(text: str) -> str:

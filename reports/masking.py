@@ -19,20 +19,19 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from jhmig.masking import LINE, mask
+
 # unified field -> kind of personal value (legacy layouts and list mappings)
 PERSONAL_FIELDS: Mapping[str, str] = {
     "family_name": "name", "given_names": "name", "birth_name": "name", "name_full": "name", "payee": "name",
     "birth_date": "date", "death_date": "date",
     "street": "street", "address_full": "street",
 }
-LINE = "line"  # the whole text of an unreadable record (quarantine key "_line")
-_HIDDEN_LINE = "[Satzinhalt ausgeblendet]"
 
 # words of names that say nothing about a person and appear in ordinary messages
 _PARTICLES = frozenset({"von", "van", "der", "den", "dem", "zu", "zur", "zum", "de", "la", "le", "und", "vom", "am", "an"})
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 _DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b|\b(\d{4})-(\d{2})-(\d{2})\b|\b(\d{4})(\d{2})(\d{2})\b")
-_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 Redactor = Callable[[str, str], str]  # (value, kind) -> what a report shows
 
@@ -41,25 +40,6 @@ def field_kind(field: str | None, value_type: str | None = None) -> str | None:
     """The kind of personal value a field holds, or None; any column typed ``name`` is personal."""
     kind = PERSONAL_FIELDS.get(field or "")
     return kind or ("name" if value_type == "name" else None)
-
-
-def mask(value: str, kind: str) -> str:
-    """Show the shape, hide the content: first and last letter of each word, the year of a date."""
-    if kind == LINE:
-        return _HIDDEN_LINE
-    if kind == "date":
-        match = _YEAR.search(value)
-        hidden = re.sub(r"\d", "*", value)
-        if match:  # keep the year: the age band matters to stewards, the day identifies the child
-            hidden = hidden[:match.start()] + match.group(0) + hidden[match.end():]
-        return hidden
-    return _WORD.sub(lambda m: _mask_word(m.group(0)), value)
-
-
-def _mask_word(word: str) -> str:
-    if len(word) <= 2:
-        return word[0] + "*" * (len(word) - 1)
-    return word[0] + "*" * (len(word) - 2) + word[-1]
 
 
 def canonical_date(text: str) -> str | None:
