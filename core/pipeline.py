@@ -318,8 +318,9 @@ def _control_gate(extract: ExtractResult, options: RunOptions) -> list[str]:
         )
     batch = extract.batch
     for check in failed:
-        batch.findings.add(Finding("manifest.mismatch", Severity.WARNING,
-                                   f"Kontrollsumme übersteuert: {check.describe()}", batch.source_system, "", None, check.file))
+        batch.findings.add(Finding(rule_id="manifest.mismatch", severity=Severity.WARNING,
+                                   message=f"Kontrollsumme übersteuert: {check.describe()}", source_system=batch.source_system,
+                                   src_path=check.file))
     return lines
 
 

@@ -49,7 +49,7 @@ QUARANTINE_COLUMNS: tuple[str, ...] = (
 OUTCOME_COLUMNS: tuple[str, ...] = ("source_system", "entity", "legacy_key", "src_path", "src_sheet", "src_line", "reason")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Finding:
     """One data problem, located in its source."""
 

@@ -49,9 +49,9 @@ def extract_lists(lists_dir: Path, mapping: ListMapping, progress: Progress | No
     batch = Batch(source_system=mapping.source_system)
     files, ignored = matching_files(lists_dir, mapping.files)
     for name in ignored:
-        batch.findings.add(Finding("extract.lock_file", Severity.INFO,
-                                   "Sperrdatei eines geöffneten Dokuments übergangen (keine Liste)",
-                                   mapping.source_system, ENTITY, None, name, "", None))
+        batch.findings.add(Finding(rule_id="extract.lock_file", severity=Severity.INFO,
+                                   message="Sperrdatei eines geöffneten Dokuments übergangen (keine Liste)",
+                                   source_system=mapping.source_system, entity=ENTITY, src_path=name))
     if not files:
         raise SourceReadError(str(lists_dir), f"no file matches the list mapping {mapping.name!r} ({', '.join(mapping.files)})",
                               hint="check 'files' in the mapping file (globs relative to the lists folder)")
@@ -63,8 +63,8 @@ def extract_lists(lists_dir: Path, mapping: ListMapping, progress: Progress | No
             progress(f"extract {src_path}", number, len(files))
         workbook = open_workbook(path, display=src_path, limits=limits, csv_options=csv_options, isolate=isolate)
         for note in workbook.notes:
-            batch.findings.add(Finding("extract.reader_note", Severity.INFO, note, mapping.source_system, ENTITY, None,
-                                       src_path, "", None))
+            batch.findings.add(Finding(rule_id="extract.reader_note", severity=Severity.INFO, message=note,
+                                       source_system=mapping.source_system, entity=ENTITY, src_path=src_path))
         for sheet in workbook.sheets:
             table = SheetExtractor(workbook, sheet, src_path, mapping, batch).run()
             if table is not None:
@@ -117,8 +117,9 @@ class SheetExtractor:
 
     # -- helpers ---------------------------------------------------------
     def _finding(self, rule_id: str, severity: Severity, message: str, line: int | None = None, field: str | None = None) -> None:
-        self.batch.findings.add(Finding(rule_id, severity, message, self.mapping.source_system, ENTITY, None,
-                                        self.src_path, self.sheet.name, line, field))
+        self.batch.findings.add(Finding(rule_id=rule_id, severity=severity, message=message, source_system=self.mapping.source_system,
+                                        entity=ENTITY, src_path=self.src_path, src_sheet=self.sheet.name, src_line=line,
+                                        field=field))
 
     def _read(self, count: int) -> None:
         self.batch.reads.append(SourceFileRead(self.mapping.source_system, self.src_path, self.sheet.name, ENTITY, count))

@@ -72,18 +72,18 @@ def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
         trailer = read.trailer if read.trailer is not None else {}
         if read.records_after_trailer:
             batch.findings.add(Finding(
-                "extract.records_after_trailer", Severity.WARNING,
-                f"{read.records_after_trailer} Datensätze stehen hinter dem Schlusssatz",
-                batch.source_system, file_layout.entity, None, src_path, "", read.trailer_line,
+                rule_id="extract.records_after_trailer", severity=Severity.WARNING,
+                message=f"{read.records_after_trailer} Datensätze stehen hinter dem Schlusssatz",
+                source_system=batch.source_system, entity=file_layout.entity, src_path=src_path, src_line=read.trailer_line,
             ))
     else:
         read = read_delimited(path, file_layout, encoding)
         undecodable = read.undecodable_lines
         if read.extra_columns:
             batch.findings.add(Finding(
-                "extract.extra_columns", Severity.INFO,
-                f"Spalten ohne Zuordnung im Layout werden nicht übernommen: {', '.join(read.extra_columns)}",
-                batch.source_system, file_layout.entity, None, src_path, "", 1,
+                rule_id="extract.extra_columns", severity=Severity.INFO,
+                message=f"Spalten ohne Zuordnung im Layout werden nicht übernommen: {', '.join(read.extra_columns)}",
+                source_system=batch.source_system, entity=file_layout.entity, src_path=src_path, src_line=1,
             ))
     frame = read.frame
     batch.raw[(src_path, "")] = frame  # the same frame, not a copy: payments are big
@@ -91,9 +91,9 @@ def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
     batch.reads.append(SourceFileRead(batch.source_system, src_path, "", file_layout.entity, records))
     for line in undecodable:
         batch.findings.add(Finding(
-            "encoding.undecodable", Severity.ERROR,
-            f"Zeichen, die in {encoding} nicht definiert sind (falsche Kodierung der Datei?)",
-            batch.source_system, file_layout.entity, None, src_path, "", line,
+            rule_id="encoding.undecodable", severity=Severity.ERROR,
+            message=f"Zeichen, die in {encoding} nicht definiert sind (falsche Kodierung der Datei?)",
+            source_system=batch.source_system, entity=file_layout.entity, src_path=src_path, src_line=line,
         ))
     if read.malformed:
         _quarantine_malformed(batch, file_layout, src_path, read.malformed)
@@ -117,8 +117,8 @@ def _quarantine_malformed(batch: Batch, file_layout: FileLayout, src_path: str, 
     batch.add_outcomes("quarantined", q.loc[:, [*QUARANTINE_COLUMNS, "raw"]])
     for line, reason, _ in malformed:
         batch.findings.add(Finding(
-            "extract.malformed_record", Severity.ERROR, f"Satz nicht lesbar: {reason}",
-            batch.source_system, file_layout.entity, None, src_path, "", line,
+            rule_id="extract.malformed_record", severity=Severity.ERROR, message=f"Satz nicht lesbar: {reason}",
+            source_system=batch.source_system, entity=file_layout.entity, src_path=src_path, src_line=line,
         ))
 
 

@@ -9,37 +9,55 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-
-class LoadError(Exception):
-    """Base class: the load was not done and the target is unchanged."""
+from jhmig.errors import JhmigError, TargetError
 
 
-class TargetUnreachableError(LoadError):
+class LoadError(JhmigError):
+    """Base class: the load was not done and the target is unchanged.
+
+    Subclasses that are upstream bugs keep exit code 3; those the operator can
+    fix (an unreachable or unsupported target) are :class:`TargetError` too (exit 2).
+    """
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+
+
+class TargetUnreachableError(LoadError, TargetError):
+    exit_code = 2
+
     def __init__(self, url: str, reason: str) -> None:
         self.url = url  # rendered without password
         self.reason = reason
         super().__init__(
-            f"cannot open the target database {url}: {reason}. "
-            "Check that the server runs and that host, port, database and user in the URL are right "
-            "(the password is taken from the environment, never from files)."
+            f"cannot open the target database {url}: {reason}",
+            hint="check that the server runs and that host, port, database and user in the URL are right "
+            "(the password is taken from the environment, never from files)",
         )
 
 
-class UnsupportedTargetError(LoadError):
+class UnsupportedTargetError(LoadError, TargetError):
+    exit_code = 2
+
     def __init__(self, url: str) -> None:
         self.url = url
         super().__init__(
-            f"unsupported target URL {url}: use sqlite:///path/to/file.sqlite or postgresql+psycopg://user@host:port/db"
+            f"unsupported target URL {url}",
+            hint="use sqlite:///path/to/file.sqlite or postgresql+psycopg://user@host:port/db",
         )
 
 
-class SchemaNotCurrentError(LoadError):
+class SchemaNotCurrentError(LoadError, TargetError):
+    exit_code = 2
+
     def __init__(self, current: str | None, head: str | None) -> None:
         self.current = current
         self.head = head
         super().__init__(
-            f"the target schema is at revision {current or '(none)'}, this jhmig needs {head}: "
-            "upgrade it first (Target.upgrade(), i.e. the CLI's database upgrade command)"
+            f"the target schema is at revision {current or '(none)'}, this jhmig needs {head}",
+            hint="upgrade it first (Target.upgrade(), i.e. the CLI's database upgrade command)",
         )
 
 

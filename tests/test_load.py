@@ -364,7 +364,7 @@ def test_unreachable_server_gives_clear_error_without_password() -> None:
     with pytest.raises(TargetUnreachableError) as info:
         open_target("postgresql+psycopg://jhmig:geheim@127.0.0.1:1/nowhere")
     message = str(info.value)
-    assert "geheim" not in message and "127.0.0.1:1/nowhere" in message and "Check" in message
+    assert "geheim" not in message and "127.0.0.1:1/nowhere" in message and "check" in message
 
 
 def test_load_requires_current_schema(url: str) -> None:

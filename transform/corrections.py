@@ -358,8 +358,9 @@ def plan_corrections(read: CorrectionsRead | None, extract: ExtractResult, index
     batch = extract.batch
     for f in read.files:
         if f.error:
-            batch.findings.add(Finding("correction.file_unreadable", Severity.WARNING,
-                                       f"Korrekturdatei nicht lesbar: {f.error}", batch.source_system, "", None, f.name))
+            batch.findings.add(Finding(rule_id="correction.file_unreadable", severity=Severity.WARNING,
+                                       message=f"Korrekturdatei nicht lesbar: {f.error}", source_system=batch.source_system,
+                                       src_path=f.name))
     ours: list[StewardDecision] = []
     for d in read.decisions:
         if not d.target.source_system or d.target.source_system == batch.source_system:
@@ -598,8 +599,9 @@ def _match(frame: pd.DataFrame, wanted: pd.DataFrame, keys: list[str], *, by_fie
 def _finding(record: DecisionRecord, severity: Severity, rule_id: str) -> Finding:
     d, t = record.decision, record.decision.target
     text = f"{d.decision or 'Entscheidung'} aus {_who(d)}: {record.reason}"
-    return Finding(rule_id, severity, text, t.source_system, t.entity, t.legacy_key or None, record.src_path or t.src_path,
-                   t.src_sheet, t.src_line, t.field or None, None)
+    return Finding(rule_id=rule_id, severity=severity, message=text, source_system=t.source_system, entity=t.entity,
+                   legacy_key=t.legacy_key or None, src_path=record.src_path or t.src_path, src_sheet=t.src_sheet,
+                   src_line=t.src_line, field=t.field or None)
 
 
 def _who(d: StewardDecision) -> str:
