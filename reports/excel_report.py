@@ -37,9 +37,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from jhmig.extract.corrections import DECISIONS, HIDDEN_COLUMNS, STEWARD_COLUMNS, VISIBLE_COLUMNS
+from jhmig.decisions import DECISIONS, HIDDEN_COLUMNS, STEWARD_COLUMNS, VISIBLE_COLUMNS
 from jhmig.reports.masking import Hider, field_kind
-from jhmig.reports.rule_texts import RuleCatalog
+from jhmig.catalog import RuleCatalog
 
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_CELL_CHARS = 32_767

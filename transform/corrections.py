@@ -37,7 +37,7 @@ from jhmig.layout import FileLayout, Layout
 from jhmig.records import ExtractResult, Finding, RawTable, Severity
 
 if TYPE_CHECKING:  # the decisions are plain records; no runtime dependency on the extract stage
-    from jhmig.extract.corrections import CorrectionsRead, StewardDecision
+    from jhmig.decisions import CorrectionsRead, StewardDecision
 
 CORRECT, ACCEPT, EXCLUDE = "korrigieren", "akzeptieren", "nicht migrieren"
 
