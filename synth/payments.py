@@ -23,7 +23,8 @@ from jhmig.synth.layout import AKTEN, LEISTUNGEN, UVG, ZAHLUNGEN
 from jhmig.synth.model import Claim
 from jhmig.synth.office import EXPORT_DATE, PAYMENT_START
 from jhmig.synth.population import Identity
-from jhmig.synth.world import EXPORT_MONTH, World
+from jhmig.synth.world import World
+from jhmig.synth.world_claims import EXPORT_MONTH
 from jhmig.synth.writers import ENCODING, Row, payee_text, payment_line, trailer_line
 
 ORDER = {"UV": 0, "HE": 1, "KB": 2, "RG": 3, "ST": 4}
