@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # types only: the core does not import the stages at module l
     from jhmig.layout import Layout
     from jhmig.load import LoadResult
     from jhmig.reports.steward import StewardReports
-    from jhmig.transform.corrections import CorrectionPlan, SourceIndex
+    from jhmig.transform.correction_plan import CorrectionPlan
+    from jhmig.transform.source_index import SourceIndex
 
 
 class BatchRole(StrEnum):

@@ -35,7 +35,7 @@ def prepare_reports(state: RunState, pseudonyms: object | None) -> ReportInputs:
     """Build the steward reports' inputs, then free the raw tables before the load (payments are millions of rows)."""
     from jhmig.reports.masking import personal_data
     from jhmig.reports.steward import StewardReports
-    from jhmig.transform.corrections import source_cells
+    from jhmig.transform.source_index import source_cells
 
     assert state.findings is not None
     raw = {key: frame for b in state.batches for key, frame in b.raw.items()}

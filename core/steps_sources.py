@@ -23,7 +23,7 @@ def read_export(state: RunState, note: Progress) -> None:
     """The legacy export as raw strings with line numbers, its manifest and control totals."""
     from jhmig.extract import extract_export
     from jhmig.layout import load_layout
-    from jhmig.transform.corrections import SourceIndex
+    from jhmig.transform.source_index import SourceIndex
 
     options = state.options
     state.layout = load_layout(options.layout_path)
@@ -81,7 +81,7 @@ def read_lists(state: RunState, note: Progress) -> None:
     """Each family of caseworkers' lists: read through its mapping and mapped to unified frames."""
     from jhmig.extract.excel_lists import extract_lists
     from jhmig.list_mapping import load_list_mapping
-    from jhmig.transform.corrections import SourceIndex
+    from jhmig.transform.source_index import SourceIndex
     from jhmig.transform.list_rows import build_list_context, transform_lists
 
     for folder, mapping_path in state.options.list_sources:
