@@ -1,0 +1,123 @@
+"""The one module that talks to Splink 5 (DuckDB backend); imported lazily.
+
+Translates a :class:`MatchConfig` into a Splink settings dictionary (SQL
+levels on DuckDB), trains it (u by random sampling, m by EM on the
+configured blocking rules, the prior from deterministic rules unless fixed)
+and returns the scored candidate pairs as a pandas frame:
+``uid_l, uid_r, match_probability, match_weight`` and one ``gamma_<name>``
+per comparison (the level index, -1 = unknown).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pandas as pd
+
+from jhmig.match.config import Comparison, Level, MatchConfig
+
+UID = "uid"
+
+
+def _q(column: str, side: str) -> str:
+    return f'"{column}_{side}"'
+
+
+def level_sql(level: Level) -> str:
+    c = level.columns
+    l0, r0 = (_q(c[0], "l"), _q(c[0], "r")) if c else ("", "")
+    match level.kind:
+        case "exact":
+            return f"{l0} = {r0}"
+        case "swapped":
+            return f"{_q(c[0], 'l')} = {_q(c[1], 'r')} AND {_q(c[1], 'l')} = {_q(c[0], 'r')}"
+        case "equals_other":
+            return f"({_q(c[0], 'l')} = {_q(c[1], 'r')} OR {_q(c[1], 'l')} = {_q(c[0], 'r')})"
+        case "jaro_winkler":
+            return f"jaro_winkler_similarity({l0}, {r0}) >= {level.value}"
+        case "jaro":
+            return f"jaro_similarity({l0}, {r0}) >= {level.value}"
+        case "levenshtein":
+            return f"levenshtein({l0}, {r0}) <= {int(level.value or 1)}"
+        case "damerau_levenshtein":
+            return f"damerau_levenshtein({l0}, {r0}) <= {int(level.value or 1)}"
+        case "overlap":
+            return f"list_has_any({l0}, {r0})"
+        case "date_gap_years":
+            return f"abs(cast(substr({l0}, 1, 4) as integer) - cast(substr({r0}, 1, 4) as integer)) <= {int(level.value or 1)}"
+        case "sql":
+            return str(level.sql)
+    raise ValueError(f"unknown level kind {level.kind}")
+
+
+def comparison_dict(comparison: Comparison) -> dict:
+    first = comparison.levels[0].columns[0] if comparison.levels[0].columns else None
+    levels: list[dict] = []
+    if first:
+        levels.append({"sql_condition": f"{_q(first, 'l')} IS NULL OR {_q(first, 'r')} IS NULL", "label_for_charts": "unknown",
+                       "is_null_level": True})
+    for level in comparison.levels:
+        entry = {"sql_condition": level_sql(level), "label_for_charts": level.label}
+        if level.tf and level.kind == "exact":
+            entry["tf_adjustment_column"] = level.columns[0]
+            entry["tf_adjustment_weight"] = 1.0
+        levels.append(entry)
+    levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
+    return {"output_column_name": comparison.name, "comparison_levels": levels}
+
+
+def blocking_sql(rule: tuple[str, ...]) -> str:
+    if len(rule) == 1 and rule[0].startswith("sql:"):
+        return rule[0][4:]
+    return " AND ".join(f'l."{c}" = r."{c}"' for c in rule)
+
+
+def settings_dict(config: MatchConfig, link_type: str) -> dict:
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": UID,
+        "blocking_rules_to_generate_predictions": [blocking_sql(r) for r in config.blocking],
+        "comparisons": [comparison_dict(c) for c in config.comparisons],
+        "probability_two_random_records_match": config.prior or 1e-4,
+        "retain_matching_columns": False,
+        "retain_intermediate_calculation_columns": False,
+        "max_iterations": 25,
+        "em_convergence": 0.0001,
+    }
+
+
+@dataclass
+class ScoredPairs:
+    pairs: pd.DataFrame  # uid_l, uid_r, match_probability, match_weight, gamma_*
+    model: str
+    parameters: dict
+
+
+def score(frames: list[pd.DataFrame], config: MatchConfig, floor: float) -> ScoredPairs:
+    """Train on ``frames`` and return every blocked pair scoring at least ``floor`` (match probability)."""
+    import duckdb
+    import splink
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    connection = duckdb.connect(":memory:")
+    connection.execute("SET threads TO 2")
+    db = DuckDBAPI(connection)
+    tables = [db.register(f, dataset_display_name=f"records_{i}") for i, f in enumerate(frames)]
+    link_type = config.link_type if len(frames) > 1 else "dedupe_only"
+    linker = Linker(tables if len(tables) > 1 else tables[0], settings_dict(config, link_type), log_level=None)
+    if config.prior is None and config.prior_rules:
+        linker.training.estimate_probability_two_random_records_match([blocking_sql(r) for r in config.prior_rules],
+                                                                      recall=config.prior_recall)
+    linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    for rule in config.em_blocking:
+        linker.training.estimate_parameters_using_expectation_maximisation(blocking_sql(rule))
+    predicted = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+    out = predicted.as_pandas_dataframe()
+    keep = [f"{UID}_l", f"{UID}_r", "match_probability", "match_weight"] + [f"gamma_{c.name}" for c in config.comparisons]
+    keep += [c for c in ("source_dataset_l", "source_dataset_r") if c in out.columns]
+    out = out[[c for c in keep if c in out.columns]].rename(columns={f"{UID}_l": "uid_l", f"{UID}_r": "uid_r"})
+    params = linker.misc.save_model_to_json()
+    connection.close()
+    return ScoredPairs(out, f"splink {splink.__version__} / duckdb {duckdb.__version__}", params)
