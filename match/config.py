@@ -44,6 +44,7 @@ class Level:
     sql: str | None = None
     tf: bool = False  # term-frequency adjusted (exact levels)
     label: str = ""
+    m: float | None = None  # starting m probability (kept where training never sees the level)
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def _level(path: Path, entry: dict[str, Any]) -> Level:
     columns = tuple(spec) if isinstance(spec, list) else (str(spec),)
     value = entry.get("min", entry.get("max"))
     return Level(kind, columns, float(value) if value is not None else None, tf=bool(entry.get("tf", False)),
-                 label=str(entry.get("label", f"{kind} {'/'.join(columns)}" + (f" {value}" if value is not None else ""))))
+                 m=float(entry["m"]) if "m" in entry else None, label=str(entry.get("label", f"{kind} {'/'.join(columns)}" + (f" {value}" if value is not None else ""))))
 
 
 def load_match_config(name_or_path: str | Path) -> MatchConfig:

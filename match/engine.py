@@ -66,6 +66,24 @@ def _veto_twins(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, ve
     return out
 
 
+def _veto_date_conflict(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
+    """Both birth dates known and further apart than a slip: not equal, not day/month swapped, not one digit,
+    not the same month (a list that knew only "Mai 2009")."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    column, swapped = str(veto.params.get("column", "birth_date")), str(veto.params.get("swapped", "birth_date_swapped"))
+    a, b = left[column].astype("string"), right[column].astype("string")
+    both = (a.notna() & b.notna()).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(pairs), dtype=bool)
+    sa, sb = left[swapped].astype("string").fillna(""), right[swapped].astype("string").fillna("")
+    for i in np.flatnonzero(both):
+        x, y = a.iat[i], b.iat[i]
+        if x == y or x[:6] == y[:6] or x == sb.iat[i] or y == sa.iat[i]:
+            continue
+        out[i] = DamerauLevenshtein.distance(x, y) > int(veto.params.get("max_edits", 1))
+    return out
+
+
 def _veto_different(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
     """Both known and different (e.g. sex)."""
     column = str(veto.params["column"])
@@ -77,9 +95,11 @@ VETOES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, Veto], np.
     "birth_year_gap": _veto_birth_year_gap,
     "twins": _veto_twins,
     "different": _veto_different,
+    "date_conflict": _veto_date_conflict,
 }
 VETO_REASONS = {"birth_year_gap": "Geburtsjahre weit auseinander (Eltern/Kind gleichen Namens?)",
-                "twins": "gleiches Geburtsdatum, andere Vornamen (Zwillinge?)", "different": "abweichendes Merkmal"}
+                "twins": "gleiches Geburtsdatum, andere Vornamen (Zwillinge?)", "different": "abweichendes Merkmal",
+                "date_conflict": "Geburtsdaten weichen mehr als einen Tippfehler ab"}
 
 
 def decide(pairs: pd.DataFrame, records: pd.DataFrame, config: MatchConfig) -> pd.DataFrame:
@@ -97,6 +117,42 @@ def decide(pairs: pd.DataFrame, records: pd.DataFrame, config: MatchConfig) -> p
                        np.where(p >= config.review_threshold, Outcome.REVIEW.value, Outcome.NON_MATCH.value))
     outcome = np.where(veto != "", Outcome.NON_MATCH.value, outcome)
     return pairs.assign(outcome=outcome, veto=veto)
+
+
+def constrained_components(uids: pd.Series, edges: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:
+    """Like connected components, but two groups are never joined when any of their records may not be merged.
+
+    ``edges`` (uid_l, uid_r, match_probability) are joined best first; ``cannot`` (uid_l, uid_r) are
+    vetoed pairs: a record without a birth date that matches both mother and daughter of one name
+    joins one of them, not both into one person.
+    """
+    index = pd.Index(uids)
+    parent = np.arange(len(index))
+    members: dict[int, set[int]] = {}
+    banned: dict[int, set[int]] = {}
+    for a, b in zip(index.get_indexer(cannot["uid_l"]), index.get_indexer(cannot["uid_r"])):
+        banned.setdefault(a, set()).add(b)
+        banned.setdefault(b, set()).add(a)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    ordered = edges.sort_values("match_probability", ascending=False, kind="stable")
+    for a, b in zip(index.get_indexer(ordered["uid_l"]), index.get_indexer(ordered["uid_r"])):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        ma, mb = members.get(ra, {ra}), members.get(rb, {rb})
+        if banned and any(banned.get(x, set()) & mb for x in ma):
+            continue
+        low, high = min(ra, rb), max(ra, rb)
+        parent[high] = low
+        members[low] = ma | mb
+        members.pop(high, None)
+    return pd.Series([find(i) for i in range(len(index))], index=index)
 
 
 def connected_components(uids: pd.Series, edges_l: pd.Series, edges_r: pd.Series) -> pd.Series:

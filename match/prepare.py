@@ -101,6 +101,7 @@ STEPS: dict[str, Step] = {
     "swap_day_month": _per_value(_swap_day_month),
     "year": _per_value(lambda t: t[:4] if len(t) >= 4 else None),
     "words": _words,
+    "known_sex": _per_value(lambda t: t.strip().lower() if t.strip().lower() in {"m", "w", "d"} else None),
 }
 
 
@@ -121,8 +122,17 @@ def prepare_column(frame: pd.DataFrame, sources: tuple[str, ...], steps: tuple[s
         except KeyError:
             raise KeyError(f"unknown preparation step {name!r}; known: {', '.join(STEPS)}") from None
     if series.dtype == object:
-        series = series.where(series.map(lambda v: v is not None and v == v and v != []), None)
+        series = series.map(_present)
     return series
+
+
+def _present(value: object) -> object:
+    """None for every kind of empty (None, NaN, NA, empty list); lists as plain sorted lists."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return sorted(str(v) for v in value) or None
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value
 
 
 def as_object(values: np.ndarray) -> pd.Series:

@@ -62,6 +62,8 @@ def comparison_dict(comparison: Comparison) -> dict:
         if level.tf and level.kind == "exact":
             entry["tf_adjustment_column"] = level.columns[0]
             entry["tf_adjustment_weight"] = 1.0
+        if level.m is not None:
+            entry["m_probability"] = level.m
         levels.append(entry)
     levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
     return {"output_column_name": comparison.name, "comparison_levels": levels}
@@ -81,7 +83,7 @@ def settings_dict(config: MatchConfig, link_type: str) -> dict:
         "comparisons": [comparison_dict(c) for c in config.comparisons],
         "probability_two_random_records_match": config.prior or 1e-4,
         "retain_matching_columns": False,
-        "retain_intermediate_calculation_columns": False,
+        "retain_intermediate_calculation_columns": True,
         "max_iterations": 25,
         "em_convergence": 0.0001,
     }
@@ -92,6 +94,7 @@ class ScoredPairs:
     pairs: pd.DataFrame  # uid_l, uid_r, match_probability, match_weight, gamma_*
     model: str
     parameters: dict
+    timings: dict[str, float]
 
 
 def score(frames: list[pd.DataFrame], config: MatchConfig, floor: float) -> ScoredPairs:
@@ -100,7 +103,18 @@ def score(frames: list[pd.DataFrame], config: MatchConfig, floor: float) -> Scor
     import splink
     from splink import DuckDBAPI, Linker
 
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    import time
+
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    mark = time.perf_counter()
+    timings: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        timings[name] = round(now - mark, 2)
+        mark = now
+
     connection = duckdb.connect(":memory:")
     connection.execute("SET threads TO 2")
     db = DuckDBAPI(connection)
@@ -110,14 +124,56 @@ def score(frames: list[pd.DataFrame], config: MatchConfig, floor: float) -> Scor
     if config.prior is None and config.prior_rules:
         linker.training.estimate_probability_two_random_records_match([blocking_sql(r) for r in config.prior_rules],
                                                                       recall=config.prior_recall)
-    linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    lap("setup")
+    linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed, num_chunks=1)
+    lap("u")
     for rule in config.em_blocking:
         linker.training.estimate_parameters_using_expectation_maximisation(blocking_sql(rule))
+    lap("em")
     predicted = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
     out = predicted.as_pandas_dataframe()
-    keep = [f"{UID}_l", f"{UID}_r", "match_probability", "match_weight"] + [f"gamma_{c.name}" for c in config.comparisons]
+    lap("predict")
+    params = linker.misc.save_model_to_json()
+    levels = _level_of_weight(out, params)
+    keep = [f"{UID}_l", f"{UID}_r", "match_probability", "match_weight"]
     keep += [c for c in ("source_dataset_l", "source_dataset_r") if c in out.columns]
     out = out[[c for c in keep if c in out.columns]].rename(columns={f"{UID}_l": "uid_l", f"{UID}_r": "uid_r"})
-    params = linker.misc.save_model_to_json()
+    out = pd.concat([out.reset_index(drop=True), levels], axis=1)
     connection.close()
-    return ScoredPairs(out, f"splink {splink.__version__} / duckdb {duckdb.__version__}", params)
+    return ScoredPairs(out, f"splink {splink.__version__} / duckdb {duckdb.__version__}", params, timings)
+
+
+def _level_of_weight(predicted: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """Per comparison the configured level a pair fell into (``level_<name>``: 0 = first level, -1 = unknown).
+
+    Splink 5 returns each comparison's match weight (``mw_<name>``), not its level: the level is the one
+    whose trained weight it equals.
+    """
+    import math
+
+    import numpy as np
+
+    out = {}
+    for comparison in params.get("comparisons", []):
+        name = comparison["output_column_name"]
+        column = f"mw_{name}"
+        if column not in predicted:
+            continue
+        weights, index = [], []
+        position = 0
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if m and u:
+                weights.append(math.log2(m / u))
+                index.append(position)
+            position += 1
+        values = predicted[column].to_numpy(dtype=float)
+        if not weights:
+            out[f"level_{name}"] = np.full(len(values), -1)
+            continue
+        distance = np.abs(values[:, None] - np.array(weights)[None, :])
+        found = np.array(index)[distance.argmin(axis=1)]
+        out[f"level_{name}"] = np.where(values == 0.0, -1, found)
+    return pd.DataFrame(out)
