@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from enum import StrEnum
 
 import pandas as pd
@@ -86,6 +87,7 @@ class IdentityResult:
     persons: list[Cluster] = field(default_factory=list)  # clusters of two or more records only
     case_files: list[Cluster] = field(default_factory=list)
     providers: list[Cluster] = field(default_factory=list)
+    dependants: list[Cluster] = field(default_factory=list)  # participants/services that repeat a survivor's across sources
     pairs: list[PairDecision] = field(default_factory=list)  # person pairs: matches, review cases, near misses
     new_providers: list[RecordRef] = field(default_factory=list)  # list providers no export Träger matched
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # "entity: src / src" -> outcome -> count
@@ -93,7 +95,8 @@ class IdentityResult:
     model: str = ""  # what scored the persons (e.g. "splink 5.0.0 / duckdb 2.0.1")
 
     def clusters(self, entity: str) -> list[Cluster]:
-        return {"person": self.persons, "case_file": self.case_files, "provider": self.providers}.get(entity, [])
+        named = {"person": self.persons, "case_file": self.case_files, "provider": self.providers}
+        return named.get(entity, [c for c in self.dependants if c.survivor.entity == entity])
 
     def aliases(self, entity: str) -> pd.DataFrame:
         """Merged member -> survivor, one row per merged record (columns source_system, legacy_key, survivor_source, survivor_key)."""
@@ -111,3 +114,12 @@ def count_outcomes(entity: str, decisions: Iterable[PairDecision]) -> dict[str, 
         bucket = out.setdefault(f"{entity}: {d.source_pair}", {o.value: 0 for o in Outcome})
         bucket[d.outcome.value] += 1
     return out
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    """How a run matches: where the YAML files are, and what the target already knows."""
+
+    config_dir: Path | None = None  # None: the shipped mappings/matching
+    known_ids: pd.DataFrame | None = None  # mig_key_map rows (source_system, entity, legacy_key, new_id): ids stay stable
+    enabled: bool = True

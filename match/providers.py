@@ -1,0 +1,110 @@
+"""Providers: list providers (free text) resolve to the export's Träger; the rest become new providers.
+
+The reference is the first source of the run that delivers providers (the
+legacy export). A list name is compared in its comparison form
+(:func:`jhmig.orgnames.provider_words`) with every reference name:
+``token_sort_ratio`` catches word order, ``token_set_ratio`` a name that
+contains the other (plus a town, a legal form); the best candidate must
+beat the second best institution by a margin, or nothing is attached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from jhmig.identity import Cluster, PairDecision, Outcome, RecordRef
+from jhmig.orgnames import provider_words
+from jhmig.records import Batch
+
+
+@dataclass
+class ProviderResolution:
+    clusters: list[Cluster] = field(default_factory=list)
+    new: list[RecordRef] = field(default_factory=list)
+    pairs: list[PairDecision] = field(default_factory=list)
+
+
+def _table(batch: Batch) -> pd.DataFrame:
+    frame = batch.frames.get("provider")
+    if frame is None or not len(frame):
+        return pd.DataFrame(columns=["legacy_key", "words", "postcode"])
+    names = frame["name"].astype("string")
+    postcode = frame["postcode"].astype("string").str.strip().str.zfill(5) if "postcode" in frame else pd.Series(pd.NA, index=frame.index)
+    return pd.DataFrame({"legacy_key": frame["legacy_key"].astype("string").to_numpy(),
+                         "words": names.map(lambda n: provider_words(n) if isinstance(n, str) else "").to_numpy(),
+                         "postcode": postcode.to_numpy()})
+
+
+def _export_variants(reference: pd.DataFrame, limit: float) -> dict[str, str]:
+    """Spelling variants of one institution in the reference source: later key -> first key (same postcode)."""
+    parent: dict[str, str] = {}
+    for _, group in reference[reference["postcode"].notna() & (reference["words"] != "")].groupby("postcode", sort=False):
+        keys, words = group["legacy_key"].tolist(), group["words"].tolist()
+        for i in range(len(keys)):
+            for j in range(i):
+                if keys[j] not in parent and fuzz.token_sort_ratio(words[i], words[j]) >= limit:
+                    parent.setdefault(keys[i], keys[j])
+                    break
+    return parent
+
+
+def _best(words: str, choices: list[str], keys: list[str], thresholds: dict) -> tuple[int | None, float]:
+    """Index of the reference name that is this institution, or None; and its score."""
+    sort = process.extract(words, choices, scorer=fuzz.token_sort_ratio, limit=3)
+    contain = process.extract(words, choices, scorer=fuzz.token_set_ratio, limit=3)
+    scored: dict[int, float] = {}
+    for _, score, i in sort:
+        if score >= thresholds["token_sort"]:
+            scored[i] = max(scored.get(i, 0.0), score)
+    mine = set(words.split())
+    for _, score, i in contain:
+        common = len(mine & set(choices[i].split()))
+        if score >= thresholds["token_set"] and common >= thresholds["min_common_words"]:
+            scored[i] = max(scored.get(i, 0.0), score - 0.5)  # containment is a little weaker than the same words
+    if not scored:
+        return None, 0.0
+    ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+    best, score = ranked[0]
+    rivals = [s for i, s in ranked[1:] if keys[i] != keys[best]]
+    if rivals and score - rivals[0] < thresholds["margin"]:
+        return None, score
+    return best, score
+
+
+def resolve_providers(batches: list[Batch], settings: dict) -> ProviderResolution:
+    out = ProviderResolution()
+    tables = [(b.source_system, _table(b)) for b in batches]
+    tables = [(s, t) for s, t in tables if len(t)]
+    if not tables:
+        return out
+    reference_source, reference = tables[0]
+    thresholds = {"token_sort": 92.0, "token_set": 96.0, "min_common_words": 2, "margin": 3.0, **(settings.get("thresholds") or {})}
+    variants = settings.get("export_variants") or {}
+    canonical = _export_variants(reference, float(variants.get("token_sort", 95))) if variants.get("enabled", True) else {}
+    members: dict[str, list[RecordRef]] = {}
+    for key, first in canonical.items():
+        members.setdefault(first, [RecordRef(reference_source, "provider", first)]).append(RecordRef(reference_source, "provider", key))
+    ref_keys = [canonical.get(k, k) for k in reference["legacy_key"]]
+    choices = reference["words"].tolist()
+    seen_new: dict[str, RecordRef] = {}  # comparison form -> first new provider (another list family names it too)
+    for source, table in tables[1:]:
+        for key, words in zip(table["legacy_key"], table["words"]):
+            ref = RecordRef(source, "provider", str(key))
+            index, score = _best(words, choices, ref_keys, thresholds) if words else (None, 0.0)
+            if index is not None:
+                target = ref_keys[index]
+                members.setdefault(target, [RecordRef(reference_source, "provider", target)]).append(ref)
+                out.pairs.append(PairDecision(RecordRef(reference_source, "provider", target), ref, score / 100, Outcome.MATCH,
+                                              ("Name des Trägers gleich/ähnlich",), "rule"))
+            elif words in seen_new:
+                members.setdefault(f"new:{words}", [seen_new[words]]).append(ref)
+            else:
+                seen_new[words] = ref
+                out.new.append(ref)
+    for first, refs in members.items():
+        survivor = refs[0]
+        out.clusters.append(Cluster(survivor, tuple(sorted(set(refs))), {"name": survivor.source_system}))
+    return out
