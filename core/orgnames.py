@@ -18,6 +18,9 @@ from jhmig.textfold import din_fold
 
 ABBREVIATIONS_CSV = MAPPINGS_DIR / "matching" / "provider_abbreviations.csv"
 _WORD = re.compile(r"[a-z0-9]+")
+# Umlauts of a DOS-era (cp850) or UTF-8 file read as cp1252: compared as the letters they were.
+_MOJIBAKE = (("Ã¤", "ä"), ("Ã¶", "ö"), ("Ã¼", "ü"), ("ÃŸ", "ß"), ("Ã„", "Ä"), ("Ã–", "Ö"), ("Ãœ", "Ü"),
+             ("„", "ä"), ("”", "ö"), ("\x81", "ü"), ("Ž", "Ä"), ("™", "Ö"), ("š", "Ü"), ("á", "ß"))
 
 
 @cache
@@ -30,6 +33,8 @@ def _phrases() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
 
 def provider_words(name: str) -> str:
     """Comparison form of an institution's name: words, legal forms dropped, abbreviations written alike."""
+    for wrong, right in _MOJIBAKE:
+        name = name.replace(wrong, right)
     text = din_fold(unicodedata.normalize("NFKC", name))
     # "e.V." and "g.GmbH" are legal forms: join dotted single letters first ("e.v." -> "ev")
     text = re.sub(r"\b([a-z])\.\s?(?=[a-z]\b\.?)", r"\1", text)

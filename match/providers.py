@@ -27,6 +27,18 @@ class ProviderResolution:
     pairs: list[PairDecision] = field(default_factory=list)
 
 
+def _stem(words: str) -> str:
+    """German adjective endings off long words: "Heilpädagogisches"/"heilpädagogische" compare alike."""
+    out = []
+    for w in words.split():
+        for ending in ("es", "en", "er", "em", "e"):
+            if len(w) > 7 and w.endswith(ending):
+                w = w[: -len(ending)]
+                break
+        out.append(w)
+    return " ".join(out)
+
+
 def _table(batch: Batch) -> pd.DataFrame:
     frame = batch.frames.get("provider")
     if frame is None or not len(frame):
@@ -34,7 +46,7 @@ def _table(batch: Batch) -> pd.DataFrame:
     names = frame["name"].astype("string")
     postcode = frame["postcode"].astype("string").str.strip().str.zfill(5) if "postcode" in frame else pd.Series(pd.NA, index=frame.index)
     return pd.DataFrame({"legacy_key": frame["legacy_key"].astype("string").to_numpy(),
-                         "words": names.map(lambda n: provider_words(n) if isinstance(n, str) else "").to_numpy(),
+                         "words": names.map(lambda n: _stem(provider_words(n)) if isinstance(n, str) else "").to_numpy(),
                          "postcode": postcode.to_numpy()})
 
 
@@ -64,11 +76,15 @@ def _best(words: str, choices: list[str], keys: list[str], thresholds: dict) -> 
         common = len(mine & set(choices[i].split()))
         if score >= thresholds["token_set"] and common >= thresholds["min_common_words"]:
             scored[i] = max(scored.get(i, 0.0), score - 0.5)  # containment is a little weaker than the same words
+    exact = {i for _, score, i in sort if score >= 100.0}
+    if len({choices[i] for i in exact}) == 1:  # the same words: that institution, however close another one is
+        return min(exact), 100.0
     if not scored:
         return None, 0.0
     ranked = sorted(scored.items(), key=lambda kv: -kv[1])
     best, score = ranked[0]
-    rivals = [s for i, s in ranked[1:] if keys[i] != keys[best]]
+    # a rival spelled exactly like the best is the same institution entered twice, not another one
+    rivals = [s for i, s in ranked[1:] if keys[i] != keys[best] and choices[i] != choices[best]]
     if rivals and score - rivals[0] < thresholds["margin"]:
         return None, score
     return best, score
