@@ -89,6 +89,31 @@ def settings_dict(config: MatchConfig, link_type: str) -> dict:
     }
 
 
+#: m or u of a level that EM drove to exactly 0 (never seen among matches): Splink 5.0 refuses it; use this floor.
+ZERO_FLOOR = 1e-6
+
+
+def _tolerate_zero_probabilities() -> None:
+    """Splink 5.0.0 raises when EM's maximisation step yields m = 0.0 for a level (small data sets, rare
+    levels) instead of clamping it. Clamp in the lookup before the values are set (once per process)."""
+    from splink.internals import expectation_maximisation as em
+
+    if getattr(em.populate_m_u_from_lookup, "_jhmig_clamped", False):
+        return
+    original = em.populate_m_u_from_lookup
+
+    def clamped(fixed, level, name, lookup):  # type: ignore[no-untyped-def]
+        for record in lookup.get(name, {}).values():
+            for key in ("m_probability", "u_probability"):
+                value = record.get(key)
+                if isinstance(value, float) and value < 1e-300:
+                    record[key] = ZERO_FLOOR
+        return original(fixed, level, name, lookup)
+
+    clamped._jhmig_clamped = True  # type: ignore[attr-defined]
+    em.populate_m_u_from_lookup = clamped
+
+
 @dataclass
 class ScoredPairs:
     pairs: pd.DataFrame  # uid_l, uid_r, match_probability, match_weight, gamma_*
@@ -106,6 +131,7 @@ def score(frames: list[pd.DataFrame], config: MatchConfig, floor: float) -> Scor
     import time
 
     logging.getLogger("splink").setLevel(logging.ERROR)
+    _tolerate_zero_probabilities()
     mark = time.perf_counter()
     timings: dict[str, float] = {}
 
