@@ -123,3 +123,21 @@ class MatchSettings:
     config_dir: Path | None = None  # None: the shipped mappings/matching
     known_ids: pd.DataFrame | None = None  # mig_key_map rows (source_system, entity, legacy_key, new_id): ids stay stable
     enabled: bool = True
+
+
+# --------------------------------------------------------------------------
+# the review sheet of the work list: the contract between the sheet written and the sheet read back
+# --------------------------------------------------------------------------
+
+REVIEW_SHEET = "Abgleich Personen"
+SAME = "gleiche Person"
+DIFFERENT = "verschiedene Personen"
+REVIEW_SPELLINGS = {"gleiche person": True, "gleich": True, "ja": True, "identisch": True, "dieselbe person": True,
+                    "verschiedene personen": False, "verschieden": False, "nein": False, "andere person": False}
+REVIEW_DECISION = "Entscheidung Abgleich"  # not "Entscheidung": the corrections reader leaves this sheet alone
+#: side-by-side columns per record (A, B): header suffix, field of the review frame
+REVIEW_RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Quelle", "source_system"), ("Datei", "src_path"), ("Blatt", "src_sheet"), ("Zeile", "src_line"), ("Schlüssel", "legacy_key"),
+    ("Familienname", "family_name"), ("Vornamen", "given_names"), ("Geburtsname", "birth_name"), ("Geburtsdatum", "birth_date"),
+)
+REVIEW_HIDDEN = (("_a_source", "a_source_system"), ("_a_key", "a_legacy_key"), ("_b_source", "b_source_system"), ("_b_key", "b_legacy_key"))

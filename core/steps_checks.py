@@ -48,8 +48,11 @@ def apply_decisions(state: RunState) -> None:
 
 def quarantine_records(state: RunState) -> None:
     """Error findings and what depends on them go to quarantine; then the run's findings and quarantine as frames."""
+    from jhmig.steps_match import alias_keys
+
+    merged = alias_keys(state)
     for batch in state.batches:
-        quarantine_batch(batch)
+        quarantine_batch(batch, merged.get(batch.source_system))
     state.findings = pd.concat([b.findings.frame() for b in state.batches], ignore_index=True)
     state.quarantine = pd.concat([quarantine_frame(b) for b in state.batches], ignore_index=True)
     plan = state.corrections
