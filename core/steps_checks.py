@@ -23,6 +23,7 @@ Progress = Callable[[str, int, int], None]
 
 def validate_sources(state: RunState, note: Progress) -> None:
     """Expectations and domain rules on every source; their findings join the batch's."""
+    from jhmig.steps_match import merged_context
     from jhmig.validation import export_date, validate
 
     as_of = export_date(state.export.extract.manifest.export_date)
@@ -31,7 +32,8 @@ def validate_sources(state: RunState, note: Progress) -> None:
         out_dir = gx_folder(state, source)
         out_dir.mkdir(parents=True, exist_ok=True)
         # data docs (4-5 MB of assets) only for the export
-        result = validate(source.batch, state.code_lists, out_dir, as_of=as_of, data_docs=source.role is BatchRole.EXPORT)
+        result = validate(source.batch, state.code_lists, out_dir, as_of=as_of, data_docs=source.role is BatchRole.EXPORT,
+                          context=merged_context(state, source.batch))
         source.batch.findings.add_frame(result.findings)
         state.validation[source.source_system] = _validation_summary(state, result)
 

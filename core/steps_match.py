@@ -114,6 +114,48 @@ def load_aliases(state: RunState) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
+def merged_context(state: RunState, batch: Batch) -> dict[str, pd.DataFrame]:
+    """The merged picture for ``batch``'s rules: rows of other sources about its persons, under its keys.
+
+    * persons: for each of its records merged into a survivor elsewhere, the survivor's row under the
+      merged key (age rules find the birth date a list did not have);
+    * services: services of other sources whose person's survivor is in this batch, pointing at it
+      (an UVG claim here overlapping a Heim placement in a caseworker's list).
+    """
+    result = state.identity
+    if result is None or not result.persons:
+        return {}
+    frames = {b.source_system: b.frames for b in state.batches}
+    survivor_of = {(m.source_system, m.legacy_key): c.survivor for c in result.persons for m in c.members}
+    out: dict[str, pd.DataFrame] = {}
+    rows = []
+    for (source, key), survivor in survivor_of.items():
+        if source != batch.source_system or survivor.source_system == source:
+            continue
+        persons = frames.get(survivor.source_system, {}).get("person")
+        if persons is not None:
+            hit = persons[persons["legacy_key"].astype(str) == survivor.legacy_key]
+            if len(hit):
+                rows.append(hit.iloc[:1].assign(legacy_key=key))
+    if rows:
+        out["person"] = pd.concat(rows, ignore_index=True)
+    services = []
+    for other in state.batches:
+        frame = other.frames.get("service")
+        if other is batch or frame is None or not len(frame):
+            continue
+        target = frame["person_key"].astype(str).map(lambda k, s=other.source_system: survivor_of.get((s, k)))
+        here = target.map(lambda r: r is not None and r.source_system == batch.source_system)
+        if here.any():
+            part = frame[here.to_numpy()].copy()
+            part["person_key"] = [r.legacy_key for r in target[here.to_numpy()]]
+            part["legacy_key"] = other.source_system + ":" + part["legacy_key"].astype(str)
+            services.append(part)
+    if services:
+        out["service"] = pd.concat(services, ignore_index=True)
+    return out
+
+
 def matching_summary(result: IdentityResult | None) -> dict:
     """summary.json "matching": outcomes per source pair, what was merged, review cases (counts only)."""
     if result is None:

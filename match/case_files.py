@@ -11,6 +11,7 @@ number and belong to one child and department, become one case file too.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -27,7 +28,7 @@ def normalise_numbers(numbers: pd.Series, strip_prefix: str | None) -> pd.Series
     return STEPS["file_number"](text.astype("object"))
 
 
-def _cases(batches: list[Batch], strip_prefix: str | None, person_of: pd.Series) -> pd.DataFrame:
+def _cases(batches: list[Batch], strip_prefix: str | None, person_of: Mapping[str, str]) -> pd.DataFrame:
     """All case files with source order, normalised number, child cluster and period."""
     rows = []
     for order, batch in enumerate(batches):
@@ -44,7 +45,7 @@ def _cases(batches: list[Batch], strip_prefix: str | None, person_of: pd.Series)
         if parts is not None and len(parts):
             child = parts[parts["role"].astype("string") == "child"].drop_duplicates("case_file_key")
             uid = batch.source_system + SEP + child["person_key"].astype("string")
-            cluster = uid.map(person_of).fillna(uid)
+            cluster = uid.map(lambda u: person_of.get(u, u)).astype("string")
             frame["child"] = frame["legacy_key"].map(pd.Series(cluster.to_numpy(), index=child["case_file_key"].astype("string").to_numpy()))
         else:
             frame["child"] = pd.NA
@@ -58,7 +59,7 @@ def _overlaps(a_start, a_end, b_start, b_end) -> bool:  # type: ignore[no-untype
     return a0 <= (b_end if pd.notna(b_end) else far) and b0 <= (a_end if pd.notna(a_end) else far)
 
 
-def resolve_case_files(batches: list[Batch], settings: dict, person_of: pd.Series) -> list[Cluster]:
+def resolve_case_files(batches: list[Batch], settings: dict, person_of: Mapping[str, str]) -> list[Cluster]:
     """Clusters of case files; ``person_of`` maps person uid -> survivor uid (from the person matching)."""
     strip = (settings.get("file_number") or {}).get("strip_prefix")
     cases = _cases(batches, strip, person_of)

@@ -24,7 +24,7 @@ class PersonResolution:
     clusters: list[Cluster] = field(default_factory=list)
     values: dict[str, dict[str, object]] = field(default_factory=dict)  # survivor uid -> surviving field values
     pairs: list[PairDecision] = field(default_factory=list)
-    cluster_of: pd.Series = field(default_factory=lambda: pd.Series(dtype="string"))  # uid -> survivor uid
+    cluster_of: dict[str, str] = field(default_factory=dict)  # uid -> survivor uid
     model: str = ""
     records: int = 0
 
@@ -77,8 +77,8 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
                     known_ids: pd.Series | None = None) -> PersonResolution:
     records = person_records(batches)
     result = PersonResolution(records=len(records))
-    if len(records) < 2:
-        return result
+    if len(records) < max(2, int(config.extra.get("min_records", 2))):
+        return result  # too few records to train a model on: nothing is merged automatically
     prepared = prepare_records(records, config, records["uid"])
     scored, result.model = score_pairs([prepared], config)
     decided = _apply_decisions(decide(scored, prepared, config), decisions, set(records["uid"]))
@@ -95,7 +95,7 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
         survivor = cluster.survivor.source_system + SEP + cluster.survivor.legacy_key
         result.values[survivor] = values
         cluster_of.update({u: survivor for u in rows["uid"]})
-    result.cluster_of = pd.Series(cluster_of, dtype="string")
+    result.cluster_of = cluster_of
     near = decided[(decided["outcome"] != Outcome.NON_MATCH.value) | (decided["veto"] != "") | (decided["decided_by"] == "steward")
                    | (decided["match_probability"] >= config.review_threshold * 0.5)].reset_index(drop=True)
     reasons = _reasons(near, config)

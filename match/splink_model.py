@@ -114,6 +114,17 @@ def _tolerate_zero_probabilities() -> None:
     em.populate_m_u_from_lookup = clamped
 
 
+def _train(skipped: list[str], what: str, step) -> None:  # type: ignore[no-untyped-def]
+    """One training step; a small data set that gives it no pairs keeps the starting values (noted, not fatal)."""
+    from splink.internals.exceptions import SplinkException
+
+    try:
+        step()
+    except (SplinkException, ValueError, ZeroDivisionError) as error:
+        logging.getLogger(__name__).info("matching: training step %s skipped (%s)", what, type(error).__name__)
+        skipped.append(what)
+
+
 @dataclass
 class ScoredPairs:
     pairs: pd.DataFrame  # uid_l, uid_r, match_probability, match_weight, gamma_*
@@ -147,14 +158,20 @@ def score(frames: list[pd.DataFrame], config: MatchConfig, floor: float) -> Scor
     tables = [db.register(f, dataset_display_name=f"records_{i}") for i, f in enumerate(frames)]
     link_type = config.link_type if len(frames) > 1 else "dedupe_only"
     linker = Linker(tables if len(tables) > 1 else tables[0], settings_dict(config, link_type), log_level=None)
+    skipped: list[str] = []
     if config.prior is None and config.prior_rules:
-        linker.training.estimate_probability_two_random_records_match([blocking_sql(r) for r in config.prior_rules],
-                                                                      recall=config.prior_recall)
+        _train(skipped, "prior", lambda: linker.training.estimate_probability_two_random_records_match(
+            [blocking_sql(r) for r in config.prior_rules], recall=config.prior_recall))
+    prior = getattr(linker._settings_obj, "_probability_two_random_records_match", None)
+    if not isinstance(prior, float) or not 0.0 < prior < 1.0:  # no deterministic pair in a small data set
+        linker._settings_obj._probability_two_random_records_match = config.prior or 1e-4
     lap("setup")
-    linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed, num_chunks=1)
+    _train(skipped, "u", lambda: linker.training.estimate_u_using_random_sampling(
+        max_pairs=config.u_max_pairs, seed=config.seed, num_chunks=1))
     lap("u")
     for rule in config.em_blocking:
-        linker.training.estimate_parameters_using_expectation_maximisation(blocking_sql(rule))
+        _train(skipped, f"em {blocking_sql(rule)}", lambda r=rule: linker.training.estimate_parameters_using_expectation_maximisation(
+            blocking_sql(r)))
     lap("em")
     predicted = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
     out = predicted.as_pandas_dataframe()
