@@ -108,12 +108,18 @@ def _set_values(batches: dict[str, Batch], entity: str, values: dict[RecordRef, 
         by_source[ref.source_system][ref.legacy_key] = fields
     for source, rows in by_source.items():
         frame = batches[source].frames.get(entity)
-        if frame is None:
+        if frame is None or not rows:
             continue
-        position = pd.Index(frame["legacy_key"].astype("string")).get_indexer(list(rows))
-        for (key, fields), at in zip(rows.items(), position):
-            if at < 0:
+        table = pd.DataFrame.from_dict(rows, orient="index")
+        position = pd.Index(frame["legacy_key"].astype("string")).get_indexer(table.index)
+        table = table[position >= 0]
+        at = position[position >= 0]
+        for column in table.columns:
+            if column not in frame.columns:
                 continue
-            for column, value in fields.items():
-                if column in frame.columns and not (value is None or value is pd.NA or value != value):
-                    frame.iloc[at, frame.columns.get_loc(column)] = value
+            new = pd.Series(table[column].to_numpy(), index=frame.index[at])
+            filled = new.notna()
+            if filled.any():
+                current = frame[column].copy()
+                current.loc[new.index[filled]] = new[filled].astype(current.dtype) if current.dtype != object else new[filled]
+                frame[column] = current

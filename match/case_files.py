@@ -67,30 +67,32 @@ def resolve_case_files(batches: list[Batch], settings: dict, person_of: Mapping[
         return []
     first_order = int(cases["order"].min())
     target: dict[int, int] = {}  # row -> row it attaches to
-    by_number: dict[str, int] = {}
-    for i, row in cases.iterrows():
-        if isinstance(row["number"], str):
-            first = by_number.setdefault(row["number"], i)
-            if cases.at[first, "order"] < row["order"]:  # never two case files of one source (other units, same serial)
-                target[i] = first
+    numbered = cases[cases["number"].map(lambda n: isinstance(n, str))]
+    first = numbered.reset_index().groupby("number", sort=False)[["index", "order"]].first()
+    joined = numbered.join(first, on="number", rsuffix="_first")
+    later = joined[joined["order_first"] < joined["order"]]  # never two case files of one source (other units, same serial)
+    target.update(zip(later.index, later["index"]))
     period = settings.get("person_and_period") or {}
     if period.get("enabled", True):
         allowed = {k: set(v) for k, v in (period.get("departments") or {}).items()}
         earlier = cases[(cases["order"] == first_order) & cases["child"].notna()]
-        by_child = {c: g for c, g in earlier.groupby("child")}
+        by_child: dict[str, list[tuple]] = {}
+        for c in earlier.itertuples():
+            by_child.setdefault(c.child, []).append(c)
         no_number_seen: dict[tuple[str, str], int] = {}
-        for i, row in cases[(cases["order"] > first_order) & cases["child"].notna()].iterrows():
+        for row in cases[(cases["order"] > first_order) & cases["child"].notna()].itertuples():
+            i = row.Index
             if i in target:
                 continue
-            candidates = by_child.get(row["child"])
-            if candidates is not None and row["department"] in allowed:
-                fits = [j for j, c in candidates.iterrows() if c["department"] in allowed[row["department"]]
-                        and _overlaps(row["opened"], row["closed"], c["opened"], c["closed"])]
+            candidates = by_child.get(row.child)
+            if candidates and row.department in allowed:
+                fits = [c.Index for c in candidates if c.department in allowed[row.department]
+                        and _overlaps(row.opened, row.closed, c.opened, c.closed)]
                 if len(fits) == 1:
                     target[i] = fits[0]
                     continue
-            if not isinstance(row["number"], str):
-                key = (str(row["child"]), str(row["department"]))
+            if not isinstance(row.number, str):
+                key = (str(row.child), str(row.department))
                 if key in no_number_seen:
                     target[i] = no_number_seen[key]
                 else:

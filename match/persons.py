@@ -13,7 +13,7 @@ from jhmig.match.config import MatchConfig
 from jhmig.match.engine import constrained_components, decide, prepare_records, score_pairs
 from jhmig.match.engine import VETO_REASONS
 from jhmig.match.records import SEP, person_records, ref_of
-from jhmig.match.survivorship import Survivorship, build_cluster
+from jhmig.match.survivorship import Survivorship, build_clusters
 from jhmig.records import Batch
 
 STEWARD = "Entscheidung Datenpflege"
@@ -88,14 +88,10 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
     records = records.assign(component=component.reindex(records["uid"]).to_numpy())
     rules = Survivorship.from_config(config.extra.get("survivorship"))
     value_columns = list(entity_spec("person").value_columns)
-    cluster_of = {}
-    for _, rows in records[records["component"].duplicated(keep=False)].groupby("component", sort=True):
-        cluster, values = build_cluster(rows, "person", rules, known_ids, value_columns)
-        result.clusters.append(cluster)
-        survivor = cluster.survivor.source_system + SEP + cluster.survivor.legacy_key
-        result.values[survivor] = values
-        cluster_of.update({u: survivor for u in rows["uid"]})
-    result.cluster_of = cluster_of
+    clustered = records[records["component"].duplicated(keep=False)]
+    result.clusters, result.values = build_clusters(clustered, "person", rules, known_ids, value_columns)
+    result.cluster_of = {m.source_system + SEP + m.legacy_key: c.survivor.source_system + SEP + c.survivor.legacy_key
+                         for c in result.clusters for m in c.members}
     near = decided[(decided["outcome"] != Outcome.NON_MATCH.value) | (decided["veto"] != "") | (decided["decided_by"] == "steward")
                    | (decided["match_probability"] >= config.review_threshold * 0.5)].reset_index(drop=True)
     reasons = _reasons(near, config)

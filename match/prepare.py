@@ -122,7 +122,11 @@ def prepare_column(frame: pd.DataFrame, sources: tuple[str, ...], steps: tuple[s
         except KeyError:
             raise KeyError(f"unknown preparation step {name!r}; known: {', '.join(STEPS)}") from None
     if series.dtype == object:
-        series = series.map(_present)
+        sample = series.dropna().head(1)
+        if len(sample) and isinstance(sample.iloc[0], (list, tuple, np.ndarray)):
+            series = series.map(_present)  # list columns: plain sorted lists, empty -> None
+        else:
+            series = series.astype(object).where(series.notna(), None)
     return series
 
 

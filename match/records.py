@@ -8,6 +8,7 @@ source system + US + legacy key, so that one frame holds all sources.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from jhmig.identity import RecordRef
@@ -36,12 +37,19 @@ def _context(batch: Batch) -> pd.DataFrame:
     by_case = pd.DataFrame({"case_file_key": cases["legacy_key"].astype("string").to_numpy(), "number": numbers.to_numpy(),
                             "caseworker": cases["caseworker"].astype("string").str.upper().to_numpy()})
     joined = parts[["case_file_key", "person_key", "role"]].astype("string").merge(by_case, on="case_file_key", how="left")
-    grouped = joined.groupby("person_key", sort=False)
-    return pd.DataFrame({
-        "file_numbers": grouped["number"].agg(lambda s: sorted(set(s.dropna())) or None),
-        "caseworkers": grouped["caseworker"].agg(lambda s: sorted(set(s.dropna())) or None),
-        "roles": grouped["role"].agg(lambda s: sorted(set(s.dropna())) or None),
-    })
+    out = {}
+    for column, name in (("number", "file_numbers"), ("caseworker", "caseworkers"), ("role", "roles")):
+        values = joined[["person_key", column]].dropna().drop_duplicates().sort_values(["person_key", column])
+        out[name] = _lists(values["person_key"].to_numpy(dtype=object), values[column].to_numpy(dtype=object))
+    return pd.DataFrame(out)
+
+
+def _lists(keys: np.ndarray, values: np.ndarray) -> pd.Series:
+    """Values grouped into one list per key (keys sorted): numpy splits instead of a Python function per group."""
+    if not len(keys):
+        return pd.Series(dtype=object)
+    bounds = np.flatnonzero(keys[1:] != keys[:-1]) + 1
+    return pd.Series([g.tolist() for g in np.split(values, bounds)], index=keys[np.r_[0, bounds]])
 
 
 def person_records(batches: list[Batch]) -> pd.DataFrame:

@@ -6,6 +6,9 @@ legacy export before the lists, in the run's order), ``newer`` (later
 carrier of the row is the member that already has an id in the key map
 (the lowest), so that ids stay stable across dry runs; a new cluster is
 carried by the best member by the default rules.
+
+Vectorised over all clusters at once: records sorted by the rules, then the
+first (non-empty) value per cluster.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pandas as pd
 from jhmig.identity import Cluster, RecordRef
 
 META = {"uid", "source_system", "legacy_key", "order", "position", "src_path", "src_sheet", "src_line", "file_numbers",
-        "caseworkers", "roles", "street", "house_number", "postcode", "city", "match_key", "phonetic_key"}
+        "caseworkers", "roles", "street", "house_number", "postcode", "city", "match_key", "phonetic_key", "component"}
 
 
 @dataclass(frozen=True)
@@ -35,55 +38,64 @@ class Survivorship:
         return (self.fields or {}).get(field, self.default)
 
 
-def _rank(rows: pd.DataFrame, rules: tuple[str, ...], column: str | None) -> np.ndarray:
-    """Positions of ``rows`` best first under ``rules`` (stable: source position breaks ties)."""
-    keys: list[np.ndarray] = []
+def _sort_keys(rows: pd.DataFrame, rules: tuple[str, ...]) -> list[str]:
+    """Adds the helper columns the rules sort by (ascending = better) and names them."""
+    keys = ["component"]
     for rule in rules:
         if rule == "source":
-            keys.append(rows["order"].to_numpy(dtype=float))
+            keys.append("order")
         elif rule == "newer":
-            stamp = rows["changed_on"] if "changed_on" in rows else pd.Series(pd.NaT, index=rows.index)
-            if "created_on" in rows:
-                stamp = stamp.fillna(rows["created_on"])
-            keys.append(-pd.to_datetime(stamp, errors="coerce").fillna(pd.Timestamp(0)).astype("int64").to_numpy(dtype=float))
-        elif rule == "filled" and column is not None:
-            keys.append(rows[column].isna().to_numpy(dtype=float))
-    keys.append(rows["position"].to_numpy(dtype=float))
-    return np.lexsort(tuple(reversed(keys)))
+            if "_newer" not in rows:
+                stamp = pd.to_datetime(rows["changed_on"], errors="coerce") if "changed_on" in rows else pd.Series(pd.NaT, index=rows.index)
+                if "created_on" in rows:
+                    stamp = stamp.fillna(pd.to_datetime(rows["created_on"], errors="coerce"))
+                rows["_newer"] = -stamp.fillna(pd.Timestamp(0)).astype("int64")
+            keys.append("_newer")
+        elif rule == "filled" and "_empty" in rows:
+            keys.append("_empty")
+    return keys + ["position"]
 
 
-def choose_carrier(rows: pd.DataFrame, rules: Survivorship, known_ids: pd.Series | None) -> int:
-    """Row position (in ``rows``) of the record that carries the cluster's target row."""
-    if known_ids is not None and len(known_ids):
-        ids = rows["uid"].map(known_ids)
-        if ids.notna().any():
-            return int(np.flatnonzero(ids.to_numpy(dtype=float) == np.nanmin(ids.to_numpy(dtype=float)))[0])
-    filled = rows.notna().sum(axis=1)
-    ranked = _rank(rows.assign(_filled=-filled), tuple(rules.default) + ("_filled",), None)
-    return int(ranked[0])
+def carriers(rows: pd.DataFrame, rules: Survivorship, known_ids: pd.Series | None) -> pd.Series:
+    """Per component: the row label of the record that carries the cluster's row."""
+    rows = rows.copy()
+    rows["_empty"] = -rows.notna().sum(axis=1)
+    ids = rows["uid"].map(known_ids) if known_ids is not None and len(known_ids) else pd.Series(np.nan, index=rows.index)
+    rows["_known"] = pd.to_numeric(ids, errors="coerce").fillna(np.inf)
+    keys = ["component", "_known"] + _sort_keys(rows, tuple(rules.default) + ("filled",))[1:]
+    ordered = rows.sort_values(keys, kind="stable")
+    return ordered.groupby("component", sort=False).head(1).set_index("component")["uid"]
 
 
-def surviving_values(rows: pd.DataFrame, value_columns: list[str], rules: Survivorship) -> tuple[dict[str, object], dict[str, str]]:
-    """Per field the surviving value and the source system it came from."""
-    values: dict[str, object] = {}
-    won: dict[str, str] = {}
+def surviving_values(rows: pd.DataFrame, value_columns: list[str], rules: Survivorship) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per component and field the surviving value, and the source system it came from."""
+    rows = rows.copy()
+    values: dict[str, pd.Series] = {}
+    won: dict[str, pd.Series] = {}
     for column in value_columns:
         if column not in rows or column in META:
             continue
-        best = _rank(rows, rules.rules_for(column), column)
-        pick = rows.iloc[best[0]]
-        if pd.isna(pick[column]):
-            filled = rows[column].notna().to_numpy()
-            if filled.any():
-                pick = rows.iloc[[b for b in best if filled[b]][0]]
-        values[column] = pick[column]
-        won[column] = str(pick["source_system"])
-    return values, won
+        ordered = rows.sort_values(_sort_keys(rows, rules.rules_for(column)), kind="stable")
+        source = ordered["source_system"].where(ordered[column].notna())
+        grouped = pd.DataFrame({"component": ordered["component"], "v": ordered[column], "s": source}).groupby("component", sort=True)
+        values[column] = grouped["v"].first()  # first non-empty in rule order: "filled over empty" always holds last
+        won[column] = grouped["s"].first()
+    return pd.DataFrame(values), pd.DataFrame(won)
 
 
-def build_cluster(rows: pd.DataFrame, entity: str, rules: Survivorship, known_ids: pd.Series | None,
-                  value_columns: list[str]) -> tuple[Cluster, dict[str, object]]:
-    carrier = rows.iloc[choose_carrier(rows, rules, known_ids)]
-    members = tuple(sorted(RecordRef(str(s), entity, str(k)) for s, k in zip(rows["source_system"], rows["legacy_key"])))
+def build_clusters(rows: pd.DataFrame, entity: str, rules: Survivorship, known_ids: pd.Series | None,
+                   value_columns: list[str]) -> tuple[list[Cluster], dict[str, dict[str, object]]]:
+    """Clusters of the rows (column ``component``: two or more rows each) and the surviving values per survivor uid."""
+    carrier = carriers(rows, rules, known_ids)
     values, won = surviving_values(rows, value_columns, rules)
-    return Cluster(RecordRef(str(carrier["source_system"]), entity, str(carrier["legacy_key"])), members, won), values
+    refs = pd.Series([RecordRef(str(s), entity, str(k)) for s, k in zip(rows["source_system"], rows["legacy_key"])], index=rows.index)
+    by_uid = dict(zip(rows["uid"], refs))
+    members = refs.groupby(rows["component"]).agg(lambda s: tuple(sorted(s)))
+    clusters, surviving = [], {}
+    value_rows = values.to_dict("index")
+    won_rows = won.to_dict("index")
+    for component, uid in carrier.items():
+        fields = value_rows.get(component, {})
+        clusters.append(Cluster(by_uid[uid], members[component], {k: v for k, v in won_rows.get(component, {}).items() if isinstance(v, str)}))
+        surviving[uid] = fields
+    return clusters, surviving
