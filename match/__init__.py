@@ -65,7 +65,7 @@ def resolve_identities(batches: list[Batch], settings: MatchSettings | None = No
     if not settings.enabled:
         return result
     persons = resolve_persons(batches, _config(settings, "persons"), list(decisions or []), _known_ids(settings, "person"))
-    providers = resolve_providers(batches, _raw(settings, "providers"))
+    providers = resolve_providers(batches, _raw(settings, "providers"), persons.cluster_of)
     result.persons, result.pairs, result.model = persons.clusters, persons.pairs, persons.model
     result.case_files = resolve_case_files(batches, _raw(settings, "case_files"), persons.cluster_of)
     result.providers, result.new_providers = providers.clusters, providers.new

@@ -10,12 +10,15 @@ beat the second best institution by a margin, or nothing is attached.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from jhmig.identity import Cluster, PairDecision, Outcome, RecordRef
+from jhmig.match.records import SEP
 from jhmig.orgnames import provider_words
 from jhmig.records import Batch
 
@@ -63,8 +66,12 @@ def _export_variants(reference: pd.DataFrame, limit: float) -> dict[str, str]:
     return parent
 
 
-def _best(words: str, choices: list[str], keys: list[str], thresholds: dict) -> tuple[int | None, float]:
-    """Index of the reference name that is this institution, or None; and its score."""
+def _best(words: str, choices: list[str], keys: list[str], thresholds: dict, used: Counter[str] | None = None) -> tuple[int | None, float]:
+    """Index of the reference name that is this institution, or None; and its score.
+
+    ``used``: reference keys the export's services of the same children name. Among names that pass the
+    thresholds, one of those wins: "Familienhilfe Rosengarten" is the GmbH or the Stiftung of that name
+    by the help the child gets."""
     sort = process.extract(words, choices, scorer=fuzz.token_sort_ratio, limit=3)
     contain = process.extract(words, choices, scorer=fuzz.token_set_ratio, limit=3)
     scored: dict[int, float] = {}
@@ -76,7 +83,11 @@ def _best(words: str, choices: list[str], keys: list[str], thresholds: dict) -> 
         common = len(mine & set(choices[i].split()))
         if score >= thresholds["token_set"] and common >= thresholds["min_common_words"]:
             scored[i] = max(scored.get(i, 0.0), score - 0.5)  # containment is a little weaker than the same words
-    exact = {i for _, score, i in sort if score >= 100.0}
+    exact = {i for _, score, i in process.extract(words, choices, scorer=fuzz.token_sort_ratio, limit=10) if score >= 100.0}
+    passing = exact | _passing(words, choices, thresholds)
+    votes = sorted(((used.get(keys[i], 0), -i) for i in passing if used and keys[i] in used), reverse=True)
+    if votes and (len(votes) == 1 or votes[0][0] > votes[1][0]):
+        return -votes[0][1], 100.0
     if len({choices[i] for i in exact}) == 1:  # the same words: that institution, however close another one is
         return min(exact), 100.0
     if not scored:
@@ -90,7 +101,42 @@ def _best(words: str, choices: list[str], keys: list[str], thresholds: dict) -> 
     return best, score
 
 
-def resolve_providers(batches: list[Batch], settings: dict) -> ProviderResolution:
+def _passing(words: str, choices: list[str], thresholds: dict) -> set[int]:
+    mine = set(words.split())
+    out = {i for _, s, i in process.extract(words, choices, scorer=fuzz.token_sort_ratio, limit=10) if s >= thresholds["token_sort"]}
+    out |= {i for _, s, i in process.extract(words, choices, scorer=fuzz.token_set_ratio, limit=10)
+            if s >= thresholds["token_set"] and len(mine & set(choices[i].split())) >= thresholds["min_common_words"]}
+    return out
+
+
+def _used_by_same_children(batches: list[Batch], person_of: Mapping[str, str], canonical: dict[str, str]) -> dict[tuple[str, str], Counter[str]]:
+    """(list source, provider key) -> reference provider keys the first source's services name for the same children, counted."""
+    if not batches or not person_of:
+        return {}
+    reference = batches[0]
+    services = reference.frames.get("service")
+    if services is None or not len(services):
+        return {}
+    by_person: dict[str, set[str]] = {}
+    for person, provider in zip(services["person_key"].astype("string"), services["provider_key"].astype("string")):
+        if isinstance(person, str) and isinstance(provider, str):
+            uid = reference.source_system + SEP + person
+            by_person.setdefault(person_of.get(uid, uid), set()).add(canonical.get(provider, provider))
+    out: dict[tuple[str, str], Counter[str]] = {}
+    for batch in batches[1:]:
+        frame = batch.frames.get("service")
+        if frame is None or not len(frame):
+            continue
+        for person, provider in zip(frame["person_key"].astype("string"), frame["provider_key"].astype("string")):
+            if isinstance(person, str) and isinstance(provider, str):
+                uid = batch.source_system + SEP + person
+                found = by_person.get(person_of.get(uid, uid))
+                if found:
+                    out.setdefault((batch.source_system, provider), Counter()).update(found)
+    return out
+
+
+def resolve_providers(batches: list[Batch], settings: dict, person_of: Mapping[str, str] | None = None) -> ProviderResolution:
     out = ProviderResolution()
     tables = [(b.source_system, _table(b)) for b in batches]
     tables = [(s, t) for s, t in tables if len(t)]
@@ -104,12 +150,13 @@ def resolve_providers(batches: list[Batch], settings: dict) -> ProviderResolutio
     for key, first in canonical.items():
         members.setdefault(first, [RecordRef(reference_source, "provider", first)]).append(RecordRef(reference_source, "provider", key))
     ref_keys = [canonical.get(k, k) for k in reference["legacy_key"]]
+    used = _used_by_same_children(batches, person_of or {}, canonical)
     choices = reference["words"].tolist()
     seen_new: dict[str, RecordRef] = {}  # comparison form -> first new provider (another list family names it too)
     for source, table in tables[1:]:
         for key, words in zip(table["legacy_key"], table["words"]):
             ref = RecordRef(source, "provider", str(key))
-            index, score = _best(words, choices, ref_keys, thresholds) if words else (None, 0.0)
+            index, score = _best(words, choices, ref_keys, thresholds, used.get((source, str(key)))) if words else (None, 0.0)
             if index is not None:
                 target = ref_keys[index]
                 members.setdefault(target, [RecordRef(reference_source, "provider", target)]).append(ref)
