@@ -80,9 +80,11 @@ def _load_batch(
     full = {spec.name: read_key_state(bulk, spec, source) for spec in specs}
     # Merged records (aliases): their keys resolve to the survivor's id, here or in a source loaded before.
     alias_rows = {spec.name: aliases_of(aliases, source, spec.name) for spec in specs}
+    # ids known before this batch is planned (earlier batches, the key map): they protect survivors' rows
     alias_ids = {spec.name: survivor_ids(bulk, spec, alias_rows[spec.name], run_ids) for spec in specs if len(alias_rows[spec.name])}
     states = {spec.name: without_aliases(full[spec.name], pd.Index(alias_rows[spec.name]["legacy_key"])) for spec in specs}
-    keys = check_references(source, specs, batch.frames, states, {name: ids.index for name, ids in alias_ids.items()})
+    keys = check_references(source, specs, batch.frames, states,
+                            {spec.name: pd.Index(alias_rows[spec.name]["legacy_key"]) for spec in specs if len(alias_rows[spec.name])})
 
     # Children before parents, and before any insert: a new row may take over a
     # unique value (legacy_code) of a row that is going away. A survivor's row is never
@@ -101,10 +103,14 @@ def _load_batch(
     referenced = {ref.target for spec in specs for ref in spec.references}
     for spec in specs:
         plan = _plan(connection, bulk, batch, spec, states.pop(spec.name), run_id, files, live, keys.pop(spec.name, None))
-        merged_ids = alias_ids.get(spec.name)
+        run_ids.add(source, spec.name, plan.live)
+        merged_ids = None
+        if len(alias_rows[spec.name]):  # now also survivors planned in this very batch resolve
+            merged_ids = alias_ids[spec.name] = survivor_ids(bulk, spec, alias_rows[spec.name], run_ids)
         if spec.name in referenced:
             live[spec.name] = plan.live if merged_ids is None else pd.concat([plan.live, merged_ids])
-            run_ids.add(source, spec.name, plan.live)
+        elif spec.name not in referenced:
+            run_ids.planned.pop((source, spec.name), None)  # payments: two million keys nobody refers to
         plan.live = plan.live.iloc[:0]  # not needed while the rows are written (payments: two million keys)
         if release_frames and spec.name in batch.frames:
             # The plan holds the table rows now; the frame's values would only double the

@@ -69,9 +69,9 @@ def resolve_case_files(batches: list[Batch], settings: dict, person_of: Mapping[
     target: dict[int, int] = {}  # row -> row it attaches to
     numbered = cases[cases["number"].map(lambda n: isinstance(n, str))]
     first = numbered.reset_index().groupby("number", sort=False)[["index", "order"]].first()
-    joined = numbered.join(first, on="number", rsuffix="_first")
+    joined = numbered.join(first.add_suffix("_first"), on="number")
     later = joined[joined["order_first"] < joined["order"]]  # never two case files of one source (other units, same serial)
-    target.update(zip(later.index, later["index"]))
+    target.update(zip(later.index, later["index_first"]))
     period = settings.get("person_and_period") or {}
     if period.get("enabled", True):
         allowed = {k: set(v) for k, v in (period.get("departments") or {}).items()}

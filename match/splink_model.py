@@ -114,6 +114,21 @@ def _tolerate_zero_probabilities() -> None:
     em.populate_m_u_from_lookup = clamped
 
 
+def _arrow(frame: pd.DataFrame, config: MatchConfig):  # type: ignore[no-untyped-def]
+    """The prepared records with explicit types (a column that is empty in this run must still be text, or a
+    list of text for ``overlap`` levels), so that DuckDB does not guess a number type."""
+    import pyarrow as pa
+
+    lists = {c for comparison in config.comparisons for level in comparison.levels if level.kind == "overlap" for c in level.columns}
+    fields, arrays = [], []
+    for column in frame.columns:
+        kind = pa.list_(pa.string()) if column in lists else pa.string()
+        values = frame[column].astype(object).where(frame[column].notna(), None) if column not in lists else frame[column]
+        arrays.append(pa.array([v if v is not None else None for v in values.tolist()], type=kind))
+        fields.append(pa.field(column, kind))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
 def _train(skipped: list[str], what: str, step) -> None:  # type: ignore[no-untyped-def]
     """One training step; a small data set that gives it no pairs keeps the starting values (noted, not fatal)."""
     from splink.internals.exceptions import SplinkException
@@ -155,7 +170,7 @@ def score(frames: list[pd.DataFrame], config: MatchConfig, floor: float) -> Scor
     connection = duckdb.connect(":memory:")
     connection.execute("SET threads TO 2")
     db = DuckDBAPI(connection)
-    tables = [db.register(f, dataset_display_name=f"records_{i}") for i, f in enumerate(frames)]
+    tables = [db.register(_arrow(f, config), dataset_display_name=f"records_{i}") for i, f in enumerate(frames)]
     link_type = config.link_type if len(frames) > 1 else "dedupe_only"
     linker = Linker(tables if len(tables) > 1 else tables[0], settings_dict(config, link_type), log_level=None)
     skipped: list[str] = []
