@@ -39,14 +39,20 @@ def background(seed: int = 7, size: int = 500) -> tuple[list[dict], list[dict]]:
         persons.append(_person(key, family, given, born, sex=rng.choice("mw")))
         addresses.append({"legacy_key": key, "person_key": key, "street": rng.choice(STREETS), "house_number": str(rng.randrange(1, 80)),
                           "postcode": f"0{rng.randrange(1000, 9999)}", "city": "Beispielstadt"})
-    for i in range(0, size, 12):  # one in twelve entered twice, with a slip
+    for n, i in enumerate(range(0, size, 8)):  # one in eight entered twice: as it was, or with the usual slips
         original = persons[i]
-        family = original["family_name"].replace("ü", "ue").replace("ö", "oe").replace("ä", "ae").replace("ß", "ss")
-        given = original["given_names"]
-        if family == original["family_name"]:
+        family, given, born = original["family_name"], original["given_names"], original["birth_date"]
+        variant = n % 5
+        if variant == 1:
+            family = family.replace("ü", "ue").replace("ö", "oe").replace("ä", "ae").replace("ß", "ss")
+        elif variant == 2:
             given = given[:-1] + given[-1] * 2
+        elif variant == 3:
+            family = family[0] + family[2] + family[1] + family[3:]
+        elif variant == 4 and int(born[8:10]) <= 12:
+            born = born[:5] + born[8:10] + "-" + born[5:7]
         key = str(60000 + i)
-        persons.append({**original, "legacy_key": key, "family_name": family, "given_names": given})
+        persons.append({**original, "legacy_key": key, "family_name": family, "given_names": given, "birth_date": born})
         addresses.append({**addresses[i], "legacy_key": key, "person_key": key})
     return persons, addresses
 
