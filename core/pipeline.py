@@ -1,7 +1,7 @@
 """The orchestrator: one run from the source files to the reconciliation report.
 
     read export -> control gate -> corrections -> transform -> read lists -> deselect departments
-      -> validate -> stewards' decisions -> quarantine -> prepare reports -> load + reconcile -> reports
+      -> match identities (all sources at once) -> validate -> stewards' decisions -> quarantine -> prepare reports -> load + reconcile -> reports
 
 Each step is a function over one typed :class:`~jhmig.run_state.RunState`
 (:mod:`jhmig.steps_sources`, :mod:`jhmig.steps_checks`, :mod:`jhmig.steps_load`);
@@ -26,6 +26,7 @@ from jhmig.run_state import RunState
 from jhmig.run_summary import RunSummary
 from jhmig.steps_checks import apply_decisions, quarantine_records, validate_sources
 from jhmig.steps_load import ReportInputs, load_and_reconcile, prepare_reports
+from jhmig.steps_match import match_identities
 from jhmig.steps_sources import (
     apply_corrections,
     deselect_departments,
@@ -67,6 +68,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     transform_export(state, note)
     read_lists(state, note)
     deselect_departments(state)
+    match_identities(state, note)
 
     validate_sources(state, note)
     apply_decisions(state)

@@ -26,11 +26,14 @@ from jhmig.records import QUARANTINE_COLUMNS, Batch, Finding, Severity, rows_to_
 ROW_ID = ["src_path", "src_sheet", "src_line"]
 
 
-def quarantine_batch(batch: Batch) -> int:
-    """The quarantine step: rows with error findings, then every row that depends on one; returns the count moved."""
+def quarantine_batch(batch: Batch, known_elsewhere: dict[str, set[str]] | None = None) -> int:
+    """The quarantine step: rows with error findings, then every row that depends on one; returns the count moved.
+
+    ``known_elsewhere``: keys per entity that resolve outside the batch's frames (records merged into a survivor).
+    """
     before = sum(len(q) for q in batch.quarantined)
     quarantine_flagged(batch, batch.findings.frame())
-    quarantine_unresolved(batch)
+    quarantine_unresolved(batch, known_elsewhere)
     return sum(len(q) for q in batch.quarantined) - before
 
 

@@ -21,6 +21,7 @@ from jhmig.run_summary import RunSummary
 
 if TYPE_CHECKING:  # types only: the core does not import the stages at module level
     from jhmig.catalog import RuleCatalog
+    from jhmig.identity import IdentityResult
     from jhmig.layout import Layout
     from jhmig.load import LoadResult
     from jhmig.reports.steward import StewardReports
@@ -71,6 +72,9 @@ class RunState:
     quarantine: pd.DataFrame | None = None  # quarantined records with their raw values
     finding_status: pd.DataFrame | None = None  # per finding: offen / akzeptiert / ausgeschlossen
     steward: StewardReports | None = None
+    identity: IdentityResult | None = None  # the matching step's result (clusters, pairs, counts)
+    review: pd.DataFrame | None = None  # review band side by side, for the work list
+    review_in_clear: bool = False  # the review sheet shows names unmasked (matching configuration)
     load: LoadResult | None = None
     summary: RunSummary | None = None
 

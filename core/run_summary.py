@@ -69,6 +69,7 @@ class RunSummary:
     validation: dict[str, dict[str, Any]] = field(default_factory=dict)  # per source system: GX run and seconds
     gx_data_docs: str | None = None
     unmapped_values: list[dict[str, Any]] = field(default_factory=list)
+    matching: dict[str, Any] = field(default_factory=dict)  # identity resolution: outcomes per source pair, clusters, review
 
     @property
     def ok(self) -> bool:

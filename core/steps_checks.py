@@ -23,6 +23,7 @@ Progress = Callable[[str, int, int], None]
 
 def validate_sources(state: RunState, note: Progress) -> None:
     """Expectations and domain rules on every source; their findings join the batch's."""
+    from jhmig.steps_match import merged_context
     from jhmig.validation import export_date, validate
 
     as_of = export_date(state.export.extract.manifest.export_date)
@@ -31,7 +32,8 @@ def validate_sources(state: RunState, note: Progress) -> None:
         out_dir = gx_folder(state, source)
         out_dir.mkdir(parents=True, exist_ok=True)
         # data docs (4-5 MB of assets) only for the export
-        result = validate(source.batch, state.code_lists, out_dir, as_of=as_of, data_docs=source.role is BatchRole.EXPORT)
+        result = validate(source.batch, state.code_lists, out_dir, as_of=as_of, data_docs=source.role is BatchRole.EXPORT,
+                          context=merged_context(state, source.batch))
         source.batch.findings.add_frame(result.findings)
         state.validation[source.source_system] = _validation_summary(state, result)
 
@@ -48,8 +50,11 @@ def apply_decisions(state: RunState) -> None:
 
 def quarantine_records(state: RunState) -> None:
     """Error findings and what depends on them go to quarantine; then the run's findings and quarantine as frames."""
+    from jhmig.steps_match import alias_keys
+
+    merged = alias_keys(state)
     for batch in state.batches:
-        quarantine_batch(batch)
+        quarantine_batch(batch, merged.get(batch.source_system))
     state.findings = pd.concat([b.findings.frame() for b in state.batches], ignore_index=True)
     state.quarantine = pd.concat([quarantine_frame(b) for b in state.batches], ignore_index=True)
     plan = state.corrections

@@ -61,6 +61,7 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
     """Load every batch in one transaction, reconcile the open transaction, commit unless the checks fail."""
     from jhmig.load import LoadRequest, RunVerdict, open_target
     from jhmig.reports import write_record_files
+    from jhmig.steps_match import load_aliases
 
     steward = state.steward
     assert steward is not None and state.findings is not None and state.quarantine is not None
@@ -68,7 +69,8 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
 
     def write_record_and_work_files() -> None:
         write_record_files(state.run_dir, *steward.shareable(state.findings, state.quarantine), inputs.skipped)
-        steward.write_worklist(state.findings, status=status, cells=inputs.cells, run_uid=state.run_uid)
+        steward.write_worklist(state.findings, status=status, cells=inputs.cells, run_uid=state.run_uid, review=state.review,
+                                review_in_clear=state.review_in_clear)
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jhmig-reports") as background:
         files_written = background.submit(write_record_and_work_files)
@@ -79,7 +81,7 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
             request = LoadRequest(run_uid=state.run_uid, started_at=state.started, sources=state.source_descriptions(),
                                   options=state.run_options(), batches=state.batches, quarantine=state.quarantine,
                                   findings=state.findings, code_lists=state.code_lists, dry_run=state.options.dry_run,
-                                  release_frames=True)
+                                  release_frames=True, aliases=load_aliases(state))
             with target.begin_load(request, progress=note) as pending:
                 files_written.result()  # raises what the thread raised: the run rolls back
                 state.load = pending.result
@@ -98,10 +100,14 @@ def reconcile(state: RunState) -> RunSummary:
     assert state.load is not None and state.findings is not None and state.payments_read is not None
     steward = state.steward
     corrections = state.corrections.summary(steward.hider.value) if state.corrections and steward else {}
-    return build_summary(run_uid=state.run_uid, run_id=state.load.run_id, started=state.started, options=state.run_options(),
-                         sources=state.source_descriptions(), batches=state.batches, export=state.export.extract,
-                         load_result=state.load, payments_read=state.payments_read, findings=state.findings,
-                         jhmig_version=__version__, corrections=corrections, validation=state.validation)
+    from jhmig.steps_match import matching_summary
+
+    summary = build_summary(run_uid=state.run_uid, run_id=state.load.run_id, started=state.started, options=state.run_options(),
+                            sources=state.source_descriptions(), batches=state.batches, export=state.export.extract,
+                            load_result=state.load, payments_read=state.payments_read, findings=state.findings,
+                            jhmig_version=__version__, corrections=corrections, validation=state.validation)
+    summary.matching = matching_summary(state.identity)
+    return summary
 
 
 def _rows_with_findings(raw: dict[tuple[str, str], pd.DataFrame], findings: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:

@@ -41,6 +41,9 @@ class LoadRequest:
     # Memory: once an entity is written, its frame in the batch keeps only legacy_key and lineage
     # (what reconciliation needs). Off by default: callers that read the values after the load keep them.
     release_frames: bool = False
+    # Records the matching stage merged into a survivor: source_system, entity, legacy_key, survivor_source,
+    # survivor_key (IdentityResult.aliases). Their keys enter mig_key_map with the survivor's id.
+    aliases: pd.DataFrame | None = None
 
 
 @dataclass

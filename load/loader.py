@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from jhmig.entities import LINEAGE_FRAME_COLUMNS, EntitySpec, entity_specs
+from jhmig.load.aliases import RunIds, aliases_of, superseded_ids, survivor_ids, without_aliases
 from jhmig.load.api import EntityLoadStats, LoadRequest, LoadResult, Progress
 from jhmig.load.bulk import BulkWriter, ChunkProgress
 from jhmig.load.codelists import upsert_code_lists
@@ -44,8 +46,10 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
     upsert_code_lists(connection, request.code_lists)
 
     result = LoadResult(run_id=run_id)
+    run_ids = RunIds()
     for batch in request.batches:
-        result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress, request.release_frames))
+        result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress, request.release_frames,
+                                        request.aliases, run_ids))
 
     _write_outcomes(connection, bulk, request, run_id, files, progress)
 
@@ -67,17 +71,30 @@ def _load_batch(
     files: SourceFiles,
     progress: Progress | None,
     release_frames: bool = False,
+    aliases: pd.DataFrame | None = None,
+    run_ids: RunIds | None = None,
 ) -> dict[tuple[str, str], EntityLoadStats]:
     source = batch.source_system
     specs = list(entity_specs().values())
-    states = {spec.name: read_key_state(bulk, spec, source) for spec in specs}
-    keys = check_references(source, specs, batch.frames, states)
+    run_ids = run_ids if run_ids is not None else RunIds()
+    full = {spec.name: read_key_state(bulk, spec, source) for spec in specs}
+    # Merged records (aliases): their keys resolve to the survivor's id, here or in a source loaded before.
+    alias_rows = {spec.name: aliases_of(aliases, source, spec.name) for spec in specs}
+    # ids known before this batch is planned (earlier batches, the key map): they protect survivors' rows
+    alias_ids = {spec.name: survivor_ids(bulk, spec, alias_rows[spec.name], run_ids) for spec in specs if len(alias_rows[spec.name])}
+    states = {spec.name: without_aliases(full[spec.name], pd.Index(alias_rows[spec.name]["legacy_key"])) for spec in specs}
+    keys = check_references(source, specs, batch.frames, states,
+                            {spec.name: pd.Index(alias_rows[spec.name]["legacy_key"]) for spec in specs if len(alias_rows[spec.name])})
 
     # Children before parents, and before any insert: a new row may take over a
-    # unique value (legacy_code) of a row that is going away.
+    # unique value (legacy_code) of a row that is going away. A survivor's row is never
+    # gone because a record once merged into it is (old alias entries share its id).
     for spec in reversed(specs):
         if spec.name in keys:
-            bulk.delete(_table(spec), gone_ids(states[spec.name], keys[spec.name]))
+            gone = gone_ids(states[spec.name], keys[spec.name])
+            merged = alias_ids.get(spec.name)
+            protected = np.concatenate([run_ids.ids(spec.name), merged.to_numpy(dtype=np.int64) if merged is not None else []])
+            bulk.delete(_table(spec), gone[~np.isin(gone, protected)])
 
     # Then plan and write one entity at a time, parents first, so that only one
     # entity's rows are held as table rows at any moment (payments are millions).
@@ -86,8 +103,14 @@ def _load_batch(
     referenced = {ref.target for spec in specs for ref in spec.references}
     for spec in specs:
         plan = _plan(connection, bulk, batch, spec, states.pop(spec.name), run_id, files, live, keys.pop(spec.name, None))
+        run_ids.add(source, spec.name, plan.live)
+        merged_ids = None
+        if len(alias_rows[spec.name]):  # now also survivors planned in this very batch resolve
+            merged_ids = alias_ids[spec.name] = survivor_ids(bulk, spec, alias_rows[spec.name], run_ids)
         if spec.name in referenced:
-            live[spec.name] = plan.live
+            live[spec.name] = plan.live if merged_ids is None else pd.concat([plan.live, merged_ids])
+        elif spec.name not in referenced:
+            run_ids.planned.pop((source, spec.name), None)  # payments: two million keys nobody refers to
         plan.live = plan.live.iloc[:0]  # not needed while the rows are written (payments: two million keys)
         if release_frames and spec.name in batch.frames:
             # The plan holds the table rows now; the frame's values would only double the
@@ -103,6 +126,9 @@ def _load_batch(
         inserted, updated = len(plan.inserts), len(plan.updates)
         plan.inserts = plan.updates = plan.inserts.iloc[:0]
         add_keys(bulk, source, spec.name, plan.new_keys, plan.new_key_ids, run_id)
+        if merged_ids is not None:  # an alias already in the key map keeps its entry (entries never change)
+            fresh = ~merged_ids.index.isin(full[spec.name].keys.astype(str))
+            add_keys(bulk, source, spec.name, pd.Series(merged_ids.index[fresh]), merged_ids.to_numpy()[fresh], run_id)
         if progress is not None:
             progress(step, total, total)
         stats[(source, plan.spec.name)] = EntityLoadStats(
@@ -111,6 +137,11 @@ def _load_batch(
         log.info("%s: %d inserted, %d updated, %d unchanged, %d deleted", step, inserted, updated, plan.unchanged, len(plan.delete_ids))
         del plan
         pause_after_entity(spec.name)
+    # Records that had rows of their own and are merged now: their rows go once every
+    # reference to them has been rewritten to the survivor (children first).
+    for spec in reversed(specs):
+        if spec.name in alias_ids:
+            bulk.delete(_table(spec), superseded_ids(full[spec.name], alias_ids[spec.name]))
     return stats
 
 

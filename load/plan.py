@@ -150,12 +150,13 @@ def gone_ids(state: KeyState, keys: pd.Series) -> np.ndarray:
 
 
 def check_references(source_system: str, specs: list[EntitySpec], frames: dict[str, pd.DataFrame],
-                     states: dict[str, KeyState]) -> dict[str, pd.Series]:
+                     states: dict[str, KeyState], aliases: dict[str, pd.Index] | None = None) -> dict[str, pd.Series]:
     """Every reference must name a record that is in the target after the load.
 
     Checked on the keys alone before anything is deleted, so that a delivery
     that still points at a removed parent fails cleanly instead of on a
-    foreign-key violation halfway through. Returns each delivered frame's
+    foreign-key violation halfway through. ``aliases``: keys of merged records per
+    entity, which resolve to a survivor's row. Returns each delivered frame's
     checked legacy keys (for :func:`plan_entity`: two million payment keys are checked once).
     """
     live: dict[str, pa.Array] = {}
@@ -169,6 +170,8 @@ def check_references(source_system: str, specs: list[EntitySpec], frames: dict[s
         _check_columns(source_system, spec, frame)  # contract errors first: they explain more
         checked[spec.name] = _legacy_keys(source_system, spec, frame)
         live[spec.name] = arrow_keys(frame["legacy_key"], checked[spec.name])
+        if aliases and len(aliases.get(spec.name, ())):  # merged records resolve to their survivor's row
+            live[spec.name] = pa.concat_arrays([live[spec.name], pa.array(aliases[spec.name].astype(str).tolist(), type=live[spec.name].type)])
         for ref in spec.references:
             ref_keys = arrow_keys(frame[ref.key_column])
             known = contained_in(ref_keys, live[ref.target])

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pandas as pd
 import sqlalchemy as sa
 
 from jhmig.load.api import BeforeCommit, LoadRequest, LoadResult, PendingLoad, Progress, RunVerdict
@@ -87,6 +88,18 @@ class Target:
         """The most recent ``mig_run`` rows, newest first."""
         with self._engine.connect() as connection:
             return recent_runs(connection, limit)
+
+    def known_ids(self, entities: tuple[str, ...]) -> pd.DataFrame:
+        """Key-map entries of ``entities`` (source_system, entity, legacy_key, new_id); empty before the first load."""
+        from jhmig.schema import MigKeyMap
+
+        table = MigKeyMap.__table__
+        columns = ["source_system", "entity", "legacy_key", "new_id"]
+        if not sa.inspect(self._engine).has_table(table.name):
+            return pd.DataFrame(columns=columns)
+        with self._engine.connect() as connection:
+            rows = connection.execute(sa.select(*(table.c[c] for c in columns)).where(table.c.entity.in_(entities))).all()
+        return pd.DataFrame(rows, columns=columns).astype({"source_system": "string", "entity": "string", "legacy_key": "string"})
 
     def dispose(self) -> None:
         self._engine.dispose()

@@ -31,8 +31,27 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     mt.add_row(*(_euro(money.get(k)) for k in ("manifest_cents", "read_cents", "loaded_cents", "target_cents", "quarantined_cents", "merged_cents", "skipped_cents")),
                "yes" if money["balanced"] and money["target_matches_loaded"] else "[red]NO[/red]")
     console.print(mt)
+    _print_matching(summary.get("matching") or {}, console)
     for check in summary["checks"]:
         mark = "[green]ok[/green]" if check["ok"] else "[red]FAILED[/red]"
         console.print(f"  {mark}  {check['check']}")
     errs = summary["findings"]["by_severity"]
     console.print(f"  findings: {summary['findings']['total']} ({', '.join(f'{k} {v}' for k, v in sorted(errs.items()))})")
+
+
+def _print_matching(matching: dict[str, Any], console: Console) -> None:
+    """Identity resolution: match / review / non-match per source pair (counts only)."""
+    pairs = matching.get("by_source_pair") or {}
+    if not pairs:
+        return
+    table = Table(title=f"Matching ({matching.get('model', '')}, {matching.get('seconds', 0)} s)", title_justify="left")
+    for name in ("record type: sources", "match", "review", "non-match"):
+        table.add_column(name, justify="left" if name.startswith("record") else "right")
+    for label, counts in pairs.items():
+        table.add_row(escape(label), *(str(counts.get(k, 0)) for k in ("match", "review", "non_match")))
+    console.print(table)
+    persons, providers = matching.get("persons", {}), matching.get("providers", {})
+    console.print(f"  persons merged: {persons.get('records_merged', 0)} records into {persons.get('clusters', 0)}; "
+                  f"case files attached: {matching.get('case_files', {}).get('records_merged', 0)}; providers resolved: "
+                  f"{providers.get('records_merged', 0)}, new from lists: {providers.get('new_from_lists', 0)}; "
+                  f"review cases for the stewards: {matching.get('review', 0)} (fehlerliste.xlsx, sheet 'Abgleich Personen')")

@@ -70,7 +70,8 @@ class FehlerlisteStats:
 
 def write_fehlerliste(path: Path, findings: pd.DataFrame, *, status: pd.DataFrame | None = None, cells: pd.DataFrame | None = None,
                       catalog: RuleCatalog, run_uid: str, hider: Hider | None = None,
-                      max_rows: int = EXCEL_MAX_ROWS) -> FehlerlisteStats:
+                      max_rows: int = EXCEL_MAX_ROWS, review: pd.DataFrame | None = None,
+                      review_redact: Callable[[str, str], str] | None = None) -> FehlerlisteStats:
     """Write the work list. ``hider`` pseudonymises personal values (the list is plain otherwise: stewards must see what to fix)."""
     started = time.perf_counter()
     stats = FehlerlisteStats()
@@ -98,6 +99,10 @@ def write_fehlerliste(path: Path, findings: pd.DataFrame, *, status: pd.DataFram
             stats.capped[names[rule_id]] = left_out
         sheets.append((rule_id, names[rule_id], part, len(part), left_out))
     _write_overview(overview, sheets, data, catalog, run_uid, findings_total=len(findings))
+    if review is not None and len(review):  # last: the rule sheets' parts keep their numbers
+        from jhmig.reports.review_sheet import write_review_sheet
+
+        stats.sheets["Abgleich Personen"] = write_review_sheet(wb, review, review_redact)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame_path = path.with_name(path.name + ".part")
     wb.save(frame_path)

@@ -83,6 +83,7 @@ def build_view(inp: ReportInputs) -> dict[str, Any]:
         "rules": rules,
         "trend": _trend(s, inp.previous, inp.catalog),
         "corrections": _corrections(s.get("corrections") or {}),
+        "matching": s.get("matching") or None,
         "quarantine": _quarantine(inp.quarantine),
         "skipped": _skipped(inp.skipped),
         "examples_per_rule": EXAMPLES_PER_RULE,

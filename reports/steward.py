@@ -47,10 +47,16 @@ class StewardReports:
         hider = self.hider
         return hider.findings(findings), hider.quarantine(quarantine)
 
-    def write_worklist(self, findings: pd.DataFrame, *, status: pd.DataFrame, cells: pd.DataFrame, run_uid: str) -> float:
-        """fehlerliste.xlsx; it needs the findings only, not the load's counts. Returns seconds."""
+    def write_worklist(self, findings: pd.DataFrame, *, status: pd.DataFrame, cells: pd.DataFrame, run_uid: str,
+                       review: pd.DataFrame | None = None, review_in_clear: bool = False) -> float:
+        """fehlerliste.xlsx; it needs the findings only, not the load's counts. Returns seconds.
+
+        ``review``: the matching's review band (sheet "Abgleich Personen"); its names are masked unless
+        ``review_in_clear``, pseudonymised when the run is."""
+        redact = self.pseudonyms or (None if review_in_clear else mask)
         stats = write_fehlerliste(self.run_dir / EXCEL_FILE, findings, status=status, cells=cells, catalog=self.catalog,
-                                  run_uid=run_uid, hider=self.hider if self.pseudonyms else None)
+                                  run_uid=run_uid, hider=self.hider if self.pseudonyms else None, review=review,
+                                  review_redact=redact)
         return stats.seconds
 
     def write(self, summary: dict[str, Any], findings: pd.DataFrame, quarantine: pd.DataFrame, skipped: pd.DataFrame, *, status: pd.DataFrame,

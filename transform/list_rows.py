@@ -4,12 +4,11 @@ One list row describes a young person and a case (ASD: a service; JGH: a
 proceeding). It becomes a person, a case file of the list's department, a
 participant (the person as child of the case), and a service or a JGH
 proceeding; ASD providers typed as text become provider records of the list
-source. Keys are built from the content (file number, normalised name and
-birth date), so re-reading unchanged lists gives the same keys, and the same
-child or case appearing in several rows, sheets or files of one list family
-is merged into one record ("gleiche Person wie ..."). Matching across
-sources (lists vs. legacy export) is a later step: list persons are flagged
-as unmatched.
+source. Keys are built from the content (file number, service type and start;
+the row's source location for persons), so re-reading unchanged lists gives
+the same keys; the same case (file number) in several rows of one list
+family is merged into one record here, while whether two rows are the same
+child is decided by the matching stage (jhmig.match) across all sources.
 
 Row accounting: every mapped list row yields exactly one person read; the
 extract's ``list_row`` count keeps only the rows it skipped, so
@@ -76,13 +75,11 @@ def transform_lists(extract: ExtractResult, ctx: ListContext) -> None:
         frame = pd.concat(frames, ignore_index=True)
         frame = _merge_repeats(batch, entity, frame)
         batch.frames[entity] = conform(frame, entity)
-    persons = batch.frames.get("person")
-    if persons is not None and len(persons):
-        # Cross-source matching is a later step; until then every list person stands alone.
-        batch.findings.add_frame(rows_to_findings(
-            persons, rule_id="match.unmatched", severity=Severity.INFO,
-            message="aus Liste übernommen, noch nicht mit anderen Quellen abgeglichen",
-            source_system=batch.source_system, entity="person", field="family_name", value=persons["family_name"]))
+
+
+def list_row_key(src_path: str, src_sheet: str, src_line: pd.Series) -> pd.Series:
+    """The legacy key of a list row's person: file, sheet and row (no personal data)."""
+    return ("L:" + src_path + "|" + src_sheet + "|" + src_line.astype("int64").astype(str)).astype("string")
 
 
 def _map_sheet(table: RawTable, ctx: ListContext, batch) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
@@ -115,11 +112,9 @@ def _map_sheet(table: RawTable, ctx: ListContext, batch) -> dict[str, pd.DataFra
         family, given = clean(col("family_name")), clean(col("given_names"))
     birth = parse_list_dates(col("birth_date"), m.formats.date_formats)
     match_key, phonetic = person_keys(family, given)
-    birth_iso = birth.value.dt.strftime("%Y-%m-%d").fillna("")
-    person_key = ("L:" + match_key.fillna("?") + "|" + birth_iso).astype("string")
-    # A row without a name is nobody in particular: never merge it with other such rows.
-    row_ref = "L:?|" + table.src_path + "|" + table.src_sheet + "|" + base["src_line"].astype(str)
-    person_key = person_key.mask(match_key.isna(), row_ref).astype("string")
+    # Keyed by where the row stands, never by name or birth date (keys appear in reports and logs);
+    # that two rows are one child is the matching stage's finding (jhmig.match), across all sources.
+    person_key = list_row_key(table.src_path, table.src_sheet, base["src_line"])
     person = base.assign(legacy_key=person_key, family_name=family, given_names=given, birth_date=birth.value,
                          sex="u", match_key=match_key, phonetic_key=phonetic)
     name_src = col("name_full") if "name_full" in raw else col("family_name")

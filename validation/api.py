@@ -41,12 +41,14 @@ class ValidationResult:
 
 
 def validate(batch: Batch, code_lists: pd.DataFrame, out_dir: Path | None = None, *, expectations: bool = True,
-             as_of: dt.date | None = None, data_docs: bool = True) -> ValidationResult:
+             as_of: dt.date | None = None, data_docs: bool = True,
+             context: dict[str, pd.DataFrame] | None = None) -> ValidationResult:
     """Run expectations and domain rules on ``batch.frames``; the batch is not changed.
 
     ``as_of`` is the export date: rules judge open records (an open UVG claim,
     an open Beistandschaft) as running until then, and dates after it are
-    implausible. ``out_dir`` keeps GX's results (JSON, data docs) for the run.
+    implausible. ``context``: rows of other sources about this source's persons
+    (the matching stage's merged picture), seen by rules, not judged. ``out_dir`` keeps GX's results (JSON, data docs) for the run.
     """
     started = time.perf_counter()
     out_dir = Path(out_dir) if out_dir is not None else None
@@ -62,7 +64,8 @@ def validate(batch: Batch, code_lists: pd.DataFrame, out_dir: Path | None = None
         seconds["expectations"] = run.seconds
     mark = time.perf_counter()
     rule_seconds: dict[str, float] = {}
-    rule_findings = run_rules(RuleContext(batch.frames, code_lists, as_of), batch.source_system, timings=rule_seconds)
+    rule_findings = run_rules(RuleContext(batch.frames, code_lists, as_of, context or {}), batch.source_system,
+                              timings=rule_seconds)
     seconds["rules"] = time.perf_counter() - mark
     gx_findings = drop_explained(gx_findings, [batch.findings.frame(), rule_findings])
     parts = [p for p in (gx_findings, rule_findings) if len(p)]

@@ -61,16 +61,30 @@ class RuleContext:
     frames: Mapping[str, pd.DataFrame]
     code_lists: pd.DataFrame
     as_of: dt.date | None = None  # export date: lets rules judge records that are still open
+    # The merged picture: rows of other sources that describe this source's persons (the matching stage's
+    # clusters), visible to rules that look beyond their own frame, never judged themselves.
+    context: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     _cache: dict[str, object] = field(default_factory=dict, repr=False)
 
     def frame(self, entity: str) -> pd.DataFrame | None:
         frame = self.frames.get(entity)
         return frame if frame is not None and len(frame) else None
 
+    def frame_with_context(self, entity: str) -> pd.DataFrame | None:
+        """The entity's frame plus the rows of other sources about the same persons (merged picture)."""
+        own, extra = self.frame(entity), self.context.get(entity)
+        if extra is None or not len(extra):
+            return own
+        return extra.reset_index(drop=True) if own is None else pd.concat([own, extra], ignore_index=True)
+
     @cached_property
     def births(self) -> pd.DataFrame:
-        """Birth dates by person key."""
-        return birth_dates(self.frames)
+        """Birth dates by person key (a merged record's key gives its person's date)."""
+        frames = dict(self.frames)
+        persons = self.frame_with_context("person")
+        if persons is not None:
+            frames["person"] = persons
+        return birth_dates(frames)
 
     def by_key(self, entity: str) -> pd.DataFrame:
         """The entity's frame indexed by legacy key, first line per key (cached per run)."""

@@ -13,26 +13,20 @@ of a second.
 * persons: DIN 5007-2 name key and Kölner Phonetik from :mod:`jhmig.transform.names`
   (``match_key`` = "family|given", ``phonetic_key`` of the family name);
 * providers: name words without legal forms and with abbreviations expanded
-  (``mappings/matching/provider_abbreviations.csv``), same postcode or city.
+  (:func:`jhmig.orgnames.provider_words`), same postcode or city.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from functools import cache
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import DamerauLevenshtein
 
-from jhmig.layout import MAPPINGS_DIR
+from jhmig.orgnames import provider_words
 from jhmig.records import Severity
-from jhmig.textfold import din_fold
 from jhmig.validation.model import Hits, Rule, RuleContext
-
-ABBREVIATIONS_CSV = MAPPINGS_DIR / "matching" / "provider_abbreviations.csv"
 
 #: Name words compared by sound may differ by this many edits (a typo, a transposition).
 MAX_NAME_EDITS = 1
@@ -176,39 +170,6 @@ def person_possible_duplicate(frame: pd.DataFrame, ctx: RuleContext) -> Hits:
 # --------------------------------------------------------------------------
 # providers
 # --------------------------------------------------------------------------
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-@cache
-def _phrases() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
-    """Phrase (as words) -> what it means (as words), and the longest phrase's length."""
-    table = pd.read_csv(ABBREVIATIONS_CSV, dtype=str, keep_default_na=False, comment="#")
-    phrases = {tuple(row.phrase.split()): tuple(row.means.split()) for row in table.itertuples() if row.phrase.strip()}
-    return phrases, max((len(p) for p in phrases), default=1)
-
-
-def provider_words(name: str) -> str:
-    """Comparison form of an institution's name: words, legal forms dropped, abbreviations written alike."""
-    text = din_fold(unicodedata.normalize("NFKC", name))
-    # "e.V." and "g.GmbH" are legal forms: join dotted single letters first ("e.v." -> "ev")
-    text = re.sub(r"\b([a-z])\.\s?(?=[a-z]\b\.?)", r"\1", text)
-    words = _WORD.findall(text)
-    phrases, longest = _phrases()
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for size in range(min(longest, len(words) - i), 0, -1):
-            means = phrases.get(tuple(words[i:i + size]))
-            if means is not None:
-                out.extend(means)
-                i += size
-                break
-        else:
-            out.append(words[i])
-            i += 1
-    return " ".join(out)
-
 
 def provider_possible_duplicate(frame: pd.DataFrame, ctx: RuleContext) -> Hits:
     names = frame["name"].astype("string")

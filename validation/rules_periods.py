@@ -124,7 +124,7 @@ def overlapping_services(frame: pd.DataFrame, ctx: RuleContext) -> Hits:
 
 
 def uvg_overlaps_placement(frame: pd.DataFrame, ctx: RuleContext) -> Hits:
-    services = ctx.frame("service")
+    services = ctx.frame_with_context("service")  # a placement in a caseworker's list counts too (same person, merged)
     if services is None:
         return Hits.none()
     placements = _usable(services[services["service_type"].isin(PLACEMENT_TYPES).fillna(False)])

@@ -1,0 +1,186 @@
+"""The matching step (between transform and validate): one child, one person across export and lists.
+
+Reads the stewards' review decisions from the corrections folder and the ids
+the target already gave (so that a cluster keeps its id), runs
+:func:`jhmig.match.resolve_identities` over all batches at once, and keeps the
+review band as a side-by-side table for the work list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from jhmig.identity import IdentityResult, MatchSettings, Outcome, ReviewDecision
+from jhmig.records import Batch
+from jhmig.run_state import RunState
+
+Progress = Callable[[str, int, int], None]
+ENTITIES = ("person", "case_file", "provider", "participant", "service")
+
+
+def match_identities(state: RunState, note: Progress) -> None:
+    from jhmig.match import resolve_identities
+
+    note("match", 0, 1)
+    decisions = read_decisions(state)
+    settings = MatchSettings(known_ids=_known_ids(state.options.db_url))
+    state.identity = resolve_identities(state.batches, settings, decisions)
+    state.review = review_table(state.identity, state.batches)
+    state.review_in_clear = _review_in_clear()
+    note("match", 1, 1)
+
+
+def _review_in_clear() -> bool:
+    """``review.show_names: clear`` in persons.yaml shows the review sheet's names unmasked (not with --pseudonymize)."""
+    from jhmig.match.config import load_match_config
+
+    return str((load_match_config("persons").extra.get("review") or {}).get("show_names", "masked")) == "clear"
+
+
+def read_decisions(state: RunState) -> list[ReviewDecision]:
+    folder = state.options.corrections_dir
+    if folder is None:
+        return []
+    from jhmig.extract.review_decisions import read_review_decisions
+
+    return read_review_decisions(folder)
+
+
+def _known_ids(db_url: str) -> pd.DataFrame | None:
+    from jhmig.load import open_target
+
+    target = open_target(db_url)
+    try:
+        return target.known_ids(ENTITIES)
+    except Exception:  # noqa: BLE001 - an unreachable or empty target: ids are allocated fresh, the load reports it
+        return None
+    finally:
+        target.dispose()
+
+
+def review_table(result: IdentityResult, batches: list[Batch]) -> pd.DataFrame:
+    """One row per review pair: both records side by side (a_*, b_*), score and reasons."""
+    review = result.review()
+    columns = ["pair", "score", "reasons"] + [f"{side}_{c}" for side in "ab" for c in
+                                               ("source_system", "src_path", "src_sheet", "src_line", "legacy_key", "family_name",
+                                                "given_names", "birth_name", "birth_date")]
+    if not review:
+        return pd.DataFrame(columns=columns)
+    persons = {b.source_system: b.frames["person"].drop_duplicates("legacy_key").set_index("legacy_key")
+               for b in batches if b.frames.get("person") is not None}
+    rows = []
+    for number, pair in enumerate(review, start=1):
+        row = {"pair": number, "score": round(pair.score, 3), "reasons": "; ".join(pair.reasons)}
+        for side, ref in (("a", pair.left), ("b", pair.right)):
+            frame = persons.get(ref.source_system)
+            record = frame.loc[ref.legacy_key] if frame is not None and ref.legacy_key in frame.index else None
+            row[f"{side}_source_system"], row[f"{side}_legacy_key"] = ref.source_system, ref.legacy_key
+            for c in ("src_path", "src_sheet", "src_line", "family_name", "given_names", "birth_name", "birth_date"):
+                row[f"{side}_{c}"] = None if record is None else record.get(c)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def alias_keys(state: RunState) -> dict[str, dict[str, set[str]]]:
+    """Per source: keys per entity that were merged into a survivor still in its frame (they resolve in the load)."""
+    result = state.identity
+    if result is None:
+        return {}
+    present = {(b.source_system, e): set(f["legacy_key"].astype(str)) for b in state.batches for e, f in b.frames.items()}
+    out: dict[str, dict[str, set[str]]] = {}
+    for entity in ENTITIES:
+        for cluster in result.clusters(entity):
+            if cluster.survivor.legacy_key not in present.get((cluster.survivor.source_system, entity), set()):
+                continue
+            for member in cluster.merged:
+                out.setdefault(member.source_system, {}).setdefault(entity, set()).add(member.legacy_key)
+    return out
+
+
+def load_aliases(state: RunState) -> pd.DataFrame | None:
+    """The aliases the loader writes: only those whose survivor is loaded (not quarantined)."""
+    result = state.identity
+    if result is None:
+        return None
+    present = {(b.source_system, e): set(f["legacy_key"].astype(str)) for b in state.batches for e, f in b.frames.items()}
+    parts = []
+    for entity in ENTITIES:
+        rows = result.aliases(entity)
+        if len(rows):
+            keep = [k in present.get((s, entity), set()) for s, k in zip(rows["survivor_source"], rows["survivor_key"])]
+            parts.append(rows[keep].assign(entity=entity))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def merged_context(state: RunState, batch: Batch) -> dict[str, pd.DataFrame]:
+    """The merged picture for ``batch``'s rules: rows of other sources about its persons, under its keys.
+
+    * persons: for each of its records merged into a survivor elsewhere, the survivor's row under the
+      merged key (age rules find the birth date a list did not have);
+    * services: services of other sources whose person's survivor is in this batch, pointing at it
+      (an UVG claim here overlapping a Heim placement in a caseworker's list).
+    """
+    result = state.identity
+    if result is None or not result.persons:
+        return {}
+    frames = {b.source_system: b.frames for b in state.batches}
+    survivor_of = {(m.source_system, m.legacy_key): c.survivor for c in result.persons for m in c.members}
+    out: dict[str, pd.DataFrame] = {}
+    rows = []
+    for (source, key), survivor in survivor_of.items():
+        if source != batch.source_system or survivor.source_system == source:
+            continue
+        persons = frames.get(survivor.source_system, {}).get("person")
+        if persons is not None:
+            hit = persons[persons["legacy_key"].astype(str) == survivor.legacy_key]
+            if len(hit):
+                rows.append(hit.iloc[:1].assign(legacy_key=key))
+    if rows:
+        out["person"] = pd.concat(rows, ignore_index=True)
+    services = []
+    for other in state.batches:
+        frame = other.frames.get("service")
+        if other is batch or frame is None or not len(frame):
+            continue
+        target = frame["person_key"].astype(str).map(lambda k, s=other.source_system: survivor_of.get((s, k)))
+        here = target.map(lambda r: r is not None and r.source_system == batch.source_system)
+        if here.any():
+            part = frame[here.to_numpy()].copy()
+            part["person_key"] = [r.legacy_key for r in target[here.to_numpy()]]
+            part["legacy_key"] = other.source_system + ":" + part["legacy_key"].astype(str)
+            services.append(part)
+    if services:
+        out["service"] = pd.concat(services, ignore_index=True)
+    return out
+
+
+def matching_summary(result: IdentityResult | None) -> dict:
+    """summary.json "matching": outcomes per source pair, what was merged, review cases (counts only)."""
+    if result is None:
+        return {}
+    return {
+        "model": result.model,
+        "seconds": round(result.seconds, 2),
+        "by_source_pair": result.counts,
+        "persons": {"clusters": len(result.persons), "records_merged": sum(len(c.merged) for c in result.persons)},
+        "case_files": {"clusters": len(result.case_files), "records_merged": sum(len(c.merged) for c in result.case_files)},
+        "providers": {"clusters": len(result.providers), "records_merged": sum(len(c.merged) for c in result.providers),
+                      "new_from_lists": len(result.new_providers)},
+        "dependants_merged": sum(len(c.merged) for c in result.dependants),
+        "review": len(result.review()),
+        "person_fields_won_by": _won_by(result),
+    }
+
+
+def _won_by(result: IdentityResult) -> dict[str, int]:
+    """Per source system: how many surviving person field values came from it (the reports say which source won)."""
+    out: dict[str, int] = {}
+    for cluster in result.persons:
+        for source in cluster.won_by.values():
+            out[source] = out.get(source, 0) + 1
+    return out
+
+
+__all__ = ["Outcome", "alias_keys", "load_aliases", "match_identities", "matching_summary", "review_table"]

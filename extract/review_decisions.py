@@ -1,0 +1,67 @@
+"""Read stewards' decisions on review pairs ("Abgleich Personen" sheet of the work list) from the corrections folder.
+
+A row counts when its decision column says *gleiche Person* or
+*verschiedene Personen* (or a usual spelling of them) and it names both
+records by source system and legacy key (the hidden columns of the sheet).
+The newest file wins when two files decide one pair.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jhmig.decisions import SPREADSHEET_SUFFIXES
+from jhmig.errors import SourceReadError
+from jhmig.extract.cells import cell_text
+from jhmig.extract.workbook import open_workbook
+from jhmig.identity import REVIEW_DECISION, REVIEW_HIDDEN, REVIEW_SPELLINGS, RecordRef, ReviewDecision
+
+_HEADER_SEARCH_ROWS = 5
+
+
+def read_review_decisions(folder: Path, *, isolate: bool = True) -> list[ReviewDecision]:
+    found: dict[tuple[RecordRef, RecordRef], tuple[float, ReviewDecision]] = {}
+    if not folder.is_dir():
+        return []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.name.startswith(("~$", ".~lock.", ".")) or path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            continue
+        try:
+            workbook = open_workbook(path, display=path.name, isolate=isolate)
+        except SourceReadError:
+            continue  # the corrections reader reports unreadable files
+        mtime = path.stat().st_mtime
+        for sheet in workbook.sheets:
+            if sheet.error:
+                continue
+            for decision in _sheet_decisions(dict(sheet.rows)):
+                key = decision.key()
+                if key not in found or found[key][0] <= mtime:
+                    found[key] = (mtime, decision)
+    return [d for _, d in found.values()]
+
+
+def _sheet_decisions(rows: dict) -> list[ReviewDecision]:  # type: ignore[type-arg]
+    header_row = None
+    for number in sorted(rows)[:_HEADER_SEARCH_ROWS]:
+        texts = [(cell_text(v) or "").strip() for v in rows[number]]
+        if REVIEW_DECISION in texts and all(h in texts for h, _ in REVIEW_HIDDEN):
+            header_row, columns = number, {t: i for i, t in enumerate(texts)}
+            break
+    if header_row is None:
+        return []
+    out = []
+    for number, values in sorted(rows.items()):
+        if number <= header_row:
+            continue
+
+        def cell(name: str) -> str:
+            i = columns[name]
+            return (cell_text(values[i]) or "").strip() if i < len(values) else ""
+
+        same = REVIEW_SPELLINGS.get(cell(REVIEW_DECISION).casefold())
+        a_source, a_key, b_source, b_key = (cell(h) for h, _ in REVIEW_HIDDEN)
+        if same is None or not (a_source and a_key and b_source and b_key):
+            continue
+        out.append(ReviewDecision(RecordRef(a_source, "person", a_key), RecordRef(b_source, "person", b_key), same))
+    return out

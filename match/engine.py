@@ -1,0 +1,173 @@
+"""Configuration-driven scoring: prepare fields, let the model score pairs, apply vetoes and thresholds.
+
+Used alike by the persons of a run and by the FEBRL benchmark: nothing
+here knows which data set it serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from jhmig.identity import Outcome
+from jhmig.match.config import MatchConfig, Veto
+from jhmig.match.prepare import prepare_column
+
+UID = "uid"
+
+
+def prepare_records(frame: pd.DataFrame, config: MatchConfig, uid: pd.Series) -> pd.DataFrame:
+    """The comparison columns of ``config.fields`` for ``frame``, with column ``uid``."""
+    out = pd.DataFrame({UID: uid.astype("string").to_numpy()})
+    for spec in config.fields:
+        out[spec.name] = prepare_column(frame.reset_index(drop=True), spec.source, spec.steps).to_numpy()
+    return out
+
+
+def score_pairs(frames: list[pd.DataFrame], config: MatchConfig) -> tuple[pd.DataFrame, str]:
+    """Scored candidate pairs (uid_l, uid_r, match_probability, gamma_*) at or above a low floor."""
+    from jhmig.match.splink_model import score
+
+    floor = min(config.review_threshold, config.match_threshold) * 0.5
+    scored = score(frames, config, floor=floor)
+    return scored.pairs, scored.model
+
+
+def _years(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values.astype("string").str.slice(0, 4), errors="coerce")
+
+
+def _veto_birth_year_gap(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
+    """Parent and child of the same name: birth years far apart."""
+    column = str(veto.params.get("column", "birth_date"))
+    gap = (_years(left[column]) - _years(right[column])).abs()
+    return (gap >= float(veto.params.get("min_years", 12))).fillna(False).to_numpy(dtype=bool)
+
+
+def _veto_twins(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
+    """Same birth date and family, but given names without a common word and not one typo apart: twins (siblings)."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    date, given = str(veto.params.get("date", "birth_date")), str(veto.params.get("given", "given_words"))
+    first = str(veto.params.get("first", "given1"))
+    same_day = (left[date].astype("string") == right[date].astype("string")).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(pairs), dtype=bool)
+    for i in np.flatnonzero(same_day):
+        a, b = left[given].iat[i], right[given].iat[i]
+        fa, fb = left[first].iat[i], right[first].iat[i]
+        if not isinstance(a, (list, np.ndarray)) or not isinstance(b, (list, np.ndarray)) or not len(a) or not len(b):
+            continue
+        common = set(a) & set(b)
+        close = isinstance(fa, str) and isinstance(fb, str) and DamerauLevenshtein.distance(fa, fb) <= int(veto.params.get("max_edits", 1))
+        swapped = veto.params.get("family") and (left[first].iat[i] == right[str(veto.params["family"])].iat[i])
+        out[i] = not common and not close and not swapped
+    return out
+
+
+def _veto_date_conflict(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
+    """Both birth dates known and further apart than a slip: not equal, not day/month swapped, not one digit,
+    not the same month (a list that knew only "Mai 2009")."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    column, swapped = str(veto.params.get("column", "birth_date")), str(veto.params.get("swapped", "birth_date_swapped"))
+    a, b = left[column].astype("string"), right[column].astype("string")
+    both = (a.notna() & b.notna()).fillna(False).to_numpy(dtype=bool)
+    out = np.zeros(len(pairs), dtype=bool)
+    sa, sb = left[swapped].astype("string").fillna(""), right[swapped].astype("string").fillna("")
+    for i in np.flatnonzero(both):
+        x, y = a.iat[i], b.iat[i]
+        if x == y or x[:6] == y[:6] or x == sb.iat[i] or y == sa.iat[i]:
+            continue
+        out[i] = DamerauLevenshtein.distance(x, y) > int(veto.params.get("max_edits", 1))
+    return out
+
+
+def _veto_different(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
+    """Both known and different (e.g. sex)."""
+    column = str(veto.params["column"])
+    a, b = left[column].astype("string"), right[column].astype("string")
+    return (a.notna() & b.notna() & (a != b)).fillna(False).to_numpy(dtype=bool)
+
+
+VETOES: dict[str, Callable[[pd.DataFrame, pd.DataFrame, pd.DataFrame, Veto], np.ndarray]] = {
+    "birth_year_gap": _veto_birth_year_gap,
+    "twins": _veto_twins,
+    "different": _veto_different,
+    "date_conflict": _veto_date_conflict,
+}
+VETO_REASONS = {"birth_year_gap": "Geburtsjahre weit auseinander (Eltern/Kind gleichen Namens?)",
+                "twins": "gleiches Geburtsdatum, andere Vornamen (Zwillinge?)", "different": "abweichendes Merkmal",
+                "date_conflict": "Geburtsdaten weichen mehr als einen Tippfehler ab"}
+
+
+def decide(pairs: pd.DataFrame, records: pd.DataFrame, config: MatchConfig) -> pd.DataFrame:
+    """Adds ``outcome`` (match/review/non_match) and ``veto`` to the scored pairs."""
+    pairs = pairs.reset_index(drop=True)
+    by_uid = records.set_index(UID)
+    left = by_uid.loc[pairs["uid_l"].to_numpy()].reset_index(drop=True)
+    right = by_uid.loc[pairs["uid_r"].to_numpy()].reset_index(drop=True)
+    veto = np.full(len(pairs), "", dtype=object)
+    for rule in config.vetoes:
+        hit = VETOES[rule.kind](pairs, left, right, rule) & (veto == "")
+        veto[hit] = rule.kind
+    p = pairs["match_probability"].to_numpy()
+    outcome = np.where(p >= config.match_threshold, Outcome.MATCH.value,
+                       np.where(p >= config.review_threshold, Outcome.REVIEW.value, Outcome.NON_MATCH.value))
+    outcome = np.where(veto != "", Outcome.NON_MATCH.value, outcome)
+    return pairs.assign(outcome=outcome, veto=veto)
+
+
+def constrained_components(uids: pd.Series, edges: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:
+    """Like connected components, but two groups are never joined when any of their records may not be merged.
+
+    ``edges`` (uid_l, uid_r, match_probability) are joined best first; ``cannot`` (uid_l, uid_r) are
+    vetoed pairs: a record without a birth date that matches both mother and daughter of one name
+    joins one of them, not both into one person.
+    """
+    index = pd.Index(uids)
+    parent = np.arange(len(index))
+    members: dict[int, set[int]] = {}
+    banned: dict[int, set[int]] = {}
+    for a, b in zip(index.get_indexer(cannot["uid_l"]), index.get_indexer(cannot["uid_r"])):
+        banned.setdefault(a, set()).add(b)
+        banned.setdefault(b, set()).add(a)
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    ordered = edges.sort_values("match_probability", ascending=False, kind="stable")
+    for a, b in zip(index.get_indexer(ordered["uid_l"]), index.get_indexer(ordered["uid_r"])):
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        ma, mb = members.get(ra, {ra}), members.get(rb, {rb})
+        if banned and any(banned.get(x, set()) & mb for x in ma):
+            continue
+        low, high = min(ra, rb), max(ra, rb)
+        parent[high] = low
+        members[low] = ma | mb
+        members.pop(high, None)
+    return pd.Series([find(i) for i in range(len(index))], index=index)
+
+
+def connected_components(uids: pd.Series, edges_l: pd.Series, edges_r: pd.Series) -> pd.Series:
+    """Cluster id (the smallest uid position) per uid, from match edges (union-find)."""
+    index = pd.Index(uids)
+    parent = np.arange(len(index))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in zip(index.get_indexer(edges_l), index.get_indexer(edges_r)):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return pd.Series([find(i) for i in range(len(index))], index=index)

@@ -1,0 +1,173 @@
+"""Providers: list providers (free text) resolve to the export's Träger; the rest become new providers.
+
+The reference is the first source of the run that delivers providers (the
+legacy export). A list name is compared in its comparison form
+(:func:`jhmig.orgnames.provider_words`) with every reference name:
+``token_sort_ratio`` catches word order, ``token_set_ratio`` a name that
+contains the other (plus a town, a legal form); the best candidate must
+beat the second best institution by a margin, or nothing is attached.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from jhmig.identity import Cluster, PairDecision, Outcome, RecordRef
+from jhmig.match.records import SEP
+from jhmig.orgnames import provider_words
+from jhmig.records import Batch
+
+
+@dataclass
+class ProviderResolution:
+    clusters: list[Cluster] = field(default_factory=list)
+    new: list[RecordRef] = field(default_factory=list)
+    pairs: list[PairDecision] = field(default_factory=list)
+
+
+def _stem(words: str) -> str:
+    """German adjective endings off long words: "Heilpädagogisches"/"heilpädagogische" compare alike."""
+    out = []
+    for w in words.split():
+        for ending in ("es", "en", "er", "em", "e"):
+            if len(w) > 7 and w.endswith(ending):
+                w = w[: -len(ending)]
+                break
+        out.append(w)
+    return " ".join(out)
+
+
+def _table(batch: Batch) -> pd.DataFrame:
+    frame = batch.frames.get("provider")
+    if frame is None or not len(frame):
+        return pd.DataFrame(columns=["legacy_key", "words", "postcode"])
+    names = frame["name"].astype("string")
+    postcode = frame["postcode"].astype("string").str.strip().str.zfill(5) if "postcode" in frame else pd.Series(pd.NA, index=frame.index)
+    return pd.DataFrame({"legacy_key": frame["legacy_key"].astype("string").to_numpy(),
+                         "words": names.map(lambda n: _stem(provider_words(n)) if isinstance(n, str) else "").to_numpy(),
+                         "postcode": postcode.to_numpy()})
+
+
+def _export_variants(reference: pd.DataFrame, limit: float) -> dict[str, str]:
+    """Spelling variants of one institution in the reference source: later key -> first key (same postcode)."""
+    parent: dict[str, str] = {}
+    for _, group in reference[reference["postcode"].notna() & (reference["words"] != "")].groupby("postcode", sort=False):
+        keys, words = group["legacy_key"].tolist(), group["words"].tolist()
+        for i in range(len(keys)):
+            for j in range(i):
+                if keys[j] not in parent and fuzz.token_sort_ratio(words[i], words[j]) >= limit:
+                    parent.setdefault(keys[i], keys[j])
+                    break
+    return parent
+
+
+def _best(words: str, choices: list[str], keys: list[str], thresholds: dict, used: Counter[str] | None = None) -> tuple[int | None, float]:
+    """Index of the reference name that is this institution, or None; and its score.
+
+    ``used``: reference keys the export's services of the same children name. Among names that pass the
+    thresholds, one of those wins: "Familienhilfe Rosengarten" is the GmbH or the Stiftung of that name
+    by the help the child gets."""
+    sort = process.extract(words, choices, scorer=fuzz.token_sort_ratio, limit=3)
+    contain = process.extract(words, choices, scorer=fuzz.token_set_ratio, limit=3)
+    scored: dict[int, float] = {}
+    for _, score, i in sort:
+        if score >= thresholds["token_sort"]:
+            scored[i] = max(scored.get(i, 0.0), score)
+    mine = set(words.split())
+    for _, score, i in contain:
+        common = len(mine & set(choices[i].split()))
+        if score >= thresholds["token_set"] and common >= thresholds["min_common_words"]:
+            scored[i] = max(scored.get(i, 0.0), score - 0.5)  # containment is a little weaker than the same words
+    exact = {i for _, score, i in process.extract(words, choices, scorer=fuzz.token_sort_ratio, limit=10) if score >= 100.0}
+    passing = exact | _passing(words, choices, thresholds)
+    votes = sorted(((used.get(keys[i], 0), -i) for i in passing if used and keys[i] in used), reverse=True)
+    if votes and (len(votes) == 1 or votes[0][0] > votes[1][0]):
+        return -votes[0][1], 100.0
+    if len({choices[i] for i in exact}) == 1:  # the same words: that institution, however close another one is
+        return min(exact), 100.0
+    if not scored:
+        return None, 0.0
+    ranked = sorted(scored.items(), key=lambda kv: -kv[1])
+    best, score = ranked[0]
+    # a rival spelled exactly like the best is the same institution entered twice, not another one
+    rivals = [s for i, s in ranked[1:] if keys[i] != keys[best] and choices[i] != choices[best]]
+    if rivals and score - rivals[0] < thresholds["margin"]:
+        return None, score
+    return best, score
+
+
+def _passing(words: str, choices: list[str], thresholds: dict) -> set[int]:
+    mine = set(words.split())
+    out = {i for _, s, i in process.extract(words, choices, scorer=fuzz.token_sort_ratio, limit=10) if s >= thresholds["token_sort"]}
+    out |= {i for _, s, i in process.extract(words, choices, scorer=fuzz.token_set_ratio, limit=10)
+            if s >= thresholds["token_set"] and len(mine & set(choices[i].split())) >= thresholds["min_common_words"]}
+    return out
+
+
+def _used_by_same_children(batches: list[Batch], person_of: Mapping[str, str], canonical: dict[str, str]) -> dict[tuple[str, str], Counter[str]]:
+    """(list source, provider key) -> reference provider keys the first source's services name for the same children, counted."""
+    if not batches or not person_of:
+        return {}
+    reference = batches[0]
+    services = reference.frames.get("service")
+    if services is None or not len(services):
+        return {}
+    by_person: dict[str, set[str]] = {}
+    for person, provider in zip(services["person_key"].astype("string"), services["provider_key"].astype("string")):
+        if isinstance(person, str) and isinstance(provider, str):
+            uid = reference.source_system + SEP + person
+            by_person.setdefault(person_of.get(uid, uid), set()).add(canonical.get(provider, provider))
+    out: dict[tuple[str, str], Counter[str]] = {}
+    for batch in batches[1:]:
+        frame = batch.frames.get("service")
+        if frame is None or not len(frame):
+            continue
+        for person, provider in zip(frame["person_key"].astype("string"), frame["provider_key"].astype("string")):
+            if isinstance(person, str) and isinstance(provider, str):
+                uid = batch.source_system + SEP + person
+                found = by_person.get(person_of.get(uid, uid))
+                if found:
+                    out.setdefault((batch.source_system, provider), Counter()).update(found)
+    return out
+
+
+def resolve_providers(batches: list[Batch], settings: dict, person_of: Mapping[str, str] | None = None) -> ProviderResolution:
+    out = ProviderResolution()
+    tables = [(b.source_system, _table(b)) for b in batches]
+    tables = [(s, t) for s, t in tables if len(t)]
+    if not tables:
+        return out
+    reference_source, reference = tables[0]
+    thresholds = {"token_sort": 92.0, "token_set": 96.0, "min_common_words": 2, "margin": 3.0, **(settings.get("thresholds") or {})}
+    variants = settings.get("export_variants") or {}
+    canonical = _export_variants(reference, float(variants.get("token_sort", 95))) if variants.get("enabled", True) else {}
+    members: dict[str, list[RecordRef]] = {}
+    for key, first in canonical.items():
+        members.setdefault(first, [RecordRef(reference_source, "provider", first)]).append(RecordRef(reference_source, "provider", key))
+    ref_keys = [canonical.get(k, k) for k in reference["legacy_key"]]
+    used = _used_by_same_children(batches, person_of or {}, canonical)
+    choices = reference["words"].tolist()
+    seen_new: dict[str, RecordRef] = {}  # comparison form -> first new provider (another list family names it too)
+    for source, table in tables[1:]:
+        for key, words in zip(table["legacy_key"], table["words"]):
+            ref = RecordRef(source, "provider", str(key))
+            index, score = _best(words, choices, ref_keys, thresholds, used.get((source, str(key)))) if words else (None, 0.0)
+            if index is not None:
+                target = ref_keys[index]
+                members.setdefault(target, [RecordRef(reference_source, "provider", target)]).append(ref)
+                out.pairs.append(PairDecision(RecordRef(reference_source, "provider", target), ref, score / 100, Outcome.MATCH,
+                                              ("Name des Trägers gleich/ähnlich",), "rule"))
+            elif words in seen_new:
+                members.setdefault(f"new:{words}", [seen_new[words]]).append(ref)
+            else:
+                seen_new[words] = ref
+                out.new.append(ref)
+    for first, refs in members.items():
+        survivor = refs[0]
+        out.clusters.append(Cluster(survivor, tuple(sorted(set(refs))), {"name": survivor.source_system}))
+    return out

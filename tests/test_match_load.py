@@ -1,0 +1,183 @@
+"""The matching result through rules and load: case-file and provider attachment, the UVG overlap across
+two PERS_NR, aliases in the key map, ids stable across two runs with one record added, keys without names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from jhmig.identity import IdentityResult, RecordRef
+from jhmig.load import LoadRequest, RunVerdict, open_target
+from jhmig.match import resolve_identities
+from jhmig.records import QUARANTINE_COLUMNS, Batch, findings_frame
+from jhmig.transform import read_unified_code_lists
+from match_population import export_batch, list_batch, person
+
+CASE = "51.2-WJH-2020/00042"
+UV_CASE = "51.3-UV-2019/00007"
+LIST_AZ = "51.2 WJH 2020/42"  # spaces, no leading zeros
+LIST_FILE = "ASD_Nord.xlsx"
+
+
+def _export() -> Batch:
+    child = person("95001", "Kästner", "Mila", "2012-04-03", sex="w")
+    again = person("95002", "Kaestner", "Mila", "2012-03-04", sex="w")  # entered twice: umlaut, day and month swapped
+    mother = person("95003", "Kästner", "Sabine", "1985-09-14", sex="w")
+    home = {"street": "Lindenweg", "house_number": "7", "postcode": "01445", "city": "Radebeul"}
+    addresses = [{"legacy_key": k, "person_key": k, **home} for k in ("95001", "95002", "95003")]
+    cases = [{"legacy_key": CASE, "file_number": CASE, "department": "WJH", "caseworker": "KL", "opened_on": "2020-11-02"},
+             {"legacy_key": UV_CASE, "file_number": UV_CASE, "department": "UV", "caseworker": "MS", "opened_on": "2019-01-01"}]
+    participants = [{"legacy_key": f"{CASE}|95001|K", "case_file_key": CASE, "person_key": "95001", "role": "child"},
+                    {"legacy_key": f"{UV_CASE}|95002|K", "case_file_key": UV_CASE, "person_key": "95002", "role": "child"},
+                    {"legacy_key": f"{UV_CASE}|95003|M", "case_file_key": UV_CASE, "person_key": "95003", "role": "mother"}]
+    services = [{"legacy_key": "300001", "case_file_key": CASE, "person_key": "95001", "provider_key": "1001", "service_type": "34",
+                 "start_date": "2021-01-01", "rate_cents": 520000, "rate_unit": "month"}]
+    claims = [{"legacy_key": f"{UV_CASE}|95002|01.01.2019", "case_file_key": UV_CASE, "child_person_key": "95002",
+               "parent_person_key": "95003", "start_date": "2019-01-01", "monthly_amount_cents": 23000}]
+    providers = [{"legacy_key": "1001", "name": "Kinderheim St. Josef e.V.", "postcode": "01445", "city": "Radebeul"},
+                 {"legacy_key": "1002", "name": "Kinderheim Sonnenschein gGmbH", "postcode": "01445", "city": "Radebeul"}]
+    return export_batch([child, again, mother], addresses, cases=cases, participants=participants, services=services,
+                        claims=claims, providers=providers)
+
+
+def _list(extra_row: bool) -> Batch:
+    rows = [(5, "Kästner", "Mila", "2012-04-03")] + ([(6, "Kaestner", "Mila", "2012-04-03")] if extra_row else [])
+    persons, cases, participants, services = [], [], [], []
+    for line, family, given, born in rows:
+        key = f"L:{LIST_FILE}|laufend|{line}"
+        persons.append({**person(key, family, given, born), "src_line": line, "sex": "u"})
+        cases.append({"legacy_key": LIST_AZ, "file_number": LIST_AZ, "department": "ASD", "opened_on": "2021-01-01", "src_line": line})
+        participants.append({"legacy_key": f"{LIST_AZ}|{key}|child", "case_file_key": LIST_AZ, "person_key": key, "role": "child",
+                             "src_line": line})
+        services.append({"legacy_key": f"{LIST_AZ}|34|2021-01-01|{line}", "case_file_key": LIST_AZ, "person_key": key,
+                         "provider_key": "T:st josef kinderheim", "service_type": "34", "start_date": "2021-01-01", "src_line": line})
+    batch = list_batch("excel-asd", LIST_FILE, persons, cases=cases[:1], participants=participants, services=services,
+                       providers=[{"legacy_key": "T:st josef kinderheim", "name": "St.Josef Kinderheim", "src_line": 5}])
+    return batch
+
+
+def _matched(extra_row: bool = False) -> tuple[list[Batch], IdentityResult]:
+    batches = [_export(), _list(extra_row)]
+    return batches, resolve_identities(batches)
+
+
+@pytest.fixture(scope="module")
+def matched() -> tuple[list[Batch], IdentityResult]:
+    return _matched()
+
+
+def _cluster_of(result: IdentityResult, entity: str, ref: RecordRef):  # type: ignore[no-untyped-def]
+    return next((c for c in result.clusters(entity) if ref in c.members), None)
+
+
+def test_list_case_file_attaches_to_the_export_case_by_normalised_number(matched) -> None:  # type: ignore[no-untyped-def]
+    _, result = matched
+    cluster = _cluster_of(result, "case_file", RecordRef("excel-asd", "case_file", LIST_AZ))
+    assert cluster is not None and cluster.survivor == RecordRef("legacy", "case_file", CASE)
+
+
+def test_list_provider_resolves_to_the_export_traeger(matched) -> None:  # type: ignore[no-untyped-def]
+    _, result = matched
+    cluster = _cluster_of(result, "provider", RecordRef("excel-asd", "provider", "T:st josef kinderheim"))
+    assert cluster is not None and cluster.survivor == RecordRef("legacy", "provider", "1001")
+
+
+def test_list_service_copying_the_export_service_follows_the_survivor(matched) -> None:  # type: ignore[no-untyped-def]
+    batches, result = matched
+    assert batches[1].frames["service"].empty
+    merged = batches[1].outcome_frame("merged")
+    assert "gleiche Leistung wie legacy:300001" in set(merged["reason"])
+    assert "gleiche Person wie legacy:95001" in set(merged.loc[merged["entity"] == "person", "reason"])
+
+
+def test_uvg_overlap_is_found_across_two_pers_nr(matched) -> None:  # type: ignore[no-untyped-def]
+    from jhmig.validation.model import RuleContext
+    from jhmig.validation.rules_periods import uvg_overlaps_placement
+
+    batches, result = matched
+    export = batches[0]
+    assert _cluster_of(result, "person", RecordRef("legacy", "person", "95002")).survivor == RecordRef("legacy", "person", "95001")
+    claims = export.frames["uvg_claim"]
+    assert claims["child_person_key"].tolist() == ["95001"]  # the claim now names the child's surviving record
+    hits = uvg_overlaps_placement(claims, RuleContext(export.frames, read_unified_code_lists(), dt.date(2024, 3, 15)))
+    assert len(hits) == 1 and "300001" in hits.message.iloc[0]
+
+
+def _load(db: Path, batches: list[Batch], result: IdentityResult, run: str) -> None:
+    aliases = pd.concat([result.aliases(e).assign(entity=e) for e in ("person", "case_file", "provider", "participant", "service")],
+                        ignore_index=True)
+    request = LoadRequest(run_uid=run, started_at=dt.datetime(2026, 12, 3, 8, 0), sources={}, options={}, batches=batches,
+                          quarantine=pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "raw"]), findings=findings_frame(),
+                          code_lists=read_unified_code_lists(), aliases=aliases)
+    target = open_target(f"sqlite:///{db}")
+    try:
+        target.upgrade()
+        target.load(request, lambda r: RunVerdict(status="ok", summary_json="{}", commit=True))
+    finally:
+        target.dispose()
+
+
+def _key_map(db: Path) -> dict[tuple[str, str, str], int]:
+    con = sqlite3.connect(db)
+    try:
+        return {(s, e, k): i for s, e, k, i in con.execute("select source_system, entity, legacy_key, new_id from mig_key_map")}
+    finally:
+        con.close()
+
+
+def test_aliases_resolve_and_ids_stay_stable_when_a_record_is_added(tmp_path: Path) -> None:
+    db = tmp_path / "t.sqlite"
+    batches, result = _matched()
+    _load(db, batches, result, "r1")
+    first = _key_map(db)
+    child = first[("legacy", "person", "95001")]
+    assert first[("legacy", "person", "95002")] == child  # the export's second PERS_NR is an alias
+    assert first[("excel-asd", "person", f"L:{LIST_FILE}|laufend|5")] == child  # the list row is the export's child
+    assert first[("excel-asd", "case_file", LIST_AZ)] == first[("legacy", "case_file", CASE)]
+    assert first[("excel-asd", "provider", "T:st josef kinderheim")] == first[("legacy", "provider", "1001")]
+    con = sqlite3.connect(db)
+    persons = con.execute("select count(*) from person where person_id = ?", (child,)).fetchone()[0]
+    services = con.execute("select count(*) from service").fetchone()[0]
+    con.close()
+    assert persons == 1 and services == 1
+
+    batches, result = _matched(extra_row=True)  # the next dry run: the caseworker added a row for the same child
+    known = pd.DataFrame([(s, e, k, i) for (s, e, k), i in first.items()], columns=["source_system", "entity", "legacy_key", "new_id"])
+    from jhmig.identity import MatchSettings
+
+    batches = [_export(), _list(True)]
+    result = resolve_identities(batches, MatchSettings(known_ids=known))
+    _load(db, batches, result, "r2")
+    second = _key_map(db)
+    assert {k: v for k, v in second.items() if k in first} == first  # nothing renumbered
+    assert second[("excel-asd", "person", f"L:{LIST_FILE}|laufend|6")] == child  # the new row joined the cluster
+
+
+def test_no_name_or_birth_date_in_any_key(tmp_path: Path) -> None:
+    from jhmig.extract.excel_lists import extract_lists
+    from jhmig.layout import MAPPINGS_DIR
+    from jhmig.list_mapping import load_list_mapping
+    from jhmig.transform.list_rows import build_list_context, transform_lists
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "laufend"
+    ws.append(["Az.", "Name, Vorname", "geb.", "Hilfeart", "Beginn"])
+    ws.append(["ASD-1", "Kästner, Mila", "03.04.2012", "SPFH", "01.02.2020"])
+    ws.append(["ASD-2", "Kästner, Mila", "03.04.2012", "Tagesgruppe", "01.03.2021"])
+    wb.save(tmp_path / "ASD_Nord.xlsx")
+    mapping = load_list_mapping(MAPPINGS_DIR / "lists" / "asd.yaml")
+    result = extract_lists(tmp_path, mapping)
+    transform_lists(result, build_list_context(mapping, read_unified_code_lists()))
+    from jhmig.entities import entity_spec
+
+    keys = [k for entity, frame in result.batch.frames.items()
+            for column in ("legacy_key", *(r.key_column for r in entity_spec(entity).references))
+            for k in frame[column].dropna().astype(str)]
+    assert keys and not [k for k in keys if "stner" in k.lower() or "mila" in k.lower() or "2012" in k]
+    assert set(result.batch.frames["person"]["legacy_key"]) == {"L:ASD_Nord.xlsx|laufend|2", "L:ASD_Nord.xlsx|laufend|3"}

@@ -1,0 +1,86 @@
+"""Hand-built person pairs: every variation the matcher must merge, and the pairs it must never merge."""
+
+from __future__ import annotations
+
+import pytest
+
+from jhmig.identity import IdentityResult, Outcome, RecordRef
+from jhmig.match import resolve_identities
+from match_population import export_batch, list_batch, person
+
+# (case, export record, list record or second export record, must be one person)
+PAIRS = [
+    ("umlaut ae", person("90001", "Müßig", "Annegret", "2008-03-14"), person("90002", "Muessig", "Annegret", "2008-03-14"), True),
+    ("given names swapped in order", person("90011", "Quandt", "Lotta Marie", "2011-06-02"),
+     person("90012", "Quandt", "Marie Lotta", "2011-06-02"), True),
+    ("partial given names", person("90021", "Rademacher", "Sophie Charlotte", "2012-09-21"),
+     person("90022", "Rademacher", "Sophie", "2012-09-21"), True),
+    ("family and given name swapped", person("90031", "Uhlig", "Torben", "2007-01-30"), person("90032", "Torben", "Uhlig", "2007-01-30"), True),
+    ("married name change", person("90041", "Yilmaz", "Dörte", "1984-11-05", birth_name="Vogelsang", sex="w"),
+     person("90042", "Vogelsang", "Dörte", "1984-11-05", sex="w"), True),
+    ("day and month swapped", person("90051", "Xylander", "Matteo", "2010-04-07"), person("90052", "Xylander", "Matteo", "2010-07-04"), True),
+    ("one-digit typo in the birth date", person("90061", "Zierold", "Frederike", "2009-08-17"),
+     person("90062", "Zierold", "Frederike", "2009-08-18"), True),
+    ("typo in the family name", person("90071", "Oberländer", "Kilian", "2013-02-11"), person("90072", "Oberlädner", "Kilian", "2013-02-11"), True),
+    ("particle", person("90081", "von Wedel", "Henrike", "2006-05-25"), person("90082", "Wedel", "Henrike", "2006-05-25"), True),
+    ("twins", person("90091", "Pfeilschifter", "Lukas", "2014-10-10", sex="m"), person("90092", "Pfeilschifter", "Felix", "2014-10-10", sex="m"), False),
+    ("father and son of the same name", person("90101", "Brandtner", "Peter", "1972-03-03", sex="m"),
+     person("90102", "Brandtner", "Peter", "2004-08-19", sex="m"), False),
+    ("mother and daughter of the same name", person("90121", "Wendeborn", "Maria Luise", "1979-02-12", sex="w"),
+     person("90122", "Wendeborn", "Maria Luise", "2003-06-30", sex="w"), False),
+    ("siblings sharing an Aktenzeichen", person("90111", "Ellerbrock", "Jana", "2009-12-01"),
+     person("90112", "Ellerbrock", "Tom", "2012-04-15"), False),
+]
+SAME_ADDRESS = {"90041", "90091", "90092", "90101", "90102", "90111", "90112", "90121", "90122"}
+
+
+@pytest.fixture(scope="module")
+def result() -> IdentityResult:
+    firsts = [p for _, p, _, _ in PAIRS]
+    seconds = [q for _, _, q, _ in PAIRS]
+    # half of the second records stand in the export under a second PERS_NR, half in a caseworker's list
+    in_export = [q for i, q in enumerate(seconds) if i % 2 == 0]
+    in_list = [{**q, "legacy_key": f"L:ASD.xlsx|laufend|{10 + i}", "src_line": 10 + i} for i, q in enumerate(seconds) if i % 2 == 1]
+    addresses = [{"legacy_key": p["legacy_key"], "person_key": p["legacy_key"], "street": "Am Anger", "house_number": "3",
+                  "postcode": "01445", "city": "Radebeul"} for p in firsts + in_export if p["legacy_key"] in SAME_ADDRESS]
+    cases = [{"legacy_key": "51.2-WJH-2020/00007", "file_number": "51.2-WJH-2020/00007", "department": "WJH", "caseworker": "AB"}]
+    participants = [{"legacy_key": f"p{k}", "case_file_key": "51.2-WJH-2020/00007", "person_key": k, "role": "child"} for k in ("90111", "90112")]
+    export = export_batch(firsts + in_export, addresses, cases=cases, participants=participants)
+    lists = list_batch("excel-asd", "ASD.xlsx", in_list)
+    return resolve_identities([export, lists])
+
+
+def _same(result: IdentityResult, a: RecordRef, b: RecordRef) -> bool:
+    return any(a in c.members and b in c.members for c in result.persons)
+
+
+@pytest.mark.parametrize("case", [c for c, *_ in PAIRS])
+def test_hand_built_pair(result: IdentityResult, case: str) -> None:
+    index = [c for c, *_ in PAIRS].index(case)
+    _, first, second, same = PAIRS[index]
+    a = RecordRef("legacy", "person", first["legacy_key"])
+    b = (RecordRef("legacy", "person", second["legacy_key"]) if index % 2 == 0
+         else RecordRef("excel-asd", "person", f"L:ASD.xlsx|laufend|{10 + index}"))
+    assert _same(result, a, b) is same, case
+
+
+def test_vetoed_pairs_are_reported_with_their_reason(result: IdentityResult) -> None:
+    # twins: same family, birth date and address score into the review band; the veto makes them two, and says why
+    twin_b = f"L:ASD.xlsx|laufend|{10 + [c for c, *_ in PAIRS].index('twins')}"
+    pair = [p for p in result.pairs if {p.left.legacy_key, p.right.legacy_key} == {"90091", twin_b}]
+    assert pair and pair[0].outcome == Outcome.NON_MATCH and pair[0].decided_by == "veto"
+    assert any("Zwillinge" in r for r in pair[0].reasons)
+
+
+def test_background_duplicates_are_merged_and_counted_per_source_pair(result: IdentityResult) -> None:
+    # the background holds one duplicate per eight persons (as entered, umlaut, typo, transposed letters, day/month)
+    merged_background = [c for c in result.persons if any(m.legacy_key.startswith("6") for m in c.members)]
+    assert len(merged_background) >= 60
+    assert result.counts["person: legacy / legacy"]["match"] >= 60
+    assert "person: excel-asd / legacy" in result.counts
+
+
+def test_merged_members_left_their_frames_with_the_survivor_named_by_key(result: IdentityResult) -> None:
+    cluster = next(c for c in result.persons if RecordRef("legacy", "person", "90001") in c.members)
+    assert cluster.survivor == RecordRef("legacy", "person", "90001")  # the earlier PERS_NR of the export carries the row
+    assert cluster.merged == (RecordRef("legacy", "person", "90002"),)
