@@ -9,6 +9,7 @@ from pathlib import Path
 from jhmig.extract.row_classify import is_legend_sheet
 from jhmig.list_mapping import ListMapping, SheetSelection
 from jhmig.list_records import FileVerdict, ListFileStatus, ListFolderAccount
+from jhmig.records import Finding, Severity
 
 # files office programs leave next to an open workbook: owner/lock files, not lists
 LOCK_PREFIXES = ("~$", ".~lock.")
@@ -71,3 +72,10 @@ def sheet_selected(name: str, hidden: bool, rule: SheetSelection) -> tuple[bool,
     if hidden and rule.hidden == "skip":
         return False, "ausgeblendetes Blatt"
     return True, None
+
+
+def account_findings(account: ListFolderAccount, source_system: str = "lists") -> list[Finding]:
+    """A finding for every spreadsheet of the folder that no mapping reads (the run fails on them)."""
+    return [Finding(rule_id="list.file_not_read", severity=Severity.ERROR, source_system=source_system, entity="list_file",
+                    src_path=f.path, message=f"{f.reason}: `jhmig profile {account.folder / f.path} --suggest zuordnung.yaml`")
+            for f in account.uncovered]
