@@ -56,10 +56,11 @@ class HeaderRule(_Strict):
 
 
 class FieldRule(_Strict):
-    names: tuple[str, ...]  # column names as caseworkers write them (compared loosely)
+    names: tuple[str, ...] = ()  # column names as caseworkers write them (compared loosely)
     type: FieldType = "text"
     synonyms: str | None = None  # CSV under mappings/ for type code
     required: bool = False
+    default: str | None = None  # the value of rows whose cell is empty, or of every row when no column is named
 
 
 class ClosedRule(_Strict):
@@ -123,8 +124,8 @@ def mapping_problems(mapping: ListMapping) -> list[str]:
     for name, rule in mapping.fields.items():
         if rule.type == "code" and not rule.synonyms:
             problems.append(f"field {name} has type code but no synonyms table")
-        if not any(n.strip() for n in rule.names):
-            problems.append(f"field {name} lists no column names")
+        if not any(n.strip() for n in rule.names) and rule.default is None:
+            problems.append(f"field {name} lists no column names and no default")
     return problems
 
 

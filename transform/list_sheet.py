@@ -47,10 +47,15 @@ class SheetRows:
                                   "src_line": self.raw["src_line"].astype("int64")})
 
     def col(self, name: str) -> pd.Series:
-        return self.raw[name] if name in self.raw else pd.Series([pd.NA] * len(self.raw), dtype="string")
+        values = self.raw[name] if name in self.raw else pd.Series([pd.NA] * len(self.raw), dtype="string")
+        rule = self.mapping.fields.get(name)  # type: ignore[call-overload]
+        if rule is not None and rule.default is not None:
+            values = clean(values).fillna(rule.default)
+        return values
 
     def has(self, name: str) -> bool:
-        return name in self.raw
+        rule = self.mapping.fields.get(name)  # type: ignore[call-overload]
+        return name in self.raw or (rule is not None and rule.default is not None)
 
     def where(self, field_name: str) -> pd.Series:
         """The Fundstelle of each row's cell of ``field_name``."""
