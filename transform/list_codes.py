@@ -20,7 +20,7 @@ from jhmig.transform.list_sheet import SheetRows
 from jhmig.transform.synonyms import SynonymTable, normalize_free_text
 from jhmig.values import clean
 
-_DECIDING_WORD_MIN = 6  # "beratung", "beistand": a candidate's word long enough to decide in another column
+_DECIDING_WORD_MIN = 10  # "erziehungsberatung", "betreuungshelfer" (not "beratung"): a candidate's word long enough to decide in another column
 
 
 @dataclass(frozen=True)
