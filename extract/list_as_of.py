@@ -16,8 +16,8 @@ from dataclasses import dataclass
 _MONTHS = {"jan": 1, "feb": 2, "mär": 3, "mae": 3, "mar": 3, "apr": 4, "mai": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
            "okt": 10, "nov": 11, "dez": 12}
 _DAY = re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_MONTH = re.compile(r"(?<![\d.])(\d{1,2})[/.-](\d{4})(?!\d)|(?<!\d)(\d{4})-(\d{2})(?![\d-])|([a-zäöü]{3})[a-zäöü]*\.?\s+(\d{4})",
-                    re.IGNORECASE)
+_MONTH = re.compile(r"(?<![\d.])(\d{1,2})[/.-](\d{4})(?!\d)|(?<!\d)(\d{4})-(\d{2})(?![\d-])"
+                    r"|\b(jan|feb|mär|mae|mar|apr|mai|jun|jul|aug|sep|okt|nov|dez)[a-zäöü]*\.?\s+(\d{4})", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(20\d{2}|19\d{2})(?!\d)")
 _STAND = re.compile(r"\b(stand|stichtag|datum|aktualisiert|zum)\b", re.IGNORECASE)
 _COMPACT = re.compile(r"(?<!\d)(20\d{2})(\d{2})(\d{2})(?!\d)")  # file names: 20250314
@@ -58,8 +58,7 @@ def find_date(text: str, *, year_needs_stand: bool = False) -> dt.date | None:
             return dt.date(int(y), int(m), int(d))
         except ValueError:
             return None
-    month = _MONTH.search(text)
-    if month:
+    for month in _MONTH.finditer(text):
         if month[1]:
             m, y = int(month[1]), int(month[2])
         elif month[3]:
