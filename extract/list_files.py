@@ -6,15 +6,18 @@ import fnmatch
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
+
 from jhmig.extract.row_classify import is_legend_sheet
 from jhmig.list_mapping import ListMapping, SheetSelection
 from jhmig.list_records import FileVerdict, ListFileStatus, ListFolderAccount
-from jhmig.records import Finding, Severity
+from jhmig.records import OUTCOME_COLUMNS, Batch, Finding, Severity, SourceFileRead
 
 # files office programs leave next to an open workbook: owner/lock files, not lists
 LOCK_PREFIXES = ("~$", ".~lock.")
 # what a lists folder may hold besides lists: accounted for, never read
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xlsb", ".xls", ".ods", ".csv", ".txt", ".tsv", ".tab"})
+LIST_FILE = "list_file"  # the entity of a file-level record: a list no mapping read
 _SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
 
 
@@ -76,6 +79,25 @@ def sheet_selected(name: str, hidden: bool, rule: SheetSelection) -> tuple[bool,
 
 def account_findings(account: ListFolderAccount, source_system: str = "lists") -> list[Finding]:
     """A finding for every spreadsheet of the folder that no mapping reads (the run fails on them)."""
-    return [Finding(rule_id="list.file_not_read", severity=Severity.ERROR, source_system=source_system, entity="list_file",
+    return [Finding(rule_id="list.file_not_read", severity=Severity.ERROR, source_system=source_system, entity=LIST_FILE,
                     src_path=f.path, message=f"{f.reason}: `jhmig profile {account.folder / f.path} --suggest zuordnung.yaml`")
             for f in account.uncovered]
+
+
+def record_not_read(batch: Batch, account: ListFolderAccount) -> None:
+    """Files of the folder that no mapping read: one read and one skipped record each (skipped.csv, the file counts)."""
+    missing = [f for f in account.not_read if f.verdict is not FileVerdict.LOCK_FILE]
+    for finding in account_findings(account, batch.source_system):
+        batch.findings.add(finding)
+    if not missing:
+        return
+    for status in missing:
+        batch.reads.append(SourceFileRead(batch.source_system, status.path, "", LIST_FILE, 1))
+    frame = pd.DataFrame({
+        "source_system": batch.source_system, "entity": LIST_FILE,
+        "legacy_key": pd.Series([None] * len(missing), dtype="string"),
+        "src_path": [f.path for f in missing], "src_sheet": "",
+        "src_line": pd.Series([0] * len(missing), dtype="int64"),
+        "reason": pd.Series([f"Datei nicht gelesen: {f.reason}" for f in missing], dtype="string"),
+    })
+    batch.add_outcomes("skipped", frame.loc[:, list(OUTCOME_COLUMNS)])
