@@ -49,6 +49,8 @@ STAGE_RULES: tuple[RuleEntry, ...] = (
           "abgeschlossene Fälle in der Liste anders kennzeichnen (z. B. Spalte 'erledigt')"),
     _rule("correction.stale", Severity.WARNING, "*", "transform", "Korrektur passt nicht mehr zur Quelle",
           "Korrektur prüfen: neu entscheiden oder die Zeile aus der Korrekturdatei löschen"),
+    _rule("correction.rejected", Severity.WARNING, "*", "transform", "Korrektur abgelehnt: der korrigierte Wert ist weiterhin ungültig",
+          "richtigen Wert in der Fehlerliste eintragen (z. B. ein gültiges Datum)"),
     _rule("correction.invalid", Severity.WARNING, "*", "transform", "Korrektur unvollständig oder ungültig",
           "Entscheidung, korrigierten Wert, Datei und Zeile in der Korrekturdatei prüfen"),
     _rule("correction.accept_not_allowed", Severity.WARNING, "*", "transform", "Fehler kann nicht akzeptiert werden",

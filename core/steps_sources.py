@@ -81,6 +81,7 @@ def read_lists(state: RunState, note: Progress) -> None:
     """Each family of caseworkers' lists: read through its mapping and mapped to unified frames."""
     from jhmig.extract.excel_lists import extract_lists
     from jhmig.extract.list_files import account_list_folder, record_not_read
+    from jhmig.transform.corrections import adopt_source
     from jhmig.list_mapping import load_list_mapping
     from jhmig.transform.source_index import SourceIndex
     from jhmig.transform.list_rows import build_list_context, transform_lists
@@ -90,6 +91,9 @@ def read_lists(state: RunState, note: Progress) -> None:
     accounted: set[Path] = set()
     for folder, mapping in mappings:
         extract = extract_lists(folder, mapping, progress=note)
+        index = SourceIndex(extract, None)
+        if state.corrections is not None:  # stewards' corrections of list cells, before the rows are mapped
+            adopt_source(state.corrections, extract, index)
         note(f"transform lists {mapping.name}", 0, 1)
         transform_lists(extract, build_list_context(mapping, state.code_lists))
         description: dict[str, object] = {"lists": str(folder), "mapping": mapping.name,
@@ -100,7 +104,7 @@ def read_lists(state: RunState, note: Progress) -> None:
                                           state.options.list_excludes.get(folder, ()))
             record_not_read(extract.batch, account)
             description["not_read"] = [f.as_dict() for f in account.not_read]
-        state.sources.append(SourceBatch(BatchRole.LIST, extract, description, SourceIndex(extract, None)))
+        state.sources.append(SourceBatch(BatchRole.LIST, extract, description, index))
 
 
 def deselect_departments(state: RunState) -> None:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from openpyxl.styles import PatternFill
 
 from jhmig.cli import main
+from jhmig.decisions import ACCEPT, CORRECT, EXCLUDE, CorrectionsRead, Origin, StewardDecision, Target
 from jhmig.errors import ConfigError
 from jhmig.extract.excel_lists import extract_lists
 from jhmig.extract.list_as_of import as_of_date
@@ -22,8 +23,11 @@ from jhmig.extract.profile import profile_workbook, suggest_mapping
 from jhmig.layout import MAPPINGS_DIR
 from jhmig.list_mapping import ListMapping, load_list_mapping
 from jhmig.list_records import FileVerdict
+from jhmig.records import Batch, ExtractResult, Manifest
 from jhmig.transform import read_unified_code_lists
+from jhmig.transform.corrections import adopt_source, plan_corrections
 from jhmig.transform.list_rows import build_list_context, transform_lists
+from jhmig.transform.source_index import SourceIndex
 from minimal_export import MiniExport
 
 ASD = MAPPINGS_DIR / "lists" / "asd.yaml"
@@ -186,3 +190,50 @@ def test_a_two_row_header_is_profiled_from_both_rows_and_the_suggested_mapping_r
     assert len(services) == 6 and set(services["service_type"]) == {"42"} and set(services["rate_unit"]) == {"day"}
     cases = result.batch.frames["case_file"].set_index("file_number")
     assert cases["status"].to_dict() == {f"ION-{i}": ("closed" if i % 2 == 0 else "active") for i in range(6)}
+
+
+# -- stewards' decisions on list rows ---------------------------------------------------------
+
+
+def _decision(kind: str, line: int, field: str, rule_id: str = "", corrected: object = None, entity: str = "service") -> StewardDecision:
+    target = Target(source_system="excel-asd", entity=entity, src_path="ASD_Nord.xlsx", src_sheet="2025", src_line=line,
+                    field=field, rule_id=rule_id)
+    return StewardDecision(kind, corrected, "Fr. Test", dt.date(2025, 4, 1), Origin("fehlerliste.xlsx", "Befunde", line, 0.0), target)
+
+
+def test_corrections_acceptances_and_exclusions_apply_to_list_rows(tmp_path: Path) -> None:
+    _book(tmp_path / "ASD_Nord.xlsx", {"2025": [
+        HEADER,
+        ["A-1", "Müller, Lena", "03.05.2012", "SPFH", "31.02.2024", None, None],  # corrected to another impossible date
+        ["A-2", "Weber, Paul", "02.01.2011", "SPFH", "bald", None, None],  # corrected to a real date
+        ["A-3", "Koch, Mia", None, "SPFH", "01.01.2024", None, None],  # no birth date (a warning): accepted
+        ["A-4", "Braun, Ben", "04.03.2014", "SPFH", "01.01.2024", None, None],  # not to be migrated
+    ]})
+    export = ExtractResult(batch=Batch(source_system="okjug"), tables=[], manifest=Manifest(present=False), checks=[])
+    decisions = [_decision(CORRECT, 2, "start_date", "value.invalid_date", "30.02.2024"),
+                 _decision(CORRECT, 3, "start_date", "value.invalid_date", dt.date(2024, 2, 1)),
+                 _decision(ACCEPT, 4, "birth_date", "person.no_birth_date", entity="person"),
+                 _decision(EXCLUDE, 5, "", entity="service")]
+    plan = plan_corrections(CorrectionsRead("k", decisions), export, SourceIndex(export, None))
+    assert {r.status for r in plan.records} == {"andere Quelle"}  # not the export's: judged when the lists are read
+    mapping = load_list_mapping(ASD)
+    lists = extract_lists(tmp_path, mapping)
+    adopt_source(plan, lists, SourceIndex(lists, None))
+    transform_lists(lists, build_list_context(mapping, read_unified_code_lists()))
+    plan.recheck(lists)
+    plan.review(lists)
+    plan.exclude(lists)
+    status = {r.decision.target.src_line: (r.status, r.reason) for r in plan.records}
+    assert status[2][0] == "abgelehnt" and "Beginn nicht lesbar" in status[2][1]
+    assert status[3][0] == "angewendet" and status[4][0] == "akzeptiert" and status[5][0] == "ausgeschlossen"
+    services = lists.batch.frames["service"].set_index("src_line")
+    assert services.loc[3, "start_date"] == pd.Timestamp(2024, 2, 1)
+    findings = lists.batch.findings.frame()
+    assert not ((findings["src_line"] == 3) & (findings["rule_id"] == "value.invalid_date")).any()
+    assert ((findings["src_line"] == 2) & (findings["rule_id"] == "correction.rejected")).any()
+    marks = plan.finding_status(findings)
+    accepted = findings[marks["status"] == "akzeptiert"]
+    assert accepted[["rule_id", "src_line"]].values.tolist() == [["person.no_birth_date", 4]]
+    skipped = lists.batch.outcome_frame("skipped")
+    assert set(skipped.loc[skipped["src_line"] == 5, "entity"]) >= {"service"}
+    assert plan.summary(lambda value, field: value)["other_source"] == 0
