@@ -237,3 +237,15 @@ def test_corrections_acceptances_and_exclusions_apply_to_list_rows(tmp_path: Pat
     skipped = lists.batch.outcome_frame("skipped")
     assert set(skipped.loc[skipped["src_line"] == 5, "entity"]) >= {"service"}
     assert plan.summary(lambda value, field: value)["other_source"] == 0
+
+
+def test_every_example_in_docs_lists_md_is_a_mapping_that_loads(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[1] / "docs" / "lists.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in text.split("```yaml\n")[1:]]
+    examples = [b for b in blocks if b.startswith("name:")]
+    assert len(examples) == 6
+    for number, block in enumerate(examples):
+        path = tmp_path / f"m{number}.yaml"
+        path.write_text(block, encoding="utf-8")
+        mapping = load_list_mapping(path)
+        assert mapping.files and len(mapping.source_system) <= 40
