@@ -154,3 +154,17 @@ def test_an_end_date_on_or_before_the_lists_date_closes_the_case(asd: ExtractRes
     assert cases.loc[6, "status"] == "closed"
     assert cases.loc[6, "closed_by"] == "Ende 01.07.2024 nicht nach Stand 14.03.2025 (Titelzeile 1)"
     assert cases.loc[4, "status"] == "active" and pd.isna(cases.loc[4, "closed_by"])
+
+
+def test_the_reports_fundstelle_of_a_list_cell_has_letter_and_header(asd: ExtractResult) -> None:
+    from jhmig.reports.html_report import location
+    from jhmig.transform.source_index import SourceIndex, source_cells
+
+    findings = asd.batch.findings.frame()
+    cells = source_cells(findings, SourceIndex(asd, None))
+    ambiguous = findings.index[findings["rule_id"] == "synonym.ambiguous"][0]
+    assert cells.at[ambiguous, "src_column"] == "D „Hilfeart“" and cells.at[ambiguous, "src_value"] == "EB"
+    where = location("ASD_Ost.xlsx", "2024", 4, cells.at[ambiguous, "src_column"])
+    assert where == "ASD_Ost.xlsx, Blatt 2024, Zeile 4, Spalte D „Hilfeart“"
+    named = findings[findings["field"] == "family_name"]  # the name stands in "Name, Vorname" (column B)
+    assert len(named) and all(cells.at[i, "src_column"] == "B „Name, Vorname“" for i in named.index)
