@@ -154,14 +154,27 @@ class SheetExtractor:
         rows = sheet.row_map()
         header = detect_header(rows, sheet.width, sheet.merged, mapping=self.mapping)
         if header is None or not header.fields:
-            legend = is_legend_sheet(info.name)
-            self._skip_whole_sheet("Legendenblatt" if legend else "keine Kopfzeile gefunden")
-            if not legend:
-                self._finding("extract.no_header", Severity.WARNING,
-                              f"keine Kopfzeile mit mindestens {self.mapping.header.min_matches} Spaltennamen der Zuordnung "
-                              f"in den ersten {self.mapping.header.search_rows} Zeilen")
+            self._no_header(rows)
             return None
         return self._table(rows, header)
+
+    def _no_header(self, rows: dict[int, tuple[CellValue, ...]]) -> None:
+        """No header the mapping knows: a legend sheet, a header whose names no field lists, or no header at all."""
+        if is_legend_sheet(self.sheet.info.name):
+            self._skip_whole_sheet("Legendenblatt")
+            return
+        seen = detect_header(rows, self.sheet.width, self.sheet.merged, search_rows=self.mapping.header.search_rows)
+        if seen is not None and seen.named:
+            # the names stay out of the message: a row taken for a header may be a child's data
+            self._skip_whole_sheet(f"Kopfzeile (Zeile {seen.first_row}) ohne Spaltennamen der Zuordnung")
+            self._finding("extract.no_header", Severity.WARNING,
+                          f"Kopfzeile in Zeile {seen.first_row} erkannt ({len(seen.named)} Spalten), aber keine heißt wie ein "
+                          f"Feld der Zuordnung: Namen unter fields ergänzen (jhmig profile DATEI --suggest zeigt sie)", seen.first_row)
+            return
+        self._skip_whole_sheet("keine Kopfzeile gefunden")
+        self._finding("extract.no_header", Severity.WARNING,
+                      f"keine Kopfzeile mit mindestens {self.mapping.header.min_matches} Spaltennamen der Zuordnung "
+                      f"in den ersten {self.mapping.header.search_rows} Zeilen")
 
     def _table(self, rows: dict[int, tuple[CellValue, ...]], header: Header) -> RawTable:
         sheet, mapping = self.sheet, self.mapping

@@ -249,3 +249,14 @@ def test_every_example_in_docs_lists_md_is_a_mapping_that_loads(tmp_path: Path) 
         path.write_text(block, encoding="utf-8")
         mapping = load_list_mapping(path)
         assert mapping.files and len(mapping.source_system) <= 40
+
+
+def test_a_header_the_mapping_names_no_field_of_is_reported_as_such(tmp_path: Path) -> None:
+    _book(tmp_path / "ASD_x.xlsx", {"2025": [["Kennung", "Kind", "Maßnahmeart", "Startdatum"], ["K1", "Lena", "SPFH", "01.01.2024"],
+                                             ["K2", "Paul", "Heim", "01.02.2024"]]})
+    result = extract_lists(tmp_path, load_list_mapping(ASD))
+    skipped = result.batch.outcome_frame("skipped")
+    assert set(skipped["reason"]) == {"Kopfzeile (Zeile 1) ohne Spaltennamen der Zuordnung"}
+    f = result.batch.findings.frame()
+    message = f.loc[f["rule_id"] == "extract.no_header", "message"].iloc[0]
+    assert "Zeile 1 erkannt (4 Spalten)" in message and "Lena" not in message
