@@ -82,6 +82,7 @@ def read_lists(state: RunState, note: Progress) -> None:
     from jhmig.extract.excel_lists import extract_lists
     from jhmig.extract.list_files import account_list_folder, record_not_read
     from jhmig.transform.corrections import adopt_source
+    from jhmig.transform.list_rates import rate_totals
     from jhmig.list_mapping import load_list_mapping
     from jhmig.transform.source_index import SourceIndex
     from jhmig.transform.list_rows import build_list_context, transform_lists
@@ -97,7 +98,8 @@ def read_lists(state: RunState, note: Progress) -> None:
         note(f"transform lists {mapping.name}", 0, 1)
         transform_lists(extract, build_list_context(mapping, state.code_lists))
         description: dict[str, object] = {"lists": str(folder), "mapping": mapping.name,
-                                          "files": sorted({t.src_path for t in extract.tables})}
+                                          "files": sorted({t.src_path for t in extract.tables}),
+                                          "rates": rate_totals(extract.batch.frames.get("service"))}
         if folder not in accounted:  # every file of the folder: read by one of its mappings, or why not
             accounted.add(folder)
             account = account_list_folder(folder, [m for f, m in mappings if f == folder],

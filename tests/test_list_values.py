@@ -168,3 +168,11 @@ def test_the_reports_fundstelle_of_a_list_cell_has_letter_and_header(asd: Extrac
     assert where == "ASD_Ost.xlsx, Blatt 2024, Zeile 4, Spalte D „Hilfeart“"
     named = findings[findings["field"] == "family_name"]  # the name stands in "Name, Vorname" (column B)
     assert len(named) and all(cells.at[i, "src_column"] == "B „Name, Vorname“" for i in named.index)
+
+
+def test_list_money_says_what_was_written_and_what_is_a_monthly_equivalent(asd: ExtractResult) -> None:
+    from jhmig.transform.list_rates import rate_totals
+
+    totals = rate_totals(asd.batch.frames["service"])
+    assert totals["as_written"] == {"day": {"count": 2, "cents": 17500}, "hour": {"count": 1, "cents": 4500}}
+    assert totals["monthly_equivalent_cents"] == 258570 + 273780 and totals["without_monthly_equivalent"] == 1

@@ -92,3 +92,16 @@ def parse_list_rates(values: pd.Series, unit_values: pd.Series | None, header: s
 def _strip_unit(text: str) -> str:
     stripped = _VALUE_UNIT.sub("", text).strip()
     return re.sub(r"\s*(/|je|pro|per)\s*$", "", stripped, flags=re.IGNORECASE).strip()
+
+
+def rate_totals(services: pd.DataFrame | None) -> dict[str, object]:
+    """The list money of a run, which is which: rates as written per unit, and the monthly equivalent where one exists."""
+    if services is None or not len(services) or "rate_cents" not in services:
+        return {"as_written": {}, "monthly_equivalent_cents": 0, "without_monthly_equivalent": 0}
+    rated = services[services["rate_cents"].notna()]
+    units = rated["rate_unit"].astype("string").fillna("unknown")
+    as_written = {str(unit): {"count": int(len(part)), "cents": int(part["rate_cents"].sum())}
+                  for unit, part in rated.groupby(units, sort=True)}
+    monthly = rated["rate_monthly_cents"]
+    return {"as_written": as_written, "monthly_equivalent_cents": int(monthly.dropna().sum()),
+            "without_monthly_equivalent": int(monthly.isna().sum())}
