@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from jhmig import __version__
+from jhmig.config import ListSource as ListSourceConfig
 from jhmig.config import (
     DEFAULT_DB_ENV,
     PROJECT_TEMPLATE,
@@ -156,12 +157,22 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
             pseudonymize=pseudonymize or proj.options.pseudonymize,
             list_sources=tuple(pair for src in proj.sources.lists
                                for pair in resolve_list_sources(base / src.folder, [src.mapping] if src.mapping else [])),
+            list_excludes=_list_excludes(proj.sources.lists, base),
         )
     if export_dir is None:
         raise click.UsageError("give --export DIR (or a project file with -p)")
     return RunOptions(export_dir=export_dir, layout_path=layout, db_url=resolve_db_url(db_url), out_dir=out_dir or Path("runs"),
                       dry_run=dry_run, accept_manifest_mismatch=accept, departments=deps, corrections_dir=corrections_dir,
                       pseudonymize=pseudonymize)
+
+
+def _list_excludes(sources: list[ListSourceConfig], base: Path) -> dict[Path, tuple[str, ...]]:
+    """lists folder -> the project's exclusions for it (several entries for one folder add up)."""
+    out: dict[Path, tuple[str, ...]] = {}
+    for src in sources:
+        folder = base / src.folder
+        out[folder] = out.get(folder, ()) + tuple(src.exclude)
+    return out
 
 
 def execute(options: RunOptions, progress: bool = True) -> int:

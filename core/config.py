@@ -31,6 +31,7 @@ class LegacySource(_Model):
 class ListSource(_Model):
     folder: Path
     mapping: str | None = None  # a shipped mapping's name (asd, jgh) or a mapping file; empty: every shipped mapping that matches
+    exclude: list[str] = Field(default_factory=list)  # files of the folder not to read (globs), listed as excluded
 
 
 class Sources(_Model):
@@ -125,6 +126,7 @@ class RunOptions:
     departments: tuple[str, ...] = ()
     project_name: str = "jhmig migration"
     list_sources: tuple[tuple[Path, Path], ...] = ()  # (lists folder, list mapping file)
+    list_excludes: dict[Path, tuple[str, ...]] = field(default_factory=dict)  # lists folder -> globs of files not to read
     corrections_dir: Path | None = None
     pseudonymize: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -162,6 +164,8 @@ output: ./runs
 #       mapping: asd
 #     - folder: ./listen
 #       mapping: jgh
+#       exclude: ["Notizen*.xlsx"]   # files of the folder not to migrate (listed as excluded)
+# Every spreadsheet in a lists folder must be read by a mapping or excluded: else the run fails.
 
 # Data stewards' decisions: put filled-in fehlerliste.xlsx files (or CSVs with
 # the same columns) here; the next run applies them and reports what it did.

@@ -9,6 +9,7 @@ extract stage reads sheets by it; the transform stage parses values by it.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Literal
 
@@ -20,8 +21,8 @@ from jhmig.layout import MAPPINGS_DIR, load_mapping_file
 ListField = Literal[
     # person
     "family_name", "given_names", "name_full", "birth_date", "sex", "street", "postcode", "city", "address_full",
-    # case file
-    "file_number", "caseworker", "team", "remark", "status",
+    # case file ("closed_mark": a column "erledigt" / "erl." whose filled cells mean closed)
+    "file_number", "caseworker", "team", "remark", "status", "closed_mark",
     # service (ASD)
     "service_type", "provider", "start_date", "end_date", "rate", "rate_unit", "termination_reason",
     # JGH proceeding
@@ -29,6 +30,12 @@ ListField = Literal[
 ]
 
 FieldType = Literal["text", "name", "date", "amount", "code", "flag", "postcode"]
+SOURCE_SYSTEM_MAX = 40  # mig_key_map.source_system, mig_source_file.source_system
+RATE_UNITS = ("day", "hour", "week", "month", "year", "lump_sum")  # mappings/codes/rate_unit.csv
+# fields that say who the row is about or which file it belongs to: without one, a row is no case
+CASE_FIELDS = ("file_number", "name_full", "family_name")
+OPEN_DATE_MARKERS = ("offen", "n.n.", "nn", "n. n.", "unbekannt", "unbek.", "?", "??", "-", "--", "k.a.", "k. a.",
+                     "keine angabe", "noch offen", "steht aus", "läuft", "lfd.", "xx.xx.xxxx")
 
 
 class _Strict(BaseModel):
@@ -49,19 +56,22 @@ class HeaderRule(_Strict):
 
 
 class FieldRule(_Strict):
-    names: tuple[str, ...]  # column names as caseworkers write them (compared loosely)
+    names: tuple[str, ...] = ()  # column names as caseworkers write them (compared loosely)
     type: FieldType = "text"
     synonyms: str | None = None  # CSV under mappings/ for type code
     required: bool = False
+    default: str | None = None  # the value of rows whose cell is empty, or of every row when no column is named
 
 
 class ClosedRule(_Strict):
     """How a list marks a closed case (any rule that matches closes the row)."""
 
-    status_values: tuple[str, ...] = ("abgeschlossen", "beendet", "erledigt", "geschlossen")
+    status_values: tuple[str, ...] = ("abgeschlossen", "abgeschl", "beendet", "erledigt", "erl", "geschlossen")
     grey_fill: bool = True  # rows coloured grey
     strikethrough: bool = True  # rows struck through
     sheet_names: tuple[str, ...] = ("abgeschlossen", "beendet", "erledigt", "archiv")
+    hidden_old_sheets: bool = True  # a hidden sheet named after years before the as-of year ("2021", "bis 2021") holds closed cases
+    end_date_before_as_of: bool = True  # an end date on or before the list's as-of date closes the row
 
 
 class SkipRule(_Strict):
@@ -73,14 +83,17 @@ class ValueFormats(_Strict):
     date_formats: tuple[str, ...] = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%m/%Y", "%m.%Y")
     name_split: str = ","  # "Name, Vorname"
     day_first: bool = True
+    open_dates: tuple[str, ...] = OPEN_DATE_MARKERS  # no date (yet), on purpose: an info finding, not an error
+    rate_unit: Literal["day", "hour", "week", "month", "year", "lump_sum"] | None = "month"  # when value, unit column and header say nothing
 
 
 class ListMapping(_Strict):
-    name: str
+    name: str = Field(min_length=1, max_length=80)
     description: str = ""
-    source_system: str  # key-map namespace, e.g. "excel-asd"; stable across dry runs
+    source_system: str = Field(min_length=1, max_length=SOURCE_SYSTEM_MAX)  # key-map namespace, e.g. "excel-asd"; stable across dry runs
     department: Literal["ASD", "JGH"]
     files: tuple[str, ...]  # globs relative to the lists folder
+    as_of: dt.date | None = None  # the lists' "Stand"; else read from a title cell or the file name, else the run date
     encoding: str = "cp1252"  # for CSV "saved from Excel"
     delimiter: str = ";"
     sheets: SheetSelection = Field(default_factory=SheetSelection)
@@ -102,6 +115,29 @@ class ListMapping(_Strict):
                           hint=f"put it under {MAPPINGS_DIR} or next to the mapping file")
 
 
+def mapping_problems(mapping: ListMapping) -> list[str]:
+    """What keeps a (valid) mapping from producing case rows; checked before a run reads any list."""
+    problems = [] if mapping.files else ["'files' names no file (globs relative to the lists folder)"]
+    if not any(name in mapping.fields for name in CASE_FIELDS):
+        problems.append("no field names the file number or the person (file_number, name_full or family_name): "
+                        "it cannot produce a case row")
+    for name, rule in mapping.fields.items():
+        if rule.type == "code" and not rule.synonyms:
+            problems.append(f"field {name} has type code but no synonyms table")
+        if not any(n.strip() for n in rule.names) and rule.default is None:
+            problems.append(f"field {name} lists no column names and no default")
+    return problems
+
+
 def load_list_mapping(path: Path) -> ListMapping:
-    return load_mapping_file(path, ListMapping, "list mapping", subfolder="lists",
-                             missing_hint="write one, starting from `jhmig profile FILE --suggest mapping.yaml`")
+    """Read a list mapping and check that it can produce case rows (raises :class:`ConfigError` naming the file)."""
+    mapping = load_mapping_file(path, ListMapping, "list mapping", subfolder="lists",
+                                missing_hint="write one, starting from `jhmig profile FILE --suggest mapping.yaml`")
+    problems = mapping_problems(mapping)
+    if problems:
+        raise ConfigError(f"list mapping {path} cannot be used: {'; '.join(problems)}",
+                          hint="add the column names of the file number (Az.) or of the name under fields")
+    for name in mapping.fields:
+        if mapping.fields[name].synonyms:  # type: ignore[index]
+            mapping.synonyms_path(name)  # a missing synonym table fails now, not after the lists were read
+    return mapping

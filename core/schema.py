@@ -138,6 +138,7 @@ class CaseFile(Lineage, Base):
     status: Mapped[str | None] = col("Status (Codeliste case_status)", "status (code list case_status)", String(40))
     opened_on: Mapped[dt.date | None] = col("angelegt am", "opened on", Date)
     closed_on: Mapped[dt.date | None] = col("abgeschlossen am", "closed on", Date)
+    closed_by: Mapped[str | None] = col("abgeschlossen, weil (Listen: Markierung, Blatt oder Ende vor dem Stand der Liste)", "closed because (lists: mark, sheet or end before the list's as-of date)", String(200))
     caseworker: Mapped[str | None] = col("Sachbearbeitung (Kürzel)", "caseworker (initials)", String(20))
     remark: Mapped[str | None] = col("Bemerkung (Freitext)", "remark (free text)", Text)
 
@@ -170,6 +171,8 @@ class Service(Lineage, Base):
     termination_reason: Mapped[str | None] = col("Beendigungsgrund (Codeliste termination_reason)", "termination reason (code list termination_reason)", String(40))
     rate_cents: Mapped[int | None] = col("Entgelt in Cent", "rate in cents", BigInteger)
     rate_unit: Mapped[str | None] = col("Einheit des Entgelts (Codeliste rate_unit)", "unit of the rate (code list rate_unit)", String(40))
+    rate_monthly_cents: Mapped[int | None] = col("Entgelt umgerechnet je Monat in Cent (Listen; leer bei Stunden und Pauschalen)", "rate as a monthly equivalent in cents (lists; empty for hours and lump sums)", BigInteger)
+    date_precision: Mapped[str | None] = col("Datumsgenauigkeit, wo nicht taggenau (z. B. 'start_date=month')", "date precision where not to the day (e.g. 'start_date=month')", String(80))
 
 
 class UvgClaim(Lineage, Base):
@@ -216,6 +219,7 @@ class JghProceeding(Lineage, Base):
     hearing_date: Mapped[dt.date | None] = col("Termin (Hauptverhandlung)", "hearing date", Date)
     outcome: Mapped[str | None] = col("Ausgang (Codeliste jgh_outcome)", "outcome (code list jgh_outcome)", String(40))
     known_to_asd: Mapped[bool | None] = col("dem ASD bekannt", "known to the ASD", Boolean)
+    date_precision: Mapped[str | None] = col("Datumsgenauigkeit, wo nicht taggenau (z. B. 'offence_date=month')", "date precision where not to the day (e.g. 'offence_date=month')", String(80))
 
 
 class LegacyCode(Lineage, Base):

@@ -43,9 +43,10 @@ def apply_decisions(state: RunState) -> None:
     plan = state.corrections
     if plan is None:
         return
-    extract = state.export.extract
-    plan.review(extract)
-    plan.exclude(extract)
+    for source in state.sources:  # the export and every family of lists: each meets its own decisions
+        plan.recheck(source.extract)  # a corrected value that is still invalid is refused, not counted as applied
+        plan.review(source.extract)
+        plan.exclude(source.extract)
 
 
 def quarantine_records(state: RunState) -> None:

@@ -80,17 +80,33 @@ def transform_export(state: RunState, note: Progress) -> None:
 def read_lists(state: RunState, note: Progress) -> None:
     """Each family of caseworkers' lists: read through its mapping and mapped to unified frames."""
     from jhmig.extract.excel_lists import extract_lists
+    from jhmig.extract.list_files import account_list_folder, record_not_read
+    from jhmig.transform.corrections import adopt_source
+    from jhmig.transform.list_rates import rate_totals
     from jhmig.list_mapping import load_list_mapping
     from jhmig.transform.source_index import SourceIndex
     from jhmig.transform.list_rows import build_list_context, transform_lists
 
-    for folder, mapping_path in state.options.list_sources:
-        mapping = load_list_mapping(mapping_path)
+    # every mapping is checked before any list is read: a mapping that cannot produce case rows stops the run here
+    mappings = [(folder, load_list_mapping(mapping_path)) for folder, mapping_path in state.options.list_sources]
+    accounted: set[Path] = set()
+    for folder, mapping in mappings:
         extract = extract_lists(folder, mapping, progress=note)
+        index = SourceIndex(extract, None)
+        if state.corrections is not None:  # stewards' corrections of list cells, before the rows are mapped
+            adopt_source(state.corrections, extract, index)
         note(f"transform lists {mapping.name}", 0, 1)
         transform_lists(extract, build_list_context(mapping, state.code_lists))
-        description = {"lists": str(folder), "mapping": mapping.name, "files": sorted({t.src_path for t in extract.tables})}
-        state.sources.append(SourceBatch(BatchRole.LIST, extract, description, SourceIndex(extract, None)))
+        description: dict[str, object] = {"lists": str(folder), "mapping": mapping.name,
+                                          "files": sorted({t.src_path for t in extract.tables}),
+                                          "rates": rate_totals(extract.batch.frames.get("service"))}
+        if folder not in accounted:  # every file of the folder: read by one of its mappings, or why not
+            accounted.add(folder)
+            account = account_list_folder(folder, [m for f, m in mappings if f == folder],
+                                          state.options.list_excludes.get(folder, ()))
+            record_not_read(extract.batch, account)
+            description["not_read"] = [f.as_dict() for f in account.not_read]
+        state.sources.append(SourceBatch(BatchRole.LIST, extract, description, index))
 
 
 def deselect_departments(state: RunState) -> None:

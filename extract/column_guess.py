@@ -29,7 +29,7 @@ FILLER_WORDS = frozenset({
     "der", "die", "das", "des", "dem", "den", "ein", "eine", "je", "pro", "per", "im", "in", "am", "um", "zum", "zur", "vom",
     "mtl", "monatl", "monatlich", "monat", "mon", "tgl", "taeglich", "tag", "jaehrlich", "jahr",
     "kind", "kindes", "jugendliche", "jugendlichen", "jugendlicher", "jgl", "hilfe", "massnahme", "leistung",
-    "eur", "euro", "aktuell", "akt", "lt", "laut",
+    "eur", "euro", "aktuell", "akt", "lt", "laut", "zeitraum",
 })
 # a guessed name whose rest mentions one of these is about somebody else, not the child
 OTHER_PERSON = ("mutter", "vater", "eltern", "sorgeberecht", "geschwister", "partner")
@@ -51,11 +51,15 @@ FIELD_GUESSES: dict[str, tuple[str, ...]] = {
     "team": ("team", "bezirk", "sozialraum", "region"),
     "remark": ("bemerkung", "bemerkungen", "notiz", "notizen", "anmerkung", "anmerkungen", "kommentar", "hinweis"),
     "status": ("status", "stand", "fallstatus"),
+    "closed_mark": ("erledigt", "erl", "abgeschlossen", "abgeschl", "geschlossen", "abg"),
     "service_type": ("hilfeart", "hilfe", "massnahme", "art", "leistung", "leistungsart", "hilfeform", "hza"),
-    "provider": ("traeger", "anbieter", "einrichtung", "leistungserbringer", "freiertraeger"),
-    "start_date": ("beginn", "hilfebeginn", "von", "seit", "start", "anfang", "beginndatum", "aufnahme"),
+    "provider": ("traeger", "anbieter", "einrichtung", "leistungserbringer", "freiertraeger", "unterbringung", "unterbringungsort",
+                 "untergebracht", "unterbringungbei"),
+    "start_date": ("beginn", "hilfebeginn", "von", "seit", "ab", "start", "anfang", "beginndatum", "aufnahme", "datum",
+                   "aufnahmedatum"),
     "end_date": ("ende", "hilfeende", "bis", "beendet", "enddatum", "beendigung", "abschluss"),
-    "rate": ("kosten", "betrag", "entgelt", "tagessatz", "fachleistungsstunde", "fls", "kostensatz", "monatskosten", "satz"),
+    "rate": ("kosten", "betrag", "entgelt", "tagessatz", "fachleistungsstunde", "fls", "kostensatz", "monatskosten", "satz",
+             "stundensatz", "euro", "eur", "std", "prostd", "jestd"),
     "rate_unit": ("einheit", "abrechnungseinheit"),
     "termination_reason": ("beendigungsgrund", "endgrund", "grund", "abschlussgrund"),
     "offence": ("delikt", "straftat", "tatvorwurf", "vorwurf", "delikte"),

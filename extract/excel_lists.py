@@ -11,8 +11,8 @@ was read, so that read = mapped + skipped holds for every sheet.
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -21,9 +21,12 @@ from jhmig.errors import SourceReadError
 from jhmig.extract.cells import CellValue, cell_text, column_letter
 from jhmig.extract.csv_sheet import CsvOptions
 from jhmig.extract.header_detect import Header, detect_header, loose_key, match_fields
+from jhmig.extract.list_as_of import AsOf, as_of_date
+from jhmig.extract.list_files import matching_files, sheet_selected
+from jhmig.extract.list_table_parts import fill_merged, raw_frame
 from jhmig.extract.row_classify import ClosedMarks, RowClassifier, is_legend_sheet
-from jhmig.extract.workbook import CellRange, Limits, Sheet, SheetStyles, Workbook, open_workbook
-from jhmig.list_mapping import ListMapping, SheetSelection
+from jhmig.extract.workbook import Limits, Sheet, SheetStyles, Workbook, open_workbook
+from jhmig.list_mapping import ListMapping
 from jhmig.records import (
     OUTCOME_COLUMNS,
     Batch,
@@ -37,8 +40,7 @@ from jhmig.records import (
 
 Progress = Callable[[str, int, int], None]
 ENTITY = "list_row"
-# files office programs leave next to an open workbook: owner/lock files, not lists
-_LOCK_PREFIXES = ("~$", ".~lock.")
+__all__ = ["ENTITY", "SheetExtractor", "extract_lists", "matching_files", "sheet_selected"]
 
 
 def extract_lists(lists_dir: Path, mapping: ListMapping, progress: Progress | None = None, *,
@@ -65,8 +67,9 @@ def extract_lists(lists_dir: Path, mapping: ListMapping, progress: Progress | No
         for note in workbook.notes:
             batch.findings.add(Finding(rule_id="extract.reader_note", severity=Severity.INFO, message=note,
                                        source_system=mapping.source_system, entity=ENTITY, src_path=src_path))
+        file_as_of: list[AsOf] = []  # the first "Stand" a sheet's title gives holds for the file's other sheets
         for sheet in workbook.sheets:
-            table = SheetExtractor(workbook, sheet, src_path, mapping, batch).run()
+            table = SheetExtractor(workbook, sheet, src_path, mapping, batch, file_as_of).run()
             if table is not None:
                 tables.append(table)
     if progress:
@@ -74,40 +77,21 @@ def extract_lists(lists_dir: Path, mapping: ListMapping, progress: Progress | No
     return ExtractResult(batch=batch, tables=tables, manifest=Manifest(present=False), checks=[])
 
 
-def matching_files(lists_dir: Path, globs: Sequence[str]) -> tuple[list[Path], list[str]]:
-    """Files matching any glob (case-insensitive, relative to the folder), sorted; and lock files left out."""
-    patterns = [g.replace("\\", "/").casefold() for g in globs]
-    found: list[Path] = []
-    ignored: list[str] = []
-    for path in sorted(lists_dir.rglob("*")):
-        if not path.is_file():
-            continue
-        relative = path.relative_to(lists_dir).as_posix()
-        if not any(fnmatch.fnmatchcase(relative.casefold(), p) for p in patterns):
-            continue
-        if path.name.startswith(_LOCK_PREFIXES):
-            ignored.append(relative)
-        else:
-            found.append(path)
-    return found, ignored
-
-
-def sheet_selected(name: str, hidden: bool, rule: SheetSelection) -> tuple[bool, str | None]:
-    """Whether the mapping reads a sheet; otherwise the German reason for the skip report."""
-    key = name.casefold()
-    if not any(fnmatch.fnmatchcase(key, p.casefold()) for p in rule.include):
-        return False, "Blatt nicht ausgewählt (sheets.include)"
-    if any(fnmatch.fnmatchcase(key, p.casefold()) for p in rule.exclude):
-        return False, "Legendenblatt" if is_legend_sheet(name) else "Blatt ausgeschlossen (sheets.exclude)"
-    if hidden and rule.hidden == "skip":
-        return False, "ausgeblendetes Blatt"
-    return True, None
+@dataclass
+class _Body:
+    records: list[list[str | None]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    closed: list[bool] = field(default_factory=list)
+    reasons: list[str | None] = field(default_factory=list)
+    raw: dict[int, list[str | None]] = field(default_factory=dict)
 
 
 class SheetExtractor:
     """One sheet of one list -> one raw table, skipped outcomes, reads and findings in the batch."""
 
-    def __init__(self, workbook: Workbook, sheet: Sheet, src_path: str, mapping: ListMapping, batch: Batch) -> None:
+    def __init__(self, workbook: Workbook, sheet: Sheet, src_path: str, mapping: ListMapping, batch: Batch,
+                 file_as_of: list[AsOf] | None = None) -> None:
+        self.file_as_of = file_as_of if file_as_of is not None else []
         self.workbook = workbook
         self.sheet = sheet
         self.src_path = src_path
@@ -128,7 +112,7 @@ class SheetExtractor:
         raw = {number: [cell_text(v) for v in values] for number, values in self.sheet.rows}
         raw = {number: texts for number, texts in raw.items() if any(t is not None for t in texts)}
         self.skipped = [(line, reason) for line in raw]
-        self.batch.raw[(self.src_path, self.sheet.name)] = _raw_frame(self.sheet, raw, None)
+        self.batch.raw[(self.src_path, self.sheet.name)] = raw_frame(self.sheet, raw, None)
         lines = list(raw)
         self._read(len(lines))
         self._record_skipped()
@@ -170,70 +154,99 @@ class SheetExtractor:
         rows = sheet.row_map()
         header = detect_header(rows, sheet.width, sheet.merged, mapping=self.mapping)
         if header is None or not header.fields:
-            legend = is_legend_sheet(info.name)
-            self._skip_whole_sheet("Legendenblatt" if legend else "keine Kopfzeile gefunden")
-            if not legend:
-                self._finding("extract.no_header", Severity.WARNING,
-                              f"keine Kopfzeile mit mindestens {self.mapping.header.min_matches} Spaltennamen der Zuordnung "
-                              f"in den ersten {self.mapping.header.search_rows} Zeilen")
+            self._no_header(rows)
             return None
         return self._table(rows, header)
+
+    def _no_header(self, rows: dict[int, tuple[CellValue, ...]]) -> None:
+        """No header the mapping knows: a legend sheet, a header whose names no field lists, or no header at all."""
+        if is_legend_sheet(self.sheet.info.name):
+            self._skip_whole_sheet("Legendenblatt")
+            return
+        seen = detect_header(rows, self.sheet.width, self.sheet.merged, search_rows=self.mapping.header.search_rows)
+        if seen is not None and seen.named:
+            # the names stay out of the message: a row taken for a header may be a child's data
+            self._skip_whole_sheet(f"Kopfzeile (Zeile {seen.first_row}) ohne Spaltennamen der Zuordnung")
+            self._finding("extract.no_header", Severity.WARNING,
+                          f"Kopfzeile in Zeile {seen.first_row} erkannt ({len(seen.named)} Spalten), aber keine heißt wie ein "
+                          f"Feld der Zuordnung: Namen unter fields ergänzen (jhmig profile DATEI --suggest zeigt sie)", seen.first_row)
+            return
+        self._skip_whole_sheet("keine Kopfzeile gefunden")
+        self._finding("extract.no_header", Severity.WARNING,
+                      f"keine Kopfzeile mit mindestens {self.mapping.header.min_matches} Spaltennamen der Zuordnung "
+                      f"in den ersten {self.mapping.header.search_rows} Zeilen")
 
     def _table(self, rows: dict[int, tuple[CellValue, ...]], header: Header) -> RawTable:
         sheet, mapping = self.sheet, self.mapping
         self._report_columns(header)
         fields = [f for f in mapping.fields if f in header.fields]  # mapping order
-        table_cols = sorted({c.index for c in header.named} | set(header.fields.values()))
         first_data, last_data = header.last_row + 1, sheet.last_row
         above = [n for n in rows if n < header.first_row]
         if above:
             self._finding("extract.rows_above_header", Severity.INFO,
                           f"{len(above)} Zeile(n) über der Kopfzeile (Zeile {header.first_row}) als Titel übergangen", above[0])
-        rows, filled = _fill_merged(rows, sheet.merged, first_data, last_data)
+        as_of = self._as_of(rows, above)
+        rows, filled = fill_merged(rows, sheet.merged, first_data, last_data)
         if filled:
             self._finding("extract.merged_cells_filled", Severity.INFO,
                           f"{filled} verbundene Zellbereiche in der Tabelle: der Wert gilt für jede Zeile des Bereichs", first_data)
-        styles = self._styles(first_data, last_data, table_cols)
-        classifier = RowClassifier(mapping.skip, len(table_cols))
-        closed = ClosedMarks(mapping.closed, sheet.name)
-        status_col = header.fields.get("status")
-        records: list[list[str | None]] = []
-        lines: list[int] = []
-        closed_flags: list[bool] = []
-        closed_reasons: list[str | None] = []
-        raw: dict[int, list[str | None]] = {}
-        field_cols = [header.fields[f] for f in fields]
-        for number in range(first_data, last_data + 1):
-            values = rows.get(number, ())
-            texts = [cell_text(v) for v in values]  # once per row: for the frame, the raw record and the classifier
-            kind = classifier.classify(values, texts)
-            if values:
-                raw[number] = texts
-            if not kind.is_data:
-                self.skipped.append((number, kind.reason or kind.kind))
-                continue
-            records.append([texts[c] if c < len(texts) else None for c in field_cols])
-            lines.append(number)
-            row_styles = ([styles.cells.get((number, c + 1)) for c in table_cols if c < len(texts) and texts[c] is not None]
-                          if styles is not None and styles.available else [])
-            status = texts[status_col] if status_col is not None and status_col < len(texts) else None
-            reasons = closed.reasons(status, row_styles)
-            closed_flags.append(bool(reasons))
-            closed_reasons.append("; ".join(reasons) if reasons else None)
-        frame = pd.DataFrame(records, columns=fields, dtype="string") if records else pd.DataFrame(
+        body = self._body(rows, header, fields, first_data, last_data, as_of)
+        frame = pd.DataFrame(body.records, columns=fields, dtype="string") if body.records else pd.DataFrame(
             {f: pd.Series(dtype="string") for f in fields})
-        frame.index = pd.Index(lines, name="src_line", dtype="int64")
-        frame["src_line"] = pd.Series(lines, index=frame.index, dtype="int64")
-        frame["_closed"] = pd.Series(closed_flags, index=frame.index, dtype="bool")
-        frame["_closed_reason"] = pd.Series(closed_reasons, index=frame.index, dtype="string")
-        raw_frame = _raw_frame(sheet, raw, header)
+        frame.index = pd.Index(body.lines, name="src_line", dtype="int64")
+        frame["src_line"] = pd.Series(body.lines, index=frame.index, dtype="int64")
+        frame["_closed"] = pd.Series(body.closed, index=frame.index, dtype="bool")
+        frame["_closed_reason"] = pd.Series(body.reasons, index=frame.index, dtype="string")
+        frame["_as_of"] = pd.Series(as_of.date.isoformat() if as_of else pd.NA, index=frame.index, dtype="string")
+        frame["_as_of_source"] = pd.Series(as_of.source if as_of else pd.NA, index=frame.index, dtype="string")
+        raw_rows = raw_frame(sheet, body.raw, header)
         # which raw column feeds which field, for masking personal values in reports (RawTable has letters only)
-        raw_frame.attrs["fields"] = {raw_frame.columns[header.fields[f]]: f for f in fields}
-        self.batch.raw[(self.src_path, sheet.name)] = raw_frame
+        raw_rows.attrs["fields"] = {raw_rows.columns[header.fields[f]]: f for f in fields}
+        self.batch.raw[(self.src_path, sheet.name)] = raw_rows
         self._read(last_data - first_data + 1 if last_data >= first_data else 0)
         self._record_skipped()
         letters = {f: column_letter(header.fields[f]) for f in fields}
         return RawTable(self.src_path, ENTITY, self.src_path, sheet.name, frame, letters)
+
+    def _as_of(self, rows: dict[int, tuple[CellValue, ...]], above: list[int]) -> AsOf | None:
+        titles = [(n, " ".join(t for t in (cell_text(v) for v in rows[n]) if t)) for n in above]
+        own = as_of_date(self.mapping.as_of, titles, self.src_path) if self.mapping.as_of or titles else None
+        if own is not None and own.source.startswith("Titelzeile") and not self.file_as_of:
+            self.file_as_of.append(AsOf(own.date, f"{own.source} von Blatt {self.sheet.name}" if self.sheet.name else own.source))
+        if own is not None and own.source != "Dateiname":
+            return own
+        return self.file_as_of[0] if self.file_as_of else as_of_date(None, (), self.src_path)
+
+    def _body(self, rows: dict[int, tuple[CellValue, ...]], header: Header, fields: list[str], first: int, last: int,
+              as_of: AsOf | None) -> _Body:
+        """Every row below the header: a data row (values, closed mark) or a skipped row with its reason."""
+        table_cols = sorted({c.index for c in header.named} | set(header.fields.values()))
+        styles = self._styles(first, last, table_cols)
+        classifier = RowClassifier(self.mapping.skip, len(table_cols))
+        closed = ClosedMarks(self.mapping.closed, self.sheet.name, hidden=self.sheet.info.hidden,
+                             as_of_year=as_of.date.year if as_of else None)
+        status_col, mark_col = header.fields.get("status"), header.fields.get("closed_mark")
+        field_cols = [header.fields[f] for f in fields]
+        body = _Body()
+        for number in range(first, last + 1):
+            values = rows.get(number, ())
+            texts = [cell_text(v) for v in values]  # once per row: for the frame, the raw record and the classifier
+            kind = classifier.classify(values, texts)
+            if values:
+                body.raw[number] = texts
+            if not kind.is_data:
+                self.skipped.append((number, kind.reason or kind.kind))
+                continue
+            body.records.append([texts[c] if c < len(texts) else None for c in field_cols])
+            body.lines.append(number)
+            row_styles = ([styles.cells.get((number, c + 1)) for c in table_cols if c < len(texts) and texts[c] is not None]
+                          if styles is not None and styles.available else [])
+            status = texts[status_col] if status_col is not None and status_col < len(texts) else None
+            mark = texts[mark_col] if mark_col is not None and mark_col < len(texts) else None
+            reasons = closed.reasons(status, row_styles, mark=mark, mark_header=header.columns[mark_col].name if mark else "")
+            body.closed.append(bool(reasons))
+            body.reasons.append("; ".join(reasons) if reasons else None)
+        return body
 
     def _report_columns(self, header: Header) -> None:
         mapping = self.mapping
@@ -274,43 +287,3 @@ class SheetExtractor:
             self._finding("extract.formatting_unavailable", Severity.INFO,
                           f"graue/durchgestrichene Zeilen nicht erkennbar: {styles.reason}")
         return styles
-
-
-def _fill_merged(rows: dict[int, tuple[CellValue, ...]], merged: Sequence[CellRange], first: int, last: int
-                 ) -> tuple[dict[int, tuple[CellValue, ...]], int]:
-    """Cells merged down over several data rows (one child, several services) hold their value
-    in the top-left cell only; every row of the range means that value."""
-    inside = [m for m in merged if m.first_row >= first and m.last_row <= last and m.last_row > m.first_row]
-    if not inside:
-        return rows, 0
-    out = dict(rows)
-    for m in inside:
-        top = rows.get(m.first_row, ())
-        for number in range(m.first_row + 1, m.last_row + 1):
-            values = list(out.get(number, ()))
-            if len(values) < m.last_col:
-                values += [None] * (m.last_col - len(values))
-            for col in range(m.first_col - 1, m.last_col):
-                if values[col] is None and col < len(top):
-                    values[col] = top[col]
-            out[number] = tuple(values)
-    return out, len(inside)
-
-
-def _raw_frame(sheet: Sheet, raw: dict[int, list[str | None]], header: Header | None) -> pd.DataFrame:
-    """The rows as read, under the sheet's column names (letters where the header has none), for the quarantine."""
-    names: list[str] = []
-    seen: dict[str, int] = {}
-    for col in range(sheet.width):
-        name = ""
-        if header is not None and col < len(header.columns):
-            name = header.columns[col].name
-        name = name or f"Spalte {column_letter(col)}"
-        seen[name] = seen.get(name, 0) + 1
-        names.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    width = sheet.width
-    data = [texts + [None] * (width - len(texts)) for texts in raw.values()]
-    frame = pd.DataFrame(data, columns=names, dtype="string") if data else pd.DataFrame(
-        {n: pd.Series(dtype="string") for n in names})
-    frame.index = pd.Index(list(raw), name="src_line", dtype="int64")
-    return frame

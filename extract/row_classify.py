@@ -10,6 +10,7 @@ the row, or by standing on a sheet "abgeschlossen" - per the mapping's
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ REASONS: dict[RowKind, str] = {
 # sheets that explain the list rather than hold cases
 LEGEND_SHEET_KEYS = ("hilfe", "legende", "erlaeuterung", "erklaerung", "anleitung", "hinweise", "schluessel", "abkuerzungen")
 
+_YEARS = re.compile(r"(?<!\d)((?:19|20)\d{2})(?!\d)")
+# a closed-mark column's cell that says "not closed"
+_NOT_CLOSED = frozenset({"", "nein", "n", "0", "offen", "laufend", "lfd", "nicht", "no", "false", "falsch"})
 _LEGEND_ROW = re.compile(r"^[^=:]{1,25}?\s*(=|:=|->|\u2013)\s*\S")
 _ABOUT_HALF = 0.5
 
@@ -112,20 +116,31 @@ def is_grey(rgb: str | None) -> bool:
 class ClosedMarks:
     """Decides whether a row marks a closed case, per the mapping's closed rule."""
 
-    def __init__(self, rule: ClosedRule, sheet_name: str) -> None:
+    def __init__(self, rule: ClosedRule, sheet_name: str, *, hidden: bool = False, as_of_year: int | None = None) -> None:
         self.rule = rule
         self._status_keys = [loose_key(v) for v in rule.status_values if loose_key(v)]
         sheet_key = loose_key(sheet_name)
         self.sheet_reason = next((f"Blatt '{sheet_name}'" for word in rule.sheet_names
                                   if loose_key(word) and loose_key(word) in sheet_key), None)
+        years = [int(y) for y in _YEARS.findall(sheet_name)]
+        current = as_of_year or dt.date.today().year
+        # a hidden "2021" / "bis 2021" is where old years go; a visible year sheet may still hold running cases
+        if self.sheet_reason is None and rule.hidden_old_sheets and hidden and years and max(years) < current:
+            self.sheet_reason = f"ausgeblendetes Blatt '{sheet_name}' (Vorjahre)"
 
-    def reasons(self, status: str | None, styles: Sequence[CellStyle | None]) -> list[str]:
-        """Why the row counts as closed (empty list: open). ``styles`` has one entry per filled table cell."""
+    def reasons(self, status: str | None, styles: Sequence[CellStyle | None], *, mark: str | None = None,
+                mark_header: str = "") -> list[str]:
+        """Why the row counts as closed (empty list: open). ``styles`` has one entry per filled table cell.
+
+        ``mark``: the row's cell of a closed-mark column ("erledigt": ``x``, a date, ``ja``).
+        """
         found: list[str] = []
         if status:
             key = loose_key(status)
             if any(key.startswith(k) for k in self._status_keys):
                 found.append(f"Status '{clean_text(status)[:30]}'")
+        if mark and loose_key(mark) not in _NOT_CLOSED:
+            found.append(f"Spalte '{mark_header[:30]}': '{clean_text(mark)[:20]}'")
         if styles:
             if self.rule.grey_fill and _most(styles, lambda s: is_grey(s.fill)):
                 found.append("grau hinterlegt")

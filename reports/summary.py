@@ -145,6 +145,7 @@ def build_summary(
               all(e.get("in_target", e["loaded"]) == e["loaded"] for e in entities.values())),
         Check("payments: read = loaded + quarantined + merged + skipped (cents)", bool(cash["balanced"])),
         Check("payments: sum in the target = sum loaded (cents, by SQL)", bool(cash["target_matches_loaded"])),
+        _lists_check(findings),
     ]
     ok = all(c.ok for c in checks)
     return RunSummary(
@@ -158,6 +159,16 @@ def build_summary(
         validation=validation, gx_data_docs=validation.get(export.batch.source_system, {}).get("data_docs"),
         unmapped_values=unmapped_values(findings),
     )
+
+
+def _lists_check(findings: pd.DataFrame) -> Check:
+    """Every spreadsheet in a lists folder read by a mapping or excluded (issue #11): else the run fails, naming the file."""
+    missing = findings[findings["rule_id"] == "list.file_not_read"] if len(findings) else findings
+    if not len(missing):
+        return Check("lists: every file in the lists folders read by a mapping or excluded", True)
+    first = missing.iloc[0]
+    more = f" (+{len(missing) - 1} more)" if len(missing) > 1 else ""
+    return Check(f"lists: {first['src_path']}{more} read by no list mapping - {first['message']}", False)
 
 
 def _entity_counts(files: pd.DataFrame, load_result: Any) -> dict[str, dict[str, int]]:

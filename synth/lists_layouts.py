@@ -115,7 +115,8 @@ def nord_file(entries: list[AsdEntry], ctx: LayoutContext) -> FilePlan:
         if sheet.body and sheet.body[-1].kind == "data":
             sprinkle_empty_rows(sheet, rng, nbsp=True)
 
-    render_rows(ctx, placed, FileStyle(csv=False, closed_style="grey", department="ASD"), before)
+    # the hidden old-years sheet holds closed cases only: the reader closes them by the sheet, whatever their fill
+    render_rows(ctx, placed, FileStyle(csv=False, closed_style="grey", department="ASD"), before, sheet_closed=lambda s: s is old)
     for sheet in sheets.values():
         if any(r.kind == "data" for r in sheet.body):
             if rng.random() < 0.7:

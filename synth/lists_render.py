@@ -51,6 +51,7 @@ from jhmig.synth.lists_text import (
     outcome_text,
     provider_spelling,
     service_text,
+    text_kind,
 )
 
 P_SERVICE_TYPO = 0.05
@@ -169,6 +170,7 @@ class RowRenderer:
         row.legacy_keys = self.links.person_refs(entry.child.id)
         row.truth = {
             "identity": entry.child.id, "legacy_person": self.links.person_ref(entry.child.id), "closed": closed,
+            "case_closed": closed or entry.ended,  # an end date before the list's date closes the case without a mark
             "department": "ASD", "service_type": entry.code, "outcome": None, "free_text": text, "free_text_kind": kind,
             "birth_date": entry.child.birth_date.isoformat(), "variants": variants, "legacy_case": entry.legacy_case,
             "legacy_service": service_ref(entry.service) if entry.service is not None else None,
@@ -192,7 +194,7 @@ class RowRenderer:
         counter = f"service:{entry.code}:{kind}"
         text = service_text(entry.code, kind, self.rng, self.variants.get(counter, 0))
         self.variants[counter] = self.variants.get(counter, 0) + 1
-        return text, "unmapped" if kind == "uncovered" else kind
+        return text, text_kind(entry.code, text, "unmapped" if kind == "uncovered" else kind)
 
     def _asd_remark(self, entry: AsdEntry, forced: str | None) -> str | None:
         rng = self.rng
@@ -244,6 +246,7 @@ class RowRenderer:
         row.legacy_keys = self.links.person_refs(entry.person.id)
         row.truth = {
             "identity": entry.person.id, "legacy_person": self.links.person_ref(entry.person.id), "closed": closed,
+            "case_closed": closed,
             "department": "JGH", "service_type": None, "outcome": entry.outcome, "free_text": text, "free_text_kind": kind,
             "birth_date": entry.person.birth_date.isoformat(), "variants": variants, "legacy_case": None,
             "legacy_service": None, "legacy_provider": None, "offence_date": entry.offence_date.isoformat(),

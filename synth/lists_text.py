@@ -15,21 +15,25 @@ from collections.abc import Set as AbstractSet
 
 # unified service type -> spellings the synonym table knows (the first ones are the most common)
 SERVICE_EXACT: dict[str, tuple[str, ...]] = {
-    "28": ("Erziehungsberatung", "Beratung", "§28"),
+    "28": ("Erziehungsberatung", "Beratung", "§28", "EB"),
     "29": ("soziale Gruppenarbeit", "SGA", "§29"),
     "30": ("Erziehungsbeistand", "EB", "Betreuungshelfer", "§30"),
-    "31": ("SPFH", "§31", "§ 31 SGB VIII", "Familienhilfe", "31"),
+    "31": ("SPFH", "§31", "§ 31 SGB VIII", "Familienhilfe", "31", "SPFH §31", "sozialpäd. Familienhilfe", "sozialpäd. FH"),
     "32": ("Tagesgruppe", "TG", "§32"),
-    "33": ("Vollzeitpflege", "PF", "Pflegefamilie", "§33"),
-    "34": ("Heim", "Heimerziehung", "stat.", "Wohngruppe", "stationär", "§34"),
+    "33": ("Vollzeitpflege", "PF", "Pflegefamilie", "§33", "VZP"),
+    "34": ("Heim", "Heimerziehung", "stat.", "Wohngruppe", "stationär", "§34", "Heim (§34)"),
     "35": ("ISE", "Einzelbetreuung", "§35"),
     "35a": ("35a", "§35a", "Eingliederungshilfe"),
     "41": ("junge Volljährige", "§41"),
     "42": ("Inobhut", "Inobhutnahme", "ION", "§42"),
     "42a": ("UMA", "vorläufige Inobhutnahme", "§42a"),
     "27_2": ("flexible Hilfe", "§ 27 Abs. 2"),
-    "8a": ("8a", "§8a", "Gefährdungseinschätzung"),
+    "8a": ("8a", "§8a", "Gefährdungseinschätzung", "§ 8a"),
 }
+# spellings that name two types ("EB": Erziehungsbeistand §30 or Erziehungsberatung §28): the steward decides
+AMBIGUOUS_TEXTS = frozenset({"EB"})
+# types that are no help at all: a §8a assessment is a check, the reader must not code it as a service
+NOT_SERVICES = frozenset({"8a"})
 
 # near misses: similar enough for the fuzzy match (rapidfuzz ratio >= 90 after normalisation)
 SERVICE_TYPOS: dict[str, tuple[str, ...]] = {
@@ -51,8 +55,8 @@ SERVICE_TYPOS: dict[str, tuple[str, ...]] = {
 
 # a service of a known type written so that no synonym covers it (the table is incomplete)
 SERVICE_UNCOVERED: dict[str, tuple[str, ...]] = {
-    "34": ("Heimerziehung (§ 34)",),
-    "35a": ("Schulbegleitung",),
+    "34": ("Regelgruppe Haus am See",),
+    "35a": ("Lerntherapie",),
 }
 
 # helps that fit no category of the code list at all (list-only cases)
@@ -129,6 +133,15 @@ def service_text(code: str, kind: str, rng: random.Random, variant: int) -> str:
     # afterwards the first (common) spellings dominate, as in real lists
     weights = [1.0 / (i + 1) for i in range(len(spellings))]
     return rng.choices(spellings, weights)[0]
+
+
+def text_kind(code: str | None, text: str, kind: str) -> str:
+    """How a written service type should be read: as written, or as ambiguous / as no service at all."""
+    if kind in ("exact", "typo") and code in NOT_SERVICES:
+        return "not_a_service"
+    if kind == "exact" and text in AMBIGUOUS_TEXTS:
+        return "ambiguous"
+    return kind
 
 
 def outcome_text(code: str, kind: str, rng: random.Random, variant: int) -> str:

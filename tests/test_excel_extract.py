@@ -126,7 +126,7 @@ def test_header_found_in_row_7_below_a_merged_title_block(asd: ExtractResult) ->
     assert table.src_path == "fallliste.xlsx" and table.entity == "list_row" and table.file == "fallliste.xlsx"
     assert table.column_letters == {"file_number": "A", "name_full": "B", "birth_date": "C", "postcode": "D",
                                     "service_type": "E", "provider": "F", "start_date": "G", "rate": "H", "status": "I"}
-    assert list(table.frame.columns) == [*table.column_letters, "src_line", "_closed", "_closed_reason"]
+    assert list(table.frame.columns) == [*table.column_letters, "src_line", "_closed", "_closed_reason", "_as_of", "_as_of_source"]
     assert table.frame.index.tolist() == table.frame["src_line"].tolist() == [8, 9, 10, 13, 14, 15]
 
 

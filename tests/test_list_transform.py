@@ -96,7 +96,7 @@ def test_unmapped_and_fuzzy_free_text_are_reported_with_location(asd: ExtractRes
     f = asd.batch.findings.frame()
     unmapped = f[f["rule_id"] == "synonym.unmapped"]
     assert unmapped[["src_sheet", "src_line", "value", "severity"]].values.tolist() == [["laufend", 7, "Zauberschule", "error"]]
-    assert "Spalte Hilfeart, D" in unmapped["message"].iloc[0]
+    assert "Blatt laufend, Zeile 7, Spalte D „Hilfeart“" in unmapped["message"].iloc[0]
     fuzzy = f[f["rule_id"] == "synonym.fuzzy"]
     assert fuzzy["value"].tolist() == ["Heimerziehnug"]
 
@@ -181,7 +181,7 @@ def test_month_only_dates_are_reported_in_every_date_field_and_common_names_are_
     month = findings[findings["rule_id"] == "value.date_month_only"]
     assert sorted(zip(month["entity"], month["field"], month["severity"], strict=True)) == [
         ("jgh_proceeding", "hearing_date", "info"), ("jgh_proceeding", "offence_date", "info")]
-    assert "Spalte Tatzeit, F" in month.set_index("field").loc["offence_date", "message"]
+    assert "Blatt Sheet, Zeile 2, Spalte F „Tatzeit“" in month.set_index("field").loc["offence_date", "message"]
 
 
 def test_service_type_synonyms_cover_the_usual_spellings() -> None:

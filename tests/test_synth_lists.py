@@ -302,14 +302,20 @@ def test_free_text_service_types_typos_and_unmapped_values(gen: Generated) -> No
             continue
         code, how = (table if row["department"] == "ASD" else outcomes).lookup(row["free_text"])
         truth_code = row["service_type"] if row["department"] == "ASD" else row["outcome"]
-        if row["free_text_kind"] == "exact":
-            assert (code, how) == (truth_code, "exact"), row
-        elif row["free_text_kind"] == "typo":
+        kind = row["free_text_kind"]
+        if kind == "exact":
+            assert code == truth_code and how in ("exact", "combined", "pattern"), row
+        elif kind == "typo":
             assert code == truth_code and how.startswith("fuzzy:"), row
+        elif kind == "ambiguous":  # "EB": both readings go to the steward
+            assert code is None and truth_code in how.removeprefix("ambiguous:").split("|"), row
+        elif kind == "not_a_service":  # "§ 8a" is a check, not a help
+            assert code is None and how == "none", row
         else:
-            assert code is None, row
+            assert code is None and how == "unmapped", row
     kinds = Counter((r["department"], r["free_text_kind"]) for r in gen.rows("data"))
     assert kinds[("ASD", "typo")] >= 2 and kinds[("JGH", "typo")] >= 1
+    assert kinds[("ASD", "ambiguous")] >= 1 and kinds[("ASD", "not_a_service")] >= 1
     counted = Counter((("service_type" if r["department"] == "ASD" else "outcome"), r["free_text"].strip(" \u00a0"))
                       for r in gen.rows("data") if r["free_text_kind"] == "unmapped")
     assert {(u["field"], u["value"]): u["count"] for u in gen.lists["unmapped_values"]} == dict(counted)
@@ -557,3 +563,33 @@ def test_reader_never_merges_two_children_into_one_person(gen: Generated, read: 
             if identity[key] != identity[target]:
                 wrong.append((key, target))
     assert not wrong
+
+
+def test_reader_closes_cases_by_mark_sheet_and_end_date_as_the_truth_says(gen: Generated, read: Read) -> None:
+    truth = {(r["file"], r["sheet"], r["row"]): r for r in gen.rows("data")}
+    cases = pd.concat([r.batch.frames["case_file"] for r in read.results.values()])
+    status = dict(zip(_keys(cases), cases["status"], strict=True))
+    assert status and {k: s == "closed" for k, s in status.items()} == {k: truth[k]["case_closed"] for k in status}
+    by_end = cases[cases["closed_by"].fillna("").str.startswith("Ende ")]
+    assert len(by_end) and not any(truth[k]["closed"] for k in _keys(by_end))  # only rows no mark closed
+    hidden = cases[cases["src_sheet"] == "bis 2021"]
+    assert len(hidden) and hidden["closed_by"].str.contains("ausgeblendetes Blatt").all()
+
+
+def test_reader_sends_ambiguous_text_to_review_and_codes_no_assessment_as_a_service(gen: Generated, read: Read) -> None:
+    rows = {(r["file"], r["sheet"], r["row"]): r for r in gen.rows("data")}
+    findings = read.findings()
+    services = read.results["asd"].batch.frames["service"]
+    with_service = _where(services)
+    for key, row in rows.items():
+        if row["free_text_kind"] == "not_a_service":
+            assert key not in with_service, row
+    ambiguous = findings[findings["rule_id"] == "synonym.ambiguous"]
+    expected = {k for k, r in rows.items() if r["free_text_kind"] == "ambiguous"}
+    decided = findings[findings["rule_id"] == "synonym.ambiguous_decided"]  # the provider's name says which
+    assert expected and _where(ambiguous) | _where(decided) == expected and not _where(ambiguous) & _where(decided)
+    codes = dict(zip(_keys(services), services["service_type"], strict=True))
+    assert all(codes[k] == rows[k]["service_type"] for k in _where(decided))
+    assert (ambiguous["severity"] == "error").all() and ambiguous["message"].str.contains("oder").all()
+    not_services = findings[findings["rule_id"] == "synonym.not_a_value"]
+    assert _where(not_services) == {k for k, r in rows.items() if r["free_text_kind"] == "not_a_service"}

@@ -51,6 +51,7 @@ class DecisionRecord:
     corrected_value: str | None = None  # the value written into the raw table
     reason: str = ""
     cell: Cell | None = None
+    source_system: str = ""  # the run's source it was judged against
 
     def as_row(self) -> dict[str, Any]:
         d, t = self.decision, self.decision.target
@@ -76,13 +77,21 @@ class CorrectionPlan:
     excluded_dependents: int = 0
     accepted_findings: int = 0
     accepted_by_rule: dict[str, int] = field(default_factory=dict)
+    pseudonym: Pseudonym | None = None  # to compare cells of pseudonymised lists, for every source of the run
+
+    def _of(self, records: list[DecisionRecord], batch: Any) -> tuple[list[DecisionRecord], list[DecisionRecord]]:
+        """(records about ``batch``'s source, the others): each source of the run meets only its own decisions."""
+        mine = [r for r in records if r.source_system in ("", batch.source_system)]
+        return mine, [r for r in records if r.source_system not in ("", batch.source_system)]
 
     # -- after transform ------------------------------------------------------
     def exclude(self, extract: ExtractResult) -> None:
         """Skip the records stewards excluded, and every record that hangs on them."""
-        if not self.exclusions:
-            return
         batch = extract.batch
+        exclusions, others = self._of(self.exclusions, batch)
+        if not exclusions:
+            return
+        self.exclusions = exclusions
         wanted = _lineage_frame(self.exclusions)
         wanted["reason"] = [f"vom Steward ausgeschlossen ({r.decision.origin.file}, {r.decision.by or 'ohne Namen'}, "
                             f"{_de_date(r.decision.on)})" for r in self.exclusions]
@@ -103,19 +112,19 @@ class CorrectionPlan:
             if n not in hit:  # e.g. an unreadable line: it stays in the quarantine
                 record.status, record.reason = STALE, "an dieser Stelle steht kein übernehmbarer Satz (unlesbar oder zusammengeführt)"
                 batch.findings.add(decision_finding(record, Severity.WARNING, "correction.stale"))
-        self.excluded_dependents = _skip_dependents(batch, skipped_keys)
-        self.exclusions = [r for r in self.exclusions if r.status == EXCLUDED]
+        self.excluded_dependents += _skip_dependents(batch, skipped_keys)
+        self.exclusions = [r for r in self.exclusions if r.status == EXCLUDED] + others
 
     # -- after validation ---------------------------------------------------
     def review(self, extract: ExtractResult) -> None:
         """Acceptances must meet a warning: an accepted error or a vanished finding is reported."""
-        if not self.acceptances:
-            return
         batch = extract.batch
-        matched = _match(batch.findings.frame(), _lineage_frame(self.acceptances), ACCEPT_KEYS, by_field=True)
+        acceptances, kept = self._of(self.acceptances, batch)
+        if not acceptances:
+            return
+        matched = _match(batch.findings.frame(), _lineage_frame(acceptances), ACCEPT_KEYS, by_field=True)
         severities = matched.groupby("n")["severity"].agg(set) if len(matched) else pd.Series(dtype=object)
-        kept: list[DecisionRecord] = []
-        for n, record in enumerate(self.acceptances):
+        for n, record in enumerate(acceptances):
             found = severities.get(n)
             if not found:
                 record.status, record.reason = STALE, "Befund besteht nicht mehr (Quelle oder Regel geändert)"
@@ -126,6 +135,23 @@ class CorrectionPlan:
             else:
                 kept.append(record)
         self.acceptances = kept
+
+    def recheck(self, extract: ExtractResult) -> None:
+        """A correction whose value is still invalid is refused ("abgelehnt"), with the finding that still stands."""
+        batch = extract.batch
+        applied = [r for r in self.records if r.status == APPLIED and r.source_system in ("", batch.source_system)]
+        if not applied:
+            return
+        findings = batch.findings.frame()
+        findings = findings[findings["severity"] == str(Severity.ERROR)]
+        wanted = _lineage_frame(applied).assign(want_field=[(r.cell.field if r.cell else "") or r.decision.target.field
+                                                            for r in applied])
+        matched = _match(findings, wanted, LINEAGE, by_field=True)
+        for n, part in matched.groupby("n"):
+            record = applied[int(n)]
+            message = str(findings.loc[part["row"].iloc[0], "message"])
+            record.status, record.reason = REJECTED, f"abgelehnt: der korrigierte Wert ist weiterhin ungültig ({message})"
+            batch.findings.add(decision_finding(record, Severity.WARNING, "correction.rejected"))
 
     def finding_status(self, findings: pd.DataFrame) -> pd.DataFrame:
         """Per finding: offen / akzeptiert / ausgeschlossen, with who decided and when (for the reports)."""

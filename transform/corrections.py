@@ -66,16 +66,34 @@ def plan_corrections(read: CorrectionsRead | None, extract: ExtractResult, index
             batch.findings.add(Finding(rule_id="correction.file_unreadable", severity=Severity.WARNING,
                                        message=f"Korrekturdatei nicht lesbar: {f.error}", source_system=batch.source_system,
                                        src_path=f.name))
+    plan.pseudonym = pseudonym
     ours: list[StewardDecision] = []
     for d in read.decisions:
         if not d.target.source_system or d.target.source_system == batch.source_system:
             ours.append(d)
         else:
             plan.records.append(DecisionRecord(OTHER_SOURCE, d, d.target.src_path))
-    winners, losers = _resolve_versions(ours, index)
+    _judge_all(plan, ours, extract, index)
+    return plan
+
+
+def adopt_source(plan: CorrectionPlan, extract: ExtractResult, index: SourceIndex) -> None:
+    """Decisions about another source of the run (a family of lists): judged and applied like the export's, before its transform."""
+    source_system = extract.batch.source_system
+    theirs = [r for r in plan.records if r.status == OTHER_SOURCE and r.decision.target.source_system == source_system]
+    if not theirs:
+        return
+    plan.records = [r for r in plan.records if not any(r is t for t in theirs)]
+    _judge_all(plan, [r.decision for r in theirs], extract, index)
+
+
+def _judge_all(plan: CorrectionPlan, decisions: list[StewardDecision], extract: ExtractResult, index: SourceIndex) -> None:
+    batch = extract.batch
+    winners, losers = _resolve_versions(decisions, index)
     plan.records.extend(losers)
     for decision in winners:
-        record = _judge(decision, index, pseudonym)
+        record = _judge(decision, index, plan.pseudonym)
+        record.source_system = batch.source_system
         plan.records.append(record)
         if record.status in (STALE, IN_SOURCE, INVALID):
             severity = Severity.INFO if record.status == IN_SOURCE else Severity.WARNING
@@ -87,7 +105,6 @@ def plan_corrections(read: CorrectionsRead | None, extract: ExtractResult, index
             plan.acceptances.append(record)
         else:
             plan.exclusions.append(record)
-    return plan
 
 
 

@@ -21,23 +21,17 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jhmig.entities import conform, entity_spec
+from jhmig.entities import conform
 from jhmig.list_mapping import ListMapping
-from jhmig.records import ExtractResult, RawTable, Severity, SourceFileRead, rows_to_findings
-from jhmig.transform.list_values import parse_flags, parse_list_amounts, parse_list_dates, split_full_name
+from jhmig.records import Batch, ExtractResult, RawTable, Severity, SourceFileRead, rows_to_findings
+from jhmig.transform.list_entities import proceedings, services
+from jhmig.transform.list_sheet import SheetRows, case_files
+from jhmig.transform.list_values import split_full_name
 from jhmig.transform.names import person_keys
 from jhmig.transform.synonyms import SynonymTable, read_synonyms
-from jhmig.transform.table_mapping import add_service_attributes
 from jhmig.values import clean
 
 LIST_ROW = "list_row"
-FIELD_LABELS = {
-    "birth_date": "Geburtsdatum", "start_date": "Beginn", "end_date": "Ende", "rate": "Kosten", "service_type": "Hilfeart",
-    "offence_date": "Tatzeit", "hearing_date": "Termin", "outcome": "Ausgang", "known_to_asd": "ASD bekannt",
-    "name_full": "Name", "family_name": "Name",
-}
-# every date field: "Juni 2013" is read as the 1st of June, and the steward must see that it was a guess
-MONTH_ONLY = "nur Monat und Jahr angegeben: der Monatserste wird angenommen"
 
 
 @dataclass
@@ -82,133 +76,61 @@ def list_row_key(src_path: str, src_sheet: str, src_line: pd.Series) -> pd.Serie
     return ("L:" + src_path + "|" + src_sheet + "|" + src_line.astype("int64").astype(str)).astype("string")
 
 
-def _map_sheet(table: RawTable, ctx: ListContext, batch) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
-    m = ctx.mapping
-    raw = table.frame.reset_index(drop=True)
-    n = len(raw)
+def _map_sheet(table: RawTable, ctx: ListContext, batch: Batch) -> dict[str, pd.DataFrame]:
+    rows = SheetRows(table, ctx.mapping, batch, _headers(batch, table))
+    person, person_key = _persons(rows)
+    case, case_key = case_files(rows, person_key)
+    participant = rows.base.assign(legacy_key=case_key + "|" + person_key + "|child", case_file_key=case_key, person_key=person_key,
+                                   role="child", valid_from=rows.dates("start_date").value, valid_to=rows.dates("end_date").value)
+    out = {"person": person, "case_file": case, "participant": participant}
+    if ctx.mapping.department == "ASD" and (rows.has("service_type") or rows.has("start_date")):
+        out.update(services(rows, ctx.synonyms.get("service_type"), ctx.code_lists, case_key, person_key))
+    if ctx.mapping.department == "JGH":
+        out["jgh_proceeding"] = proceedings(rows, ctx.synonyms.get("outcome"), ctx.code_lists, case_key, person_key)
+    return out
 
-    def col(name: str) -> pd.Series:
-        return raw[name] if name in raw else pd.Series([pd.NA] * n, dtype="string")
 
-    base = pd.DataFrame({"src_path": table.src_path, "src_sheet": table.src_sheet, "src_line": raw["src_line"].astype("int64")})
+def _headers(batch: Batch, table: RawTable) -> dict[str, str]:
+    """field -> the header text of its column as the sheet writes it (for the Fundstelle of findings)."""
+    raw = batch.raw.get((table.src_path, table.src_sheet))
+    if raw is None:
+        return {}
+    out = {}
+    for name, letter in table.column_letters.items():
+        index = 0
+        for ch in letter.upper():
+            index = index * 26 + ord(ch) - 64
+        if 0 < index <= len(raw.columns) and not str(raw.columns[index - 1]).startswith("Spalte "):
+            out[name] = str(raw.columns[index - 1])
+    return out
 
-    def report(entity: str, mask: pd.Series, rule: str, severity: Severity, message: str | pd.Series, field: str, value: pd.Series,
-               keys: pd.Series) -> None:
-        mask = mask.fillna(False).astype(bool)
-        if mask.any():
-            rows = base.loc[mask].assign(legacy_key=keys[mask])
-            letter = table.column_letters.get(field)
-            where = f" (Spalte {FIELD_LABELS.get(field, field)}{', ' + letter if letter else ''})"
-            msg = (message[mask] + where) if isinstance(message, pd.Series) else message + where
-            batch.findings.add_frame(rows_to_findings(rows, rule_id=rule, severity=severity, message=msg,
-                                                      source_system=batch.source_system, entity=entity, field=field, value=value[mask]))
 
-    # -- person ------------------------------------------------------------
-    if "name_full" in raw:
+def _persons(rows: SheetRows) -> tuple[pd.DataFrame, pd.Series]:
+    m, base, table = rows.mapping, rows.base, rows.table
+    col = rows.col
+    if rows.has("name_full"):
         family, given = split_full_name(col("name_full"), m.formats.name_split)
         family = family.fillna(clean(col("family_name")))
         given = given.fillna(clean(col("given_names")))
     else:
         family, given = clean(col("family_name")), clean(col("given_names"))
-    birth = parse_list_dates(col("birth_date"), m.formats.date_formats)
+    birth = rows.dates("birth_date")
     match_key, phonetic = person_keys(family, given)
     # Keyed by where the row stands, never by name or birth date (keys appear in reports and logs);
     # that two rows are one child is the matching stage's finding (jhmig.match), across all sources.
     person_key = list_row_key(table.src_path, table.src_sheet, base["src_line"])
     person = base.assign(legacy_key=person_key, family_name=family, given_names=given, birth_date=birth.value,
                          sex="u", match_key=match_key, phonetic_key=phonetic)
-    name_src = col("name_full") if "name_full" in raw else col("family_name")
-    report("person", family.isna() & given.isna(), "list.no_name", Severity.ERROR, "Zeile ohne Namen", "family_name", name_src, person_key)
-    report("person", birth.bad, "value.invalid_date", Severity.ERROR, "Geburtsdatum nicht lesbar", "birth_date", col("birth_date"), person_key)
-    report("person", birth.value.isna() & ~birth.bad, "person.no_birth_date", Severity.WARNING,
-           "Geburtsdatum fehlt: Person nur über den Namen erkennbar", "birth_date", col("birth_date"), person_key)
-    report("person", birth.month_only, "value.date_month_only", Severity.INFO, MONTH_ONLY, "birth_date", col("birth_date"), person_key)
-
-    # -- case file ------------------------------------------------------------
-    file_number = clean(col("file_number"))
-    case_key = file_number.fillna("P:" + person_key + "|" + m.department).astype("string")
-    closed = raw["_closed"].astype(bool) if "_closed" in raw else pd.Series(False, index=raw.index)
-    starts = parse_list_dates(col("start_date"), m.formats.date_formats)
-    ends = parse_list_dates(col("end_date"), m.formats.date_formats)
-    case = base.assign(legacy_key=case_key, file_number=file_number, department=m.department,
-                       status=closed.map({True: "closed", False: "active"}).astype("string"),
-                       opened_on=starts.value, closed_on=ends.value.where(closed),
-                       caseworker=clean(col("caseworker")).str.slice(0, 20), remark=clean(col("remark")))
-    participant = base.assign(legacy_key=case_key + "|" + person_key + "|child", case_file_key=case_key, person_key=person_key, role="child",
-                              valid_from=starts.value, valid_to=ends.value)
-    out = {"person": person, "case_file": case, "participant": participant}
-
-    # -- ASD: service and provider ---------------------------------------------
-    if m.department == "ASD" and ("service_type" in raw or "start_date" in raw):
-        service_type, how = _codes(col("service_type"), ctx.synonyms.get("service_type"))
-        has_service = clean(col("service_type")).notna() | starts.value.notna()
-        rate, rate_bad, approx = parse_list_amounts(col("rate"))
-        provider_name = clean(col("provider"))
-        provider_key = ("T:" + provider_name.str.casefold().str.replace(r"[^a-zäöüß0-9]+", " ", regex=True).str.strip()).astype("string")
-        provider_key = provider_key.where(provider_name.notna())
-        start_iso = starts.value.dt.strftime("%Y-%m-%d").fillna("row" + base["src_line"].astype(str))
-        service_key = (case_key + "|" + service_type.fillna(clean(col("service_type")).fillna("?")) + "|" + start_iso).astype("string")
-        service = base.assign(legacy_key=service_key, case_file_key=case_key, person_key=person_key, provider_key=provider_key,
-                              service_type=service_type, start_date=starts.value, end_date=ends.value, rate_cents=rate,
-                              rate_unit=pd.Series(pd.NA, index=raw.index, dtype="string").where(rate.isna(), "month"))
-        add_service_attributes(service, ctx.code_lists)
-        keep = has_service
-        _report_codes(report, "service", "service_type", col("service_type"), service_type, how, service_key, keep)
-        report("service", keep & starts.bad, "value.invalid_date", Severity.ERROR, "Beginn nicht lesbar", "start_date", col("start_date"), service_key)
-        report("service", keep & ends.bad, "value.invalid_date", Severity.ERROR, "Ende nicht lesbar", "end_date", col("end_date"), service_key)
-        report("service", keep & rate_bad, "value.invalid_amount", Severity.ERROR, "Kosten nicht lesbar", "rate", col("rate"), service_key)
-        report("service", keep & approx, "value.approximate_amount", Severity.WARNING, "Betrag nur ungefähr angegeben", "rate", col("rate"), service_key)
-        for dates, field in ((starts, "start_date"), (ends, "end_date")):
-            report("service", keep & dates.month_only, "value.date_month_only", Severity.INFO, MONTH_ONLY, field, col(field), service_key)
-        out["service"] = service.loc[keep]
-        prov = base.assign(legacy_key=provider_key, name=provider_name).loc[provider_name.notna()]
-        if len(prov):
-            out["provider"] = prov
-
-    # -- JGH: proceeding ----------------------------------------------------------
-    if m.department == "JGH":
-        offence_date = parse_list_dates(col("offence_date"), m.formats.date_formats)
-        hearing = parse_list_dates(col("hearing_date"), m.formats.date_formats)
-        outcome, how = _codes(col("outcome"), ctx.synonyms.get("outcome"))
-        known, known_bad = parse_flags(col("known_to_asd"))
-        when = offence_date.value.dt.strftime("%Y-%m-%d").fillna(hearing.value.dt.strftime("%Y-%m-%d")).fillna("row" + base["src_line"].astype(str))
-        offence = clean(col("offence"))
-        proc_key = (case_key + "|" + when + "|" + offence.fillna("").str.casefold()).astype("string")
-        proceeding = base.assign(legacy_key=proc_key, case_file_key=case_key, person_key=person_key, offence=offence.str.slice(0, 300),
-                                 offence_date=offence_date.value, court=clean(col("court")).str.slice(0, 200), hearing_date=hearing.value,
-                                 outcome=outcome, known_to_asd=known)
-        _report_codes(report, "jgh_proceeding", "outcome", col("outcome"), outcome, how, proc_key, pd.Series(True, index=raw.index))
-        for dates, field in ((offence_date, "offence_date"), (hearing, "hearing_date")):
-            report("jgh_proceeding", dates.bad, "value.invalid_date", Severity.ERROR, f"{FIELD_LABELS[field]} nicht lesbar", field, col(field), proc_key)
-            report("jgh_proceeding", dates.month_only, "value.date_month_only", Severity.INFO, MONTH_ONLY, field, col(field), proc_key)
-        report("jgh_proceeding", known_bad, "value.invalid_flag", Severity.WARNING, "ASD bekannt: weder ja noch nein", "known_to_asd",
-               col("known_to_asd"), proc_key)
-        out["jgh_proceeding"] = proceeding
-    return out
+    name_column = "name_full" if rows.has("name_full") else "family_name"
+    rows.report("person", family.isna() & given.isna(), "list.no_name", Severity.ERROR, "Zeile ohne Namen", "family_name", person_key,
+                column=name_column)
+    rows.report("person", birth.value.isna() & ~birth.bad, "person.no_birth_date", Severity.WARNING,
+                "Geburtsdatum fehlt: Person nur über den Namen erkennbar", "birth_date", person_key)
+    rows.report_dates("person", ("birth_date",), person_key)
+    return person, person_key
 
 
-def _codes(values: pd.Series, table: SynonymTable | None) -> tuple[pd.Series, pd.Series]:
-    text = clean(values)
-    if table is None:
-        return pd.Series(pd.NA, index=values.index, dtype="string"), pd.Series("", index=values.index, dtype="string")
-    looked = {v: table.lookup(v) for v in text.dropna().unique()}
-    codes = text.map({k: r[0] for k, r in looked.items()}).astype("string")
-    how = text.map({k: r[1] for k, r in looked.items()}).astype("string")
-    return codes, how
-
-
-def _report_codes(report, entity: str, field: str, raw: pd.Series, codes: pd.Series, how: pd.Series, keys: pd.Series,  # type: ignore[no-untyped-def]
-                  keep: pd.Series) -> None:
-    text = clean(raw)
-    unmapped = keep & text.notna() & codes.isna()
-    report(entity, unmapped, "synonym.unmapped", Severity.ERROR,
-           "Freitext ist in keiner Synonymtabelle: bitte in mappings/lists/synonyms ergänzen", field, raw, keys)
-    fuzzy = keep & how.fillna("").str.startswith("fuzzy:")
-    msg = "Schreibweise als '" + how.str.removeprefix("fuzzy:") + "' gelesen (" + codes.fillna("") + ")"
-    report(entity, fuzzy, "synonym.fuzzy", Severity.WARNING, msg.astype("string"), field, raw, keys)
-
-
-def _merge_repeats(batch, entity: str, frame: pd.DataFrame) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _merge_repeats(batch: Batch, entity: str, frame: pd.DataFrame) -> pd.DataFrame:
     """The same record in several rows/sheets/files: the first stays, the others are merged into it."""
     keyed = frame["legacy_key"].notna()
     repeat = frame["legacy_key"].duplicated(keep="first") & keyed

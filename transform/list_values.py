@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from jhmig.list_mapping import OPEN_DATE_MARKERS
 from jhmig.values import clean, parse_amount_cents
 
 MONTHS = {
@@ -26,23 +27,37 @@ _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T.*)?$")
 _SERIAL = re.compile(r"^\d{4,5}(\.0+)?$")
 _MONTH_NAME = re.compile(r"^([a-zäöü]+)\.?\s*(\d{2}|\d{4})$")
 _MONTH_NUM = re.compile(r"^(\d{1,2})[./](\d{4})$")
+_YEAR_ONLY = re.compile(r"^(19|20)\d{2}$")
 _PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _APPROX = re.compile(r"^(?:ca\.?|circa|etwa|ungefähr|ungef\.|~)\s*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class ListDates:
-    value: pd.Series  # datetime64
+    value: pd.Series  # datetime64; month-/year-only values as the 1st of the period, see ``precision``
     bad: pd.Series  # present, not a date
-    month_only: pd.Series  # only month and year given: the 1st of the month is assumed
+    month_only: pd.Series  # only month and year given: the 1st of the month is stored, precision "month"
     serial: pd.Series  # an Excel serial number stored as text
+    year_only: pd.Series | None = None  # only a year given: 1 January is stored, precision "year"
+    open_marker: pd.Series | None = None  # "offen", "n.n.", "?", "-": no date, on purpose
+
+    @property
+    def precision(self) -> pd.Series:
+        """"month" / "year" where the value is less exact than a day; NA otherwise."""
+        out = pd.Series(pd.NA, index=self.value.index, dtype="string")
+        out[self.month_only] = "month"
+        if self.year_only is not None:
+            out[self.year_only] = "year"
+        return out
 
 
-def parse_list_dates(s: pd.Series, formats: tuple[str, ...]) -> ListDates:
+def parse_list_dates(s: pd.Series, formats: tuple[str, ...], open_markers: tuple[str, ...] = OPEN_DATE_MARKERS) -> ListDates:
     raw = clean(s)
     text = raw.str.lower()
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    todo = raw.notna()
+    markers = {" ".join(m.casefold().split()) for m in open_markers}
+    open_marker = text.str.split().str.join(" ").isin(markers).fillna(False).astype(bool)
+    todo = raw.notna() & ~open_marker
 
     iso = todo & text.str.match(_ISO.pattern).fillna(False).astype(bool)
     out[iso] = pd.to_datetime(raw[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
@@ -82,8 +97,11 @@ def parse_list_dates(s: pd.Series, formats: tuple[str, ...]) -> ListDates:
         if len(idx):
             out[idx] = pd.to_datetime({"year": year[idx], "month": month[idx], "day": 1})
             month_only[idx] = True
+    year_only = rest & out.isna() & text.str.match(_YEAR_ONLY.pattern).fillna(False).astype(bool)
+    if year_only.any():
+        out[year_only] = pd.to_datetime(raw[year_only] + "-01-01", format="%Y-%m-%d")
     bad = todo & out.isna()
-    return ListDates(out, bad.astype(bool), month_only.astype(bool), serial.astype(bool))
+    return ListDates(out, bad.astype(bool), month_only.astype(bool), serial.astype(bool), year_only.astype(bool), open_marker)
 
 
 def parse_list_amounts(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:

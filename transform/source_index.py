@@ -72,6 +72,10 @@ class SourceIndex:
                     return Cell(column, column, spec.field, spec.type)
             return None
         letters = source.table.column_letters
+        if name in ("family_name", "given_names") and name not in letters and "name_full" in letters:
+            name = "name_full"  # "Name, Vorname" in one column of a list
+        if name.endswith("“") and "„" in name:  # a list's Fundstelle as the work list shows it: F „Beginn“
+            name = name[name.index("„") + 1:-1]
         if name in source.table.frame.columns and name != "src_line":
             return Cell(name, self._raw_name(source, letters.get(name)), name)
         for fld, letter in letters.items():  # the sheet's own header, as the list showed it
@@ -145,7 +149,10 @@ def source_cells(findings: pd.DataFrame, index: SourceIndex) -> pd.DataFrame:
         cell = index.cell(source, str(entity), str(fld)) if source is not None else None
         if source is None or cell is None:
             continue
-        out.loc[part.index, "src_column"] = cell.raw_column or cell.frame_column
+        letter = source.table.column_letters.get(cell.frame_column) if source.file_layout is None else None
+        # a list's column by its letter and the sheet's own header: Spalte F „Beginn“
+        out.loc[part.index, "src_column"] = f"{letter} „{cell.raw_column}“" if letter and cell.raw_column else \
+            cell.raw_column or cell.frame_column
         frame, column = ((source.raw, cell.raw_column) if source.raw is not None and cell.raw_column in source.raw.columns
                          else (source.table.frame, cell.frame_column))
         lines = part["src_line"].astype("int64")
