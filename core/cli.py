@@ -26,7 +26,7 @@ from jhmig.config import (
     resolve_db_url,
     resolve_list_sources,
 )
-from jhmig.errors import JhmigError
+from jhmig.errors import JhmigError, printable
 
 #: Exit code of an unexpected error (a bug or the environment), beside 0 ok, 1 failed, 2 refused.
 INTERNAL_ERROR_EXIT = 3
@@ -82,7 +82,8 @@ def _internal_error(exc: Exception) -> None:
 
     with tempfile.NamedTemporaryFile("w", prefix="jhmig-error-", suffix=".log", delete=False, encoding="utf-8") as log:
         traceback.print_exception(exc, file=log)
-    err.print(f"[bold red]internal error:[/bold red] {escape(f'{type(exc).__name__}: {exc}')}", highlight=False)
+    # The message of a foreign exception may quote input bytes: escaped and cut.
+    err.print(f"[bold red]internal error:[/bold red] {escape(printable(f'{type(exc).__name__}: {exc}', 300))}", highlight=False)
     err.print(f"  -> the target database is unchanged; please report this with the traceback in {log.name}", highlight=False)
     sys.exit(INTERNAL_ERROR_EXIT)
 

@@ -362,4 +362,6 @@ def _skip_departments(batch: Batch, departments: tuple[str, ...]) -> None:
 
 def _safe_url(url: str) -> str:
     """The URL without its password, for the run record."""
-    return re.sub(r"//([^:/@]*):[^@/]*@", r"//\1:***@", url)
+    from jhmig.dburl import safe_url
+
+    return safe_url(url)

@@ -83,6 +83,10 @@ def parse_amount_cents(
     t = raw.str.replace("€", "", regex=False).str.replace("EUR", "", regex=False)
     t = t.str.replace(_WS.pattern, "", regex=True)
     if thousands:
+        # Thousands separators only between groups of three digits: '1.2.3,4' is no amount (it was 123,40 €).
+        grouped = rf"[+-]?\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{re.escape(decimal)}.*)?-?"
+        misplaced = t.str.contains(re.escape(thousands), regex=True).fillna(False) & ~t.str.fullmatch(grouped).fillna(False)
+        t = t.mask(misplaced, "\x00")  # no digit: fails the pattern below
         t = t.str.replace(thousands, "", regex=False)
     if decimal != ".":
         t = t.str.replace(decimal, ".", regex=False)

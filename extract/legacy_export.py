@@ -9,6 +9,7 @@ import pandas as pd
 
 from jhmig.errors import SourceReadError
 from jhmig.extract.delimited import read_delimited
+from jhmig.extract.encoding_check import check_encoding
 from jhmig.extract.fixed_width import read_fixed_width
 from jhmig.extract.manifest import read_manifest
 from jhmig.layout import FileLayout, Layout
@@ -66,8 +67,11 @@ def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
     encoding = layout.encoding_of(file_layout)
     src_path = path.name
     trailer: dict[str, str] | None = None
+    # The bytes are checked before parsing: a cp1252 reader accepts UTF-8 and DOS bytes as mojibake.
+    data = path.read_bytes()
+    check_encoding(data, encoding, str(path))
     if file_layout.format == "fixed_width":
-        read = read_fixed_width(path, file_layout, encoding)
+        read = read_fixed_width(path, file_layout, encoding, data)
         undecodable: list[int] = []
         trailer = read.trailer if read.trailer is not None else {}
         if read.records_after_trailer:
@@ -77,6 +81,7 @@ def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
                 source_system=batch.source_system, entity=file_layout.entity, src_path=src_path, src_line=read.trailer_line,
             ))
     else:
+        del data  # the csv reader streams the file
         read = read_delimited(path, file_layout, encoding)
         undecodable = read.undecodable_lines
         if read.extra_columns:
