@@ -153,7 +153,16 @@ def build_summary(
         {"check": "payments: sum in the target = sum loaded (cents, by SQL)", "ok": bool(cash["target_matches_loaded"])},
     ]
     ok = all(c["ok"] for c in checks)
-    status = "failed" if not ok else ("dry_run" if options.get("dry_run") else "ok")
+    # An overridden manifest mismatch loads what could be read. Payment records whose amount nobody
+    # could read (wrong length, a letter in the amount) are money the run cannot account for: the run
+    # is "incomplete" - committed, since the operator accepted it, but exit code 1.
+    summed = {c.file.upper() for c in extract.checks if c.what in ("sum_cents", "trailer_sum_cents")}
+    unsummed = [u for u in extract.unsummed if u[0].upper() in summed]
+    missing = bool(unsummed)
+    if missing:
+        checks.append({"check": f"payments: every record's amount read ({len(unsummed)} unreadable, in the quarantine; override accepted)",
+                       "ok": False, "blocking": False})
+    status = "failed" if not ok else ("incomplete" if missing else "dry_run" if options.get("dry_run") else "ok")
     by_rule = (
         findings.groupby(["rule_id", "severity"]).size().rename("count").reset_index().sort_values(["severity", "rule_id"])
         if len(findings) else pd.DataFrame(columns=["rule_id", "severity", "count"])
@@ -171,6 +180,7 @@ def build_summary(
             {"file": c.file, "what": c.what, "source": c.source, "expected": c.expected, "actual": c.actual, "ok": c.ok}
             for c in extract.checks
         ],
+        "unsummed_records": [{"file": f, "line": line, "reason": reason} for f, line, reason in extract.unsummed],
         "files": [
             {"source_system": r.source_system, "file": r.file, "sheet": r.sheet, "entity": r.entity, "read": int(r.read),
              **{k: int(getattr(r, k)) for k in OUTCOMES}, "balanced": bool(r.balanced)}
