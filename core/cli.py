@@ -22,6 +22,8 @@ from jhmig.config import (
     DEFAULT_DB_ENV,
     PROJECT_TEMPLATE,
     RunOptions,
+    anchor_sqlite,
+    check_departments,
     load_project,
     resolve_db_url,
     resolve_list_sources,
@@ -138,7 +140,7 @@ def run(project: Path | None, export_dir: Path | None, layout: Path | None, db_u
 def build_run_options(project: Path | None, export_dir: Path | None, layout: Path | None, db_url: str | None, out_dir: Path | None,
                       dry_run: bool, accept: bool, departments: str | None, corrections_dir: Path | None = None,
                       pseudonymize: bool = False) -> RunOptions:
-    deps = tuple(d.strip().upper() for d in departments.split(",") if d.strip()) if departments else ()
+    deps = check_departments(departments.split(","), "--departments") if departments else ()
     if project:
         proj, base = load_project(project)
         if proj.sources.legacy is None:
@@ -147,11 +149,11 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
         return RunOptions(
             export_dir=export_dir or (base / legacy.export),
             layout_path=layout or ((base / legacy.layout) if legacy.layout else None),
-            db_url=resolve_db_url(db_url, proj.target.url_env, proj.target.default),
+            db_url=resolve_db_url(db_url, proj.target.url_env, anchor_sqlite(proj.target.default, base)),
             out_dir=out_dir or (base / proj.output),
             dry_run=dry_run,
             accept_manifest_mismatch=accept or proj.options.accept_manifest_mismatch,
-            departments=deps or tuple(d.upper() for d in proj.options.departments),
+            departments=deps or check_departments(proj.options.departments, "options.departments"),
             project_name=proj.name,
             corrections_dir=corrections_dir or ((base / proj.corrections) if proj.corrections else None),
             pseudonymize=pseudonymize or proj.options.pseudonymize,
