@@ -22,20 +22,25 @@ def printable(text: str, limit: int | None = None) -> str:
     return out
 
 
-_COLUMN_NAME = re.compile(r"[A-Za-z0-9_ .()/#-]{1,40}")
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_ .()/#-]{0,39}")
 
 
-def column_names_excerpt(names: list[str], limit: int = 20) -> str:
-    """Column names for a message; values that are no column names (data, binary) are only counted.
+def column_names_excerpt(names: list[str], known: list[str] | tuple[str, ...] = (), limit: int = 20) -> str:
+    """The fields of a header line for a message - only when it is a header.
 
-    A file without its header has a data row in line 1: its values may be
-    names or birth dates, which must not reach the console.
+    A file without its header has a data row in line 1: its values are
+    names, streets and birth dates, which must not reach the console. So the
+    fields are shown only when at least one of them is a column the layout
+    knows (``known``, compared case-insensitively); otherwise they are counted.
     """
+    upper = {k.upper() for k in known}
+    if known and not any(n.strip().upper() in upper for n in names):
+        return f"{len(names)} field(s), none of them a column this layout names (a data row or binary bytes in line 1?)"
     shown = [n for n in names if _COLUMN_NAME.fullmatch(n)]
     text = ", ".join(shown[:limit]) + (", ..." if len(shown) > limit else "")
     other = len(names) - len(shown)
     if other:
-        text += ("; " if shown else "") + f"{other} field(s) that are no column names (data or binary bytes in line 1?)"
+        text += ("; " if shown else "") + f"{other} field(s) that are no column names"
     return text
 
 

@@ -105,7 +105,7 @@ def _match_header(path: Path, header: list[str], wanted: list[str], delimiter: s
                 "(case is ignored), or write a layout file for this export (see docs/layouts.md)")
         raise SourceReadError(
             str(path),
-            f"header lacks column(s) {', '.join(missing)}; found {column_names_excerpt(header)}",
+            f"header lacks column(s) {', '.join(missing)}; found {column_names_excerpt(header, wanted)}",
             line=1,
             hint=hint,
         )

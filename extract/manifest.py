@@ -81,7 +81,7 @@ def _read_delimited(text: str, spec: ManifestLayout, path: Path, layout: Layout)
     header = [h.strip().upper() for h in rows[0]]
     missing = [k for k in (spec.file_key, spec.count_key) if k.upper() not in header]
     if missing:
-        raise SourceReadError(str(path), f"manifest header lacks column(s) {', '.join(missing)}; found {column_names_excerpt(header)}", line=1,
+        raise SourceReadError(str(path), f"manifest header lacks column(s) {', '.join(missing)}; found {column_names_excerpt(header, [spec.file_key, spec.count_key, spec.sum_key])}", line=1,
                               hint="set manifest.file_key/count_key/sum_key (and delimiter) in the layout to the manifest's column names")
     entries: dict[str, ManifestEntry] = {}
     for number, row in enumerate(rows[1:], start=2):
