@@ -5,11 +5,13 @@ Public API::
     check_target(url)                  # before a run: URL, connection, schema revision, rights (exit 2)
     target = open_target(url)          # sqlite:///file or postgresql+psycopg://...
     target.upgrade()                   # Alembic upgrade head
-    result = target.load(request, before_commit, progress)
+    with target.begin_load(request, progress) as pending:   # one transaction
+        ...                            # reconcile pending.result, then
+        pending.decide(verdict)        # commit or roll back
     target.runs(); target.dispose()
 """
 
-from jhmig.load.api import BeforeCommit, EntityLoadStats, LoadRequest, LoadResult, Progress, RunVerdict
+from jhmig.load.api import BeforeCommit, EntityLoadStats, LoadRequest, LoadResult, PendingLoad, Progress, RunVerdict
 from jhmig.load.check import TargetCheck, check_target, connect_hint
 from jhmig.load.errors import (
     FrameContractError,
@@ -29,6 +31,7 @@ __all__ = [
     "LoadError",
     "LoadRequest",
     "LoadResult",
+    "PendingLoad",
     "Progress",
     "RunVerdict",
     "SchemaNotCurrentError",
