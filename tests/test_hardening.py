@@ -417,3 +417,56 @@ def test_summary_options_hold_no_password(tmp_path: Path) -> None:
     assert shown == "sqlite:////tmp/x.sqlite"
     summary_like = json.dumps({"db": safe_url("postgresql+psycopg://u:x%2Fy@h/db")})
     assert "x/y" not in summary_like and "x%2Fy" not in summary_like
+
+
+# --------------------------------------------------------------------------
+# failed and refused runs: marked, and no folder with personal data
+# --------------------------------------------------------------------------
+
+
+def test_a_refused_run_leaves_only_its_reason(tmp_path: Path, sqlite_url: str) -> None:
+    folder = MiniExport(manifest_overrides={"BETEILIGTE.TXT": 7}).write(tmp_path / "x")
+    code, _ = run(folder, sqlite_url, tmp_path / "runs")
+    assert code == 2
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert sorted(p.name for p in run_dir.iterdir()) == ["FAILED", "summary.json"]
+    record = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    assert record["status"] == "refused" and "BETEILIGTE.TXT" in record["reason"] and record["committed"] is False
+
+
+def test_a_run_failing_after_the_reports_were_written_removes_them(tmp_path: Path, sqlite_url: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import jhmig.pipeline as pipeline
+    from jhmig.errors import TargetError
+
+    def fail_in_the_load(state, inputs, note):  # type: ignore[no-untyped-def]
+        # as if the load failed after the record files (raw values) were written
+        (state.run_dir / "quarantine.csv").write_text("person;Müller;03.05.1980\n", encoding="utf-8")
+        raise TargetError("permission denied for table person", hint="GRANT INSERT ON person TO the user")
+
+    monkeypatch.setattr(pipeline, "load_and_reconcile", fail_in_the_load)
+    code, output = run(MiniExport().write(tmp_path / "x"), sqlite_url, tmp_path / "runs")
+    assert code == 2 and "permission denied" in output
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert sorted(p.name for p in run_dir.iterdir()) == ["FAILED", "summary.json"]
+    text = "".join(p.read_text(encoding="utf-8") for p in run_dir.iterdir())
+    assert "Müller" not in text and "03.05.1980" not in text
+    record = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    assert record["status"] == "refused" and "permission denied" in record["reason"]
+    assert count(sqlite_url, "person") == 0
+
+
+def test_an_internal_error_marks_the_run_failed_without_quoting_values(tmp_path: Path, sqlite_url: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import jhmig.pipeline as pipeline
+
+    def bug(state, note):  # type: ignore[no-untyped-def]
+        raise ValueError("cannot convert 'Müller'")
+
+    monkeypatch.setattr(pipeline, "validate_sources", bug)
+    code, output = run(MiniExport().write(tmp_path / "x"), sqlite_url, tmp_path / "runs")
+    assert code == 3
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    record = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    assert record["status"] == "failed" and "ValueError" in record["reason"] and "Müller" not in record["reason"]
+    assert (run_dir / "FAILED").exists()
