@@ -29,7 +29,7 @@ import yaml
 from jhmig.errors import SourceReadError
 from jhmig.extract.cells import EXCEL_ERRORS, CellValue, cell_text, clean_text, column_letter
 from jhmig.extract.column_guess import FIELD_GUESSES, guess_field
-from jhmig.extract.header_detect import Header, detect_header, loose_key
+from jhmig.extract.header_detect import Header, detect_header, duplicate_names, loose_key
 from jhmig.extract.row_classify import RowClassifier, RowKind, is_legend_sheet
 from jhmig.extract.workbook import Limits, Sheet, open_workbook
 from jhmig.list_mapping import ListMapping
@@ -89,6 +89,7 @@ class SheetProfile:
     columns: list[ColumnProfile] = field(default_factory=list)
     merged_in_table: list[str] = field(default_factory=list)
     merged_total: int = 0
+    duplicate_columns: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, letters) of names written twice
     legend: bool = False
     error: str | None = None
 
@@ -135,6 +136,7 @@ def _profile_sheet(sheet: Sheet, show_values: bool) -> SheetProfile:
     first_data = header.last_row + 1 if header else min(rows)
     if header:
         profile.header_first, profile.header_last, profile.header_method = header.first_row, header.last_row, header.method
+        profile.duplicate_columns = [(name, [c.letter for c in cols]) for name, cols in duplicate_names(header.columns).items()]
     table_cols = [c.index for c in header.named] if header else list(range(sheet.width))
     classifier = RowClassifier(None, len(table_cols))
     data: list[tuple[CellValue, ...]] = []
@@ -401,6 +403,8 @@ def _render_sheet(sheet: SheetProfile, say: Any) -> None:
         rows = (f"rows {sheet.header_first}-{sheet.header_last} (joined)" if sheet.header_last != sheet.header_first
                 else f"row {sheet.header_first}")
         say(f"    header: {rows}")
+    for name, letters in sheet.duplicate_columns:
+        say(f"    duplicate column name {name!r} in {' and '.join(letters)}: a mapping naming it is refused; rename one of them")
     say(f"    data rows: {sheet.data_rows}; empty rows inside the table: {sheet.empty_rows}")
     if sheet.odd_rows:
         shown = "; ".join(f"row {n} {kind}" + (f" '{text}'" if text else "") for n, kind, text in sheet.odd_rows[:MAX_SHOWN_ROWS])
