@@ -470,3 +470,18 @@ def test_an_internal_error_marks_the_run_failed_without_quoting_values(tmp_path:
     record = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     assert record["status"] == "failed" and "ValueError" in record["reason"] and "Müller" not in record["reason"]
     assert (run_dir / "FAILED").exists()
+
+
+def test_a_number_beyond_int64_is_invalid_not_wrapped(tmp_path: Path, db_url: str) -> None:
+    import pandas as pd
+
+    from jhmig.values import parse_amount_cents, parse_int
+
+    number, bad = parse_int(pd.Series(["99999999999999999999", "-42"], dtype="string"))
+    assert bad.tolist() == [True, False] and pd.isna(number.iloc[0]) and number.iloc[1] == -42
+    export = MiniExport()
+    export.rows["LEISTUNGEN.TXT"][1] = export.rows["LEISTUNGEN.TXT"][1].replace("45,50", "99999999999999999,00")
+    assert parse_amount_cents(pd.Series(["99999999999999999,00"], dtype="string"))[1].iloc[0]
+    code, output = run(export.write(tmp_path / "x"), db_url, tmp_path / "runs")
+    assert code == 0, output
+    assert ("service", "LEISTUNGEN.TXT", 3, "value.invalid_amount") in quarantined(db_url)
