@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from jhmig.dburl import scrub
+from jhmig.errors import TargetError
 from jhmig.load.engine import create_target_engine, display_url, parse_url
 from jhmig.load.errors import TargetPermissionError, TargetUnreachableError
 from jhmig.load.migrate import current_revision, head_revision
@@ -56,6 +57,21 @@ def connect_hint(reason: str) -> str | None:
     """What to fix for a driver's connection error (None when the message is not recognised)."""
     lowered = reason.lower()
     return next((hint for pattern, hint in _CONNECT_HINTS if re.search(pattern, lowered)), None)
+
+
+def operator_error(error: BaseException, shown: str) -> TargetError | None:
+    """A database error during upgrade or load that the operator can fix (rights, lost server), as a TargetError."""
+    if not isinstance(error, sa.exc.DBAPIError) or error.orig is None:
+        return None
+    text = str(error.orig).strip()
+    first = next((line for line in text.splitlines() if line.strip()), text)
+    lowered = first.lower()
+    if re.search(r"permission denied|must be owner|insufficient privilege", lowered):
+        return TargetPermissionError(shown, first, hint="the target is unchanged; let the schema owner run: GRANT USAGE, CREATE ON SCHEMA "
+                                     "<schema> TO <user>; GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA <schema> TO <user>")
+    if isinstance(error, sa.exc.OperationalError) and connect_hint(first):
+        return TargetUnreachableError(shown, first, connect_hint(first))
+    return None
 
 
 def check_target(url: str) -> TargetCheck:

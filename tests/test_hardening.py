@@ -485,3 +485,33 @@ def test_a_number_beyond_int64_is_invalid_not_wrapped(tmp_path: Path, db_url: st
     code, output = run(export.write(tmp_path / "x"), db_url, tmp_path / "runs")
     assert code == 0, output
     assert ("service", "LEISTUNGEN.TXT", 3, "value.invalid_amount") in quarantined(db_url)
+
+
+@pytest.mark.postgres
+def test_missing_table_rights_during_the_load_are_exit_2_not_an_internal_error(pg_url: str) -> None:
+    from jhmig.errors import TargetError
+    from jhmig.load import open_target
+    from test_load import accept, sample_request
+
+    owner = open_target(pg_url)
+    owner.upgrade()
+    owner.dispose()
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text("DROP ROLE IF EXISTS jhmig_select"))
+        connection.execute(sa.text("CREATE ROLE jhmig_select LOGIN"))
+        connection.execute(sa.text("GRANT USAGE ON SCHEMA public TO jhmig_select"))
+        connection.execute(sa.text("GRANT SELECT ON ALL TABLES IN SCHEMA public TO jhmig_select"))
+    url = sa.make_url(pg_url).set(username="jhmig_select").render_as_string(hide_password=False)
+    target = open_target(url)
+    try:
+        with pytest.raises(TargetError) as info:
+            target.load(sample_request("r1"), accept)
+        assert info.value.exit_code == 2 and "permission denied" in str(info.value) and "GRANT" in (info.value.hint or "")
+    finally:
+        target.dispose()
+        with admin.connect() as connection:
+            connection.execute(sa.text("DROP OWNED BY jhmig_select"))
+            connection.execute(sa.text("DROP ROLE jhmig_select"))
+        admin.dispose()
+    assert count(pg_url, "person") == 0
