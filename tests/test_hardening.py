@@ -25,7 +25,14 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 
 def run(folder: Path, url: str, out: Path, *extra: str) -> tuple[int, str]:
-    return run_cli("run", "--export", str(folder), "--db", url, "--out", str(out), "--no-progress", *extra)
+    """Exit code and console text; the console wraps long lines (paths) at 80 columns: unwrapped here."""
+    code, output = cli(*("run", "--export", str(folder), "--db", url, "--out", str(out), "--no-progress", *extra))
+    return code, output
+
+
+def cli(*args: str) -> tuple[int, str]:
+    code, output = run_cli(*args)
+    return code, output.replace("\n", "")
 
 
 def count(url: str, table: str) -> int:
@@ -262,7 +269,7 @@ def test_a_password_with_slash_at_and_query_is_stored_nowhere(tmp_path: Path, pg
         assert code == 0, output
         outputs.append(output)
     monkeypatch.setenv("JHMIG_DB_URL", raw)  # the password from the environment
-    code, output = run_cli("run", "--export", str(folder), "--out", str(tmp_path / "runs"), "--no-progress")
+    code, output = cli("run", "--export", str(folder), "--out", str(tmp_path / "runs"), "--no-progress")
     assert code == 0, output
     outputs.append(output)
     stored = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in (tmp_path / "runs").rglob("*") if p.is_file()
@@ -379,7 +386,7 @@ def test_init_template_with_its_examples_uncommented_runs(tmp_path: Path, monkey
     assert [m.stem for _, m in options.list_sources] == ["asd", "jgh"]
     text = text.replace("  lists:\n", "  lists: []\n#").replace("\n    - folder", "\n#    - folder").replace("\n      mapping", "\n#      mapping")
     (project / "jhmig.yaml").write_text(text, encoding="utf-8")
-    code, output = run_cli("run", "-p", str(project / "jhmig.yaml"), "--no-progress")
+    code, output = cli("run", "-p", str(project / "jhmig.yaml"), "--no-progress")
     assert code == 0, output
     assert (project / "jhmig.sqlite").exists() and not (elsewhere / "jhmig.sqlite").exists()
     assert any((project / "runs").iterdir())
@@ -389,7 +396,7 @@ def test_a_mistyped_key_gets_the_key_meant(tmp_path: Path) -> None:
     run_cli("init", str(tmp_path / "p"))
     path = tmp_path / "p" / "jhmig.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("output:", "ouptut:"), encoding="utf-8")
-    code, output = run_cli("run", "-p", str(path), "--no-progress")
+    code, output = cli("run", "-p", str(path), "--no-progress")
     assert code == 2
     assert "unknown key `ouptut` (did you mean `output`?)" in output and "Extra inputs" not in output
 
@@ -404,7 +411,7 @@ def test_an_unknown_department_is_refused(tmp_path: Path, where: str) -> None:
         path.write_text(path.read_text(encoding="utf-8").replace("departments: []", "departments: [UV, WJX]"), encoding="utf-8")
     else:
         extra = ("--departments", "UV,WJX")
-    code, output = run_cli("run", "-p", str(path), "--no-progress", *extra)
+    code, output = cli("run", "-p", str(path), "--no-progress", *extra)
     assert code == 2
     assert "WJX" in output and "WJH" in output and not (tmp_path / "p" / "runs").exists()
 
