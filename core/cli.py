@@ -23,11 +23,13 @@ from jhmig.config import (
     DEFAULT_DB_ENV,
     PROJECT_TEMPLATE,
     RunOptions,
+    anchor_sqlite,
+    check_departments,
     load_project,
     resolve_db_url,
     resolve_list_sources,
 )
-from jhmig.errors import JhmigError
+from jhmig.errors import JhmigError, printable
 
 #: Exit code of an unexpected error (a bug or the environment), beside 0 ok, 1 failed, 2 refused.
 INTERNAL_ERROR_EXIT = 3
@@ -83,7 +85,8 @@ def _internal_error(exc: Exception) -> None:
 
     with tempfile.NamedTemporaryFile("w", prefix="jhmig-error-", suffix=".log", delete=False, encoding="utf-8") as log:
         traceback.print_exception(exc, file=log)
-    err.print(f"[bold red]internal error:[/bold red] {escape(f'{type(exc).__name__}: {exc}')}", highlight=False)
+    # The message of a foreign exception may quote input bytes: escaped and cut.
+    err.print(f"[bold red]internal error:[/bold red] {escape(printable(f'{type(exc).__name__}: {exc}', 300))}", highlight=False)
     err.print(f"  -> the target database is unchanged; please report this with the traceback in {log.name}", highlight=False)
     sys.exit(INTERNAL_ERROR_EXIT)
 
@@ -138,7 +141,7 @@ def run(project: Path | None, export_dir: Path | None, layout: Path | None, db_u
 def build_run_options(project: Path | None, export_dir: Path | None, layout: Path | None, db_url: str | None, out_dir: Path | None,
                       dry_run: bool, accept: bool, departments: str | None, corrections_dir: Path | None = None,
                       pseudonymize: bool = False) -> RunOptions:
-    deps = tuple(d.strip().upper() for d in departments.split(",") if d.strip()) if departments else ()
+    deps = check_departments(departments.split(","), "--departments") if departments else ()
     if project:
         proj, base = load_project(project)
         if proj.sources.legacy is None:
@@ -147,11 +150,11 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
         return RunOptions(
             export_dir=export_dir or (base / legacy.export),
             layout_path=layout or ((base / legacy.layout) if legacy.layout else None),
-            db_url=resolve_db_url(db_url, proj.target.url_env, proj.target.default),
+            db_url=resolve_db_url(db_url, proj.target.url_env, anchor_sqlite(proj.target.default, base)),
             out_dir=out_dir or (base / proj.output),
             dry_run=dry_run,
             accept_manifest_mismatch=accept or proj.options.accept_manifest_mismatch,
-            departments=deps or tuple(d.upper() for d in proj.options.departments),
+            departments=deps or check_departments(proj.options.departments, "options.departments"),
             project_name=proj.name,
             corrections_dir=corrections_dir or ((base / proj.corrections) if proj.corrections else None),
             pseudonymize=pseudonymize or proj.options.pseudonymize,

@@ -6,6 +6,7 @@ environment variable that holds it (credentials stay out of the repository).
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,11 +71,84 @@ def load_project(path: Path) -> tuple[Project, Path]:
     try:
         project = Project.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:5])
-        raise ConfigError(f"project file {path} is invalid: {problems}") from None
-    if "@" in project.target.default and ":" in project.target.default.split("@")[0].split("//")[-1]:
+        problems = "; ".join(_problem(e) for e in exc.errors()[:5])
+        raise ConfigError(f"project file {path} is invalid: {problems}",
+                          hint="compare with a fresh template: jhmig init DIR (it lists every key)") from None
+    from jhmig.dburl import secrets_of
+
+    if secrets_of(project.target.default):
         raise ConfigError(f"project file {path}: target.default contains a password", hint=f"put the URL into the environment variable {project.target.url_env} instead")
+    check_departments(project.options.departments, f"project file {path}: options.departments")
     return project, path.resolve().parent
+
+
+def _problem(error: dict) -> str:  # type: ignore[type-arg]
+    """One pydantic error as the operator needs it: an unknown key with the key meant."""
+    loc = [str(p) for p in error["loc"]]
+    where = ".".join(loc)
+    if error["type"] == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        close = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.6)
+        suggestion = f" (did you mean `{close[0]}`?)" if close else (f" (known here: {', '.join(known)})" if known else "")
+        return f"unknown key `{where}`{suggestion}"
+    if error["type"] == "missing":
+        return f"key `{where}` is missing"
+    return f"`{where}`: {error['msg']}"
+
+
+def _known_keys(path: list[str]) -> list[str]:
+    """The keys the model allows at ``path`` (list indexes skipped)."""
+    model: type[BaseModel] | None = Project
+    for part in path:
+        if part.isdigit() or model is None:
+            continue
+        field_info = model.model_fields.get(part)
+        if field_info is None:
+            return []
+        model = _model_of(field_info.annotation)
+    return sorted(model.model_fields) if model is not None else []
+
+
+def _model_of(annotation: object) -> type[BaseModel] | None:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def known_departments() -> list[str]:
+    """The department codes of the unified code list (mappings/codes/department.csv)."""
+    import csv
+
+    from jhmig.layout import MAPPINGS_DIR
+
+    with open(MAPPINGS_DIR / "codes" / "department.csv", encoding="utf-8", newline="") as handle:
+        return [row["code"] for row in csv.DictReader(handle)]
+
+
+def check_departments(departments: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Upper-cased department codes; an unknown one is refused with the code meant (a typo would skip a whole department)."""
+    known = known_departments()
+    wanted = tuple(d.strip().upper() for d in departments if d.strip())
+    unknown = [d for d in wanted if d not in known]
+    if unknown:
+        close = {d: difflib.get_close_matches(d, known, n=1, cutoff=0.5) for d in unknown}
+        said = ", ".join(f"`{d}`" + (f" (did you mean `{c[0]}`?)" if c else "") for d, c in close.items())
+        raise ConfigError(f"{where}: unknown department(s) {said}", hint=f"known departments: {', '.join(known)}")
+    return wanted
+
+
+def anchor_sqlite(url: str, base: Path) -> str:
+    """A relative SQLite path in a project file is relative to the project file's folder, not the working directory."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url.startswith(prefix + "/") or url[len(prefix):].startswith(("~", ":memory:")) or not url[len(prefix):]:
+        return url
+    return prefix + str((base / url[len(prefix):]).resolve())
 
 
 def resolve_list_sources(folder: Path, mappings: list[str] | tuple[str, ...] = ()) -> list[tuple[Path, Path]]:
@@ -144,28 +218,28 @@ sources:
     # Layout of the export. Leave empty for the reference OK.JUG layout, or
     # point to your own copy of mappings/layouts/okjug-reference.yaml.
     layout:
+  # Caseworkers' Excel lists (optional). mapping: asd, jgh (shipped) or your own
+  # mapping file; leave it out to use every shipped mapping matching the files.
+  # lists:
+  #   - folder: ./listen
+  #     mapping: asd
+  #   - folder: ./listen
+  #     mapping: jgh
+  #     exclude: ["Notizen*.xlsx"]   # files of the folder not to migrate (listed as excluded)
+  # Every spreadsheet in a lists folder must be read by a mapping or excluded: else the run fails.
 
 target:
   # The database URL is read from this environment variable, never from this
   # file (it may hold a password), e.g.
   #   export JHMIG_DB_URL=postgresql+psycopg://user@dbhost/jugendamt
   url_env: JHMIG_DB_URL
-  # Used when the variable is not set: an embedded SQLite file.
+  # Used when the variable is not set: an embedded SQLite file (a relative
+  # path is relative to this file's folder).
   default: sqlite:///jhmig.sqlite
 
 # Each run writes a folder here: summary.json, findings, quarantine, reports
-# (validierung.html, fehlerliste.xlsx).
+# (validierung.html, fehlerliste.xlsx). Paths in this file are relative to it.
 output: ./runs
-
-# Caseworkers' Excel lists (optional). mapping: asd, jgh (shipped) or your own
-# mapping file; leave it out to use every shipped mapping matching the files.
-#   lists:
-#     - folder: ./listen
-#       mapping: asd
-#     - folder: ./listen
-#       mapping: jgh
-#       exclude: ["Notizen*.xlsx"]   # files of the folder not to migrate (listed as excluded)
-# Every spreadsheet in a lists folder must be read by a mapping or excluded: else the run fails.
 
 # Data stewards' decisions: put filled-in fehlerliste.xlsx files (or CSVs with
 # the same columns) here; the next run applies them and reports what it did.
@@ -178,6 +252,7 @@ options:
   # Recorded in the run. Only for a known, accepted truncation!
   accept_manifest_mismatch: false
   # Replace names, birth dates, streets and payees by stable pseudonyms in all
-  # reports (key: $JHMIG_PSEUDONYM_KEY, else runs/.pseudonym-key).
+  # reports (key: $JHMIG_PSEUDONYM_KEY, else a key file outside the run
+  # folders, see README "Pseudonyms").
   pseudonymize: false
 """

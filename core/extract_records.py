@@ -79,7 +79,18 @@ class ExtractResult:
     tables: list[RawTable]
     manifest: Manifest
     checks: list[ControlCheck]
+    # Records the control totals cannot count in (unreadable, or an amount that is no number): (file, line, reason)
+    unsummed: list[tuple[str, int, str]] = field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[ControlCheck]:
         return [c for c in self.checks if not c.ok]
+
+    def describe_unsummed(self, limit: int = 20) -> list[str]:
+        """One line per record the control totals miss (file, line, reason: no values), at most ``limit``."""
+        files = {c.file.upper() for c in self.failed_checks}
+        rows = [r for r in self.unsummed if r[0].upper() in files] or self.unsummed
+        lines = [f"{path}, line {line}: {reason}" for path, line, reason in rows[:limit]]
+        if len(rows) > limit:
+            lines.append(f"... and {len(rows) - limit} more (findings.csv)")
+        return lines

@@ -20,8 +20,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jhmig.config import RunOptions
+from jhmig.run_folder import mark_failed_reconciliation, mark_unfinished
 from jhmig.run_state import RunState
 from jhmig.run_summary import RunSummary
 from jhmig.steps_checks import apply_decisions, quarantine_records, validate_sources
@@ -35,6 +37,9 @@ from jhmig.steps_sources import (
     read_lists,
     transform_export,
 )
+
+if TYPE_CHECKING:
+    from jhmig.reports.pseudonyms import Pseudonymizer
 
 Progress = Callable[[str, int, int], None]
 
@@ -57,11 +62,26 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     from jhmig.reports.pseudonyms import pseudonymizer
     from jhmig.validation import preload_expectations
 
+    check_target_first(options)  # an unusable database is refused before anything is read or written
     preload_expectations()  # GX takes seconds to import: let it happen while extract reads the files
     note = progress or (lambda step, done, total: None)
     state = start_run(options)
-    pseudonyms = pseudonymizer(options.out_dir) if options.pseudonymize else None
+    try:
+        return _run_steps(state, note, pseudonymizer(options.out_dir) if options.pseudonymize else None)
+    except BaseException as exc:
+        # No folder with raw values of a run that loaded nothing; the folder says why it stopped.
+        mark_unfinished(state.run_dir, state.run_uid, state.started, exc, committed=bool(state.load and state.load.committed))
+        raise
 
+
+def check_target_first(options: RunOptions) -> None:
+    """URL, connection, schema revision and rights of the target (exit 2 with what to fix)."""
+    from jhmig.load import check_target
+
+    check_target(options.db_url)
+
+
+def _run_steps(state: RunState, note: Progress, pseudonyms: Pseudonymizer | None) -> RunOutcome:
     read_export(state, note)
     gate_control_totals(state)
     apply_corrections(state, pseudonyms)
@@ -81,6 +101,8 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
 
     summary = state.summary
     assert summary is not None
+    if summary.status == "failed":
+        mark_failed_reconciliation(state.run_dir, state.run_uid, [c.check for c in summary.checks if not c.ok])
     return RunOutcome(state.run_uid, state.run_dir, summary.status, 0 if summary.status in ("ok", "dry_run") else 1, summary)
 
 

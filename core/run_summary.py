@@ -47,13 +47,14 @@ class FileCount:
 class Check:
     check: str
     ok: bool
+    blocking: bool = True  # a failed blocking check rolls the run back; a non-blocking one makes it "incomplete"
 
 
 @dataclass
 class RunSummary:
     run_id: int
     run_uid: str
-    status: str  # ok | dry_run | failed
+    status: str  # ok | dry_run | incomplete (committed, exit 1) | failed (rolled back)
     started_at: str
     finished_at: str
     jhmig_version: str
@@ -70,10 +71,11 @@ class RunSummary:
     gx_data_docs: str | None = None
     unmapped_values: list[dict[str, Any]] = field(default_factory=list)
     matching: dict[str, Any] = field(default_factory=dict)  # identity resolution: outcomes per source pair, clusters, review
+    unsummed_records: list[dict[str, Any]] = field(default_factory=list)  # file, line, reason: records the control totals miss
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
+        return all(c.ok for c in self.checks if c.blocking)
 
     def as_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)

@@ -36,6 +36,8 @@ STAGE_RULES: tuple[RuleEntry, ...] = (
           "Kopfzeile im Blatt ergänzen oder Spaltennamen in der Listenzuordnung nachtragen"),
     _rule("extract.rows_above_header", Severity.INFO, "*", "extract", "Zeilen über der Kopfzeile als Titel übergangen",
           "nur zur Kenntnis; stehen dort Daten, die Kopfzeile in der Zuordnung angeben"),
+    _rule("extract.formula_without_value", Severity.WARNING, "*", "extract", "Formel ohne gespeicherten Wert (als leer gelesen)",
+          "Liste in Excel öffnen, neu berechnen lassen und speichern (die Datei wurde von einem Programm geschrieben, das nicht rechnet)"),
     _rule("extract.column_ambiguous", Severity.WARNING, "*", "extract", "mehrere Spalten passen zu einem Feld",
           "überzählige Spalte umbenennen oder die Zuordnung eindeutig machen"),
     _rule("extract.column_guessed", Severity.WARNING, "*", "extract",

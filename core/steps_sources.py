@@ -41,9 +41,11 @@ def gate_control_totals(state: RunState) -> None:
     if not failed:
         return
     lines = [c.describe() for c in failed]
+    records = extract.describe_unsummed()  # the records the totals miss, by file and line (never values)
     if not state.options.accept_manifest_mismatch:
         raise RefusedInput(
-            "the export does not match its control totals (truncated or corrupt?):\n    " + "\n    ".join(lines),
+            "the export does not match its control totals (truncated or corrupt?):\n    " + "\n    ".join(lines)
+            + ("\n  records the totals cannot count:\n    " + "\n    ".join(records) if records else ""),
             hint="ask the legacy system's operators for a complete export; to migrate it anyway, pass "
             "--accept-manifest-mismatch (the override is recorded in the run)",
         )

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _ZERO_DATE = re.compile(r"^[0\s./-]*$")
 _WS = re.compile(r"[\s\u00a0\u202f]+")
 
@@ -83,6 +84,10 @@ def parse_amount_cents(
     t = raw.str.replace("€", "", regex=False).str.replace("EUR", "", regex=False)
     t = t.str.replace(_WS.pattern, "", regex=True)
     if thousands:
+        # Thousands separators only between groups of three digits: '1.2.3,4' is no amount (it was 123,40 €).
+        grouped = rf"[+-]?\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+(?:{re.escape(decimal)}.*)?-?"
+        misplaced = t.str.contains(re.escape(thousands), regex=True).fillna(False) & ~t.str.fullmatch(grouped).fillna(False)
+        t = t.mask(misplaced, "\x00")  # no digit: fails the pattern below
         t = t.str.replace(thousands, "", regex=False)
     if decimal != ".":
         t = t.str.replace(decimal, ".", regex=False)
@@ -92,6 +97,8 @@ def parse_amount_cents(
     ok = parts["int"].notna()
     ints = digits_to_int(parts["int"].where(ok))
     frac = parts["frac"].fillna("0").str.ljust(2, "0")
+    ok = ok & ints.notna() & (ints.abs() < _INT64_MAX // 100).fillna(False)  # cents must fit int64
+    ints = ints.where(ok)
     cents = ints * 100 + digits_to_int(frac.where(ok))
     neg = (parts["lead"] == "-") | (parts["trail"] == "-")
     cents = cents.where(~neg.fillna(False), -cents)
@@ -106,7 +113,9 @@ def parse_int(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     raw = clean(s)
     present = raw.notna()
     ok = raw.str.fullmatch(r"[+-]?\d+").fillna(False).astype(bool)
-    return digits_to_int(raw.where(ok)), (present & ~ok).astype(bool)
+    number = digits_to_int(raw.where(ok))
+    ok = ok & number.notna().to_numpy()  # beyond int64: not a number a column can hold
+    return number, (present & ~ok).astype(bool)
 
 
 def digits_to_int(digits: pd.Series) -> pd.Series:
@@ -120,7 +129,14 @@ def digits_to_int(digits: pd.Series) -> pd.Series:
     try:
         numbers = pc.cast(pc.utf8_ltrim(strings, characters="+"), pa.int64())
     except (pa.ArrowInvalid, OverflowError):
-        return pd.to_numeric(digits, errors="coerce").astype("Int64")
+        # Some value is beyond int64: it becomes NA (callers report it), never a wrapped-around number.
+        def fits(text: object) -> object:
+            if text is None or pd.isna(text):
+                return pd.NA
+            number = int(str(text))
+            return number if _INT64_MIN <= number <= _INT64_MAX else pd.NA
+
+        return pd.Series(pd.array([fits(t) for t in digits.astype("object")], dtype="Int64"), index=digits.index)
     return pd.Series(pd.array(numbers.to_pandas(types_mapper=pd.ArrowDtype).astype("Int64")), index=digits.index)
 
 

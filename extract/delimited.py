@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from jhmig.errors import SourceReadError
+from jhmig.errors import SourceReadError, column_names_excerpt
 from jhmig.layout import FileLayout
 
 # Bytes that cp1252 leaves undefined still appear in real exports: they are
@@ -105,7 +105,7 @@ def _match_header(path: Path, header: list[str], wanted: list[str], delimiter: s
                 "(case is ignored), or write a layout file for this export (see docs/layouts.md)")
         raise SourceReadError(
             str(path),
-            f"header lacks column(s) {', '.join(missing)}; found {', '.join(header)}",
+            f"header lacks column(s) {', '.join(missing)}; found {column_names_excerpt(header, wanted)}",
             line=1,
             hint=hint,
         )

@@ -40,7 +40,10 @@ def read_calamine(path: Path, kind: str, limits: Limits, scans: dict[str, Any]) 
                 sheets.append(Sheet(info))
                 continue
             try:
-                sheet = _calamine_sheet(wb.get_sheet_by_index(index), info, limits, scans.get(meta.name))
+                scan = scans.get(meta.name)
+                sheet = _calamine_sheet(wb.get_sheet_by_index(index), info, limits, scan)
+                if scan is not None and scan.uncached:
+                    sheet.uncached_formulas = dict(scan.uncached)
             except GuardRefusal:
                 raise
             except BaseException as exc:  # noqa: BLE001 - one broken sheet must not hide the others

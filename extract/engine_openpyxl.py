@@ -33,6 +33,8 @@ def read_openpyxl(path: Path, limits: Limits, scans: dict[str, Any]) -> list[She
                 if any(v is not None for v in values):
                     rows[number] = values
             sheet = finish_sheet(info, rows, ())
+            if scan is not None and scan.uncached:
+                sheet.uncached_formulas = dict(scan.uncached)  # data_only reads them as empty, too
             filled += sheet.filled_cells()
             if filled > limits.max_filled_cells:
                 raise GuardRefusal(f"too large: more than {limits.max_filled_cells:,} filled cells", "split the list")

@@ -20,7 +20,7 @@ import pandas as pd
 from jhmig.errors import SourceReadError
 from jhmig.extract.cells import CellValue, cell_text, column_letter
 from jhmig.extract.csv_sheet import CsvOptions
-from jhmig.extract.header_detect import Header, detect_header, loose_key, match_fields
+from jhmig.extract.header_detect import Header, detect_header, duplicate_names, loose_key, match_fields
 from jhmig.extract.list_as_of import AsOf, as_of_date
 from jhmig.extract.list_files import matching_files, sheet_selected
 from jhmig.extract.list_table_parts import fill_merged, raw_frame
@@ -100,6 +100,30 @@ class SheetExtractor:
         self.skipped: list[tuple[int, str]] = []
 
     # -- helpers ---------------------------------------------------------
+    def _report_uncached(self, header: Header, data_rows: set[int]) -> None:
+        """Formula cells of case rows without a stored value are read as empty: each is named, never silently empty (nor 0)."""
+        by_column = {index: name for name, index in header.fields.items()}
+        for (row, col), formula in sorted(self.sheet.uncached_formulas.items()):
+            if row not in data_rows:
+                continue
+            field_name = by_column.get(col - 1)
+            self._finding("extract.formula_without_value", Severity.WARNING,
+                          f"Zelle {column_letter(col - 1)}{row}: Formel {formula} ohne gespeicherten Wert, als leer gelesen"
+                          + (f" ({field_name})" if field_name else ""), row, field_name)
+
+    def _refuse_duplicate_names(self, header: Header, several: dict[str, list[int]]) -> None:
+        """A column name the mapping uses, twice in the header: which column is meant nobody can tell, so nothing is guessed."""
+        for name, columns in duplicate_names(header.columns).items():
+            indexes = [c.index for c in columns]
+            fields = [f for f, cols in several.items() if set(indexes) <= set(cols)]
+            if fields:
+                shown = " and ".join(f"{c.letter} {c.name!r}" for c in columns)
+                raise SourceReadError(
+                    self.src_path, f"sheet {self.sheet.name!r}, header row {header.first_row}: column {name!r} appears twice "
+                    f"({shown}); the mapping takes it for {', '.join(fields)}",
+                    hint="rename or delete one of the two columns in the list (jhmig profile FILE shows the header)",
+                )
+
     def _finding(self, rule_id: str, severity: Severity, message: str, line: int | None = None, field: str | None = None) -> None:
         self.batch.findings.add(Finding(rule_id=rule_id, severity=severity, message=message, source_system=self.mapping.source_system,
                                         entity=ENTITY, src_path=self.src_path, src_sheet=self.sheet.name, src_line=line,
@@ -193,6 +217,7 @@ class SheetExtractor:
         body = self._body(rows, header, fields, first_data, last_data, as_of)
         frame = pd.DataFrame(body.records, columns=fields, dtype="string") if body.records else pd.DataFrame(
             {f: pd.Series(dtype="string") for f in fields})
+        self._report_uncached(header, set(body.lines))
         frame.index = pd.Index(body.lines, name="src_line", dtype="int64")
         frame["src_line"] = pd.Series(body.lines, index=frame.index, dtype="int64")
         frame["_closed"] = pd.Series(body.closed, index=frame.index, dtype="bool")
@@ -252,6 +277,7 @@ class SheetExtractor:
         mapping = self.mapping
         line = header.first_row
         found = match_fields(header.columns, mapping)
+        self._refuse_duplicate_names(header, found.several)
         for name, cols in found.several.items():
             self._finding("extract.column_ambiguous", Severity.WARNING,
                           f"mehrere Spalten passen zu {name}: {', '.join(column_letter(c) for c in cols)}; "

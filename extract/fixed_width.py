@@ -41,8 +41,9 @@ def _single_byte(encoding: str) -> bool:
         raise SourceReadError("", f"unknown encoding {encoding!r}", hint="fix 'encoding' in the layout file") from None
 
 
-def read_fixed_width(path: Path, layout: FileLayout, encoding: str) -> FixedWidthRead:
-    data = path.read_bytes()
+def read_fixed_width(path: Path, layout: FileLayout, encoding: str, data: bytes | None = None) -> FixedWidthRead:
+    """``data``: the file's bytes when the caller has read them already (the encoding check does)."""
+    data = path.read_bytes() if data is None else data
     if _single_byte(encoding):
         return _read_bytes(data, layout, encoding)
     return _read_text(data.decode(encoding, errors="replace"), layout)

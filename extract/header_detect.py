@@ -55,6 +55,15 @@ class ColumnMatch:
         return len(self.fields) - len(self.guessed)
 
 
+def duplicate_names(columns: Sequence[HeaderColumn]) -> dict[str, list[HeaderColumn]]:
+    """Column names the header holds more than once (compared as loosely as names are matched): name -> columns."""
+    groups: dict[str, list[HeaderColumn]] = {}
+    for column in columns:
+        if column.name:
+            groups.setdefault(loose_key(column.name), []).append(column)
+    return {cols[0].name: cols for cols in groups.values() if len(cols) > 1}
+
+
 def mapping_keys(mapping: ListMapping) -> tuple[dict[str, str], dict[str, str]]:
     """(loose key -> field of the mapping's names, the same plus the profiler's vocabulary for the mapping's fields)."""
     exact = known_keys({name: rule.names for name, rule in mapping.fields.items()})

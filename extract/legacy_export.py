@@ -9,6 +9,7 @@ import pandas as pd
 
 from jhmig.errors import SourceReadError
 from jhmig.extract.delimited import read_delimited
+from jhmig.extract.encoding_check import check_encoding
 from jhmig.extract.fixed_width import read_fixed_width
 from jhmig.extract.manifest import read_manifest
 from jhmig.layout import FileLayout, Layout
@@ -36,6 +37,7 @@ def extract_export(export_dir: Path, layout: Layout, progress: Progress | None =
     batch = Batch(source_system=layout.source_system)
     tables: list[RawTable] = []
     checks: list[ControlCheck] = []
+    unsummed: list[tuple[str, int, str]] = []
     present = {p.name.upper(): p for p in export_dir.iterdir() if p.is_file()}
     for number, file_layout in enumerate(layout.files, start=1):
         if progress:
@@ -48,9 +50,12 @@ def extract_export(export_dir: Path, layout: Layout, progress: Progress | None =
                 str(export_dir / file_layout.file), "file missing from the export",
                 hint="ask for a complete export, or mark the file optional in the layout",
             )
-        table, records, trailer = _read_file(path, file_layout, layout, batch)
+        table, records, trailer, malformed = _read_file(path, file_layout, layout, batch)
         tables.append(table)
-        checks.extend(_control_checks(table, records, trailer, file_layout, layout, manifest))
+        file_checks, bad_sum_lines = _control_checks(table, records, trailer, file_layout, layout, manifest)
+        checks.extend(file_checks)
+        unsummed.extend((table.src_path, line, reason) for line, reason, _ in malformed)
+        unsummed.extend((table.src_path, line, reason) for line, reason in bad_sum_lines)
     if manifest.present:
         known = {f.file.upper() for f in layout.files}
         for name, entry in manifest.entries.items():
@@ -58,16 +63,20 @@ def extract_export(export_dir: Path, layout: Layout, progress: Progress | None =
                 checks.append(ControlCheck(entry.file, "file", entry.records, None, "manifest"))
     if progress:
         progress("extract", len(layout.files), len(layout.files))
-    return ExtractResult(batch=batch, tables=tables, manifest=manifest, checks=checks)
+    return ExtractResult(batch=batch, tables=tables, manifest=manifest, checks=checks, unsummed=sorted(unsummed))
 
 
-def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch) -> tuple[RawTable, int, dict[str, str] | None]:
-    """Read one file; returns the table, its record count and the raw trailer (fixed width)."""
+def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
+               ) -> tuple[RawTable, int, dict[str, str] | None, list[tuple[int, str, str]]]:
+    """Read one file; returns the table, its record count, the raw trailer (fixed width) and the unreadable records."""
     encoding = layout.encoding_of(file_layout)
     src_path = path.name
     trailer: dict[str, str] | None = None
+    # The bytes are checked before parsing: a cp1252 reader accepts UTF-8 and DOS bytes as mojibake.
+    data = path.read_bytes()
+    check_encoding(data, encoding, str(path))
     if file_layout.format == "fixed_width":
-        read = read_fixed_width(path, file_layout, encoding)
+        read = read_fixed_width(path, file_layout, encoding, data)
         undecodable: list[int] = []
         trailer = read.trailer if read.trailer is not None else {}
         if read.records_after_trailer:
@@ -77,6 +86,7 @@ def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
                 source_system=batch.source_system, entity=file_layout.entity, src_path=src_path, src_line=read.trailer_line,
             ))
     else:
+        del data  # the csv reader streams the file
         read = read_delimited(path, file_layout, encoding)
         undecodable = read.undecodable_lines
         if read.extra_columns:
@@ -97,13 +107,14 @@ def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
         ))
     if read.malformed:
         quarantine_unreadable(batch, file_layout.entity, src_path, read.malformed)
-    return RawTable(file_layout.file, file_layout.entity, src_path, "", frame), records, trailer
+    return RawTable(file_layout.file, file_layout.entity, src_path, "", frame), records, trailer, read.malformed
 
 
 def _control_checks(
     table: RawTable, records: int, trailer: dict[str, str] | None, file_layout: FileLayout, layout: Layout, manifest: Manifest
-) -> list[ControlCheck]:
-    actual_sum = _sum_of(table, file_layout, layout)
+) -> tuple[list[ControlCheck], list[tuple[int, str]]]:
+    """The file's control checks and the (line, reason) of records whose amount the sum could not take."""
+    actual_sum, bad_lines = _sum_of(table, file_layout, layout)
     checks: list[ControlCheck] = []
     if manifest.present:
         entry = manifest.entries.get(file_layout.file.upper())
@@ -123,19 +134,21 @@ def _control_checks(
             total, _ = parse_int(pd.Series([trailer.get("sum_cents")], dtype="string"))
             expected_sum = None if pd.isna(total.iloc[0]) else int(total.iloc[0])
             checks.append(ControlCheck(file_layout.file, "trailer_sum_cents", expected_sum, actual_sum, "trailer"))
-    return checks
+    return checks, bad_lines
 
 
-def _sum_of(table: RawTable, file_layout: FileLayout, layout: Layout) -> int | None:
+def _sum_of(table: RawTable, file_layout: FileLayout, layout: Layout) -> tuple[int | None, list[tuple[int, str]]]:
     if not file_layout.sum_field:
-        return None
+        return None, []
     column = next((name for name, c in file_layout.columns.items() if c.field == file_layout.sum_field), None)
     if column is None:
-        return None
+        return None, []
     values = table.frame[column]
     if file_layout.columns[column].type == "cents":
-        parsed, _ = parse_int(values)
+        parsed, bad = parse_int(values)
     else:
         f = layout.formats
-        parsed, _ = parse_amount_cents(values, decimal=f.decimal, thousands=f.thousands, negative=f.negative)
-    return sum_cents(parsed)
+        parsed, bad = parse_amount_cents(values, decimal=f.decimal, thousands=f.thousands, negative=f.negative)
+    reason = f"{column}: kein Betrag"
+    bad_lines = [(int(line), reason) for line in table.frame.loc[bad.to_numpy(dtype=bool), "src_line"]] if bad.any() else []
+    return sum_cents(parsed), bad_lines

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from jhmig.errors import SourceReadError
+from jhmig.errors import SourceReadError, column_names_excerpt, printable
+from jhmig.extract.encoding_check import check_encoding
 from jhmig.layout import Layout, ManifestLayout
 from jhmig.records import Manifest, ManifestEntry
 from jhmig.values import parse_amount_cents
@@ -35,7 +36,9 @@ def read_manifest(export_dir: Path, layout: Layout) -> Manifest:
             str(path), "manifest missing",
             hint="the export is incomplete: ask for a complete export, or pass --accept-manifest-mismatch to migrate without control totals",
         )
-    text = path.read_bytes().decode(spec.encoding or layout.encoding, errors="replace").lstrip("\ufeff")
+    data = path.read_bytes()
+    check_encoding(data, spec.encoding or layout.encoding, str(path))
+    text = data.decode(spec.encoding or layout.encoding, errors="replace").lstrip("\ufeff")
     reader = {"keyvalue": _read_keyvalue, "delimited": _read_delimited, "json": _read_json}[spec.format]
     entries, meta = reader(text, spec, path, layout)
     return Manifest(
@@ -60,7 +63,7 @@ def _read_keyvalue(text: str, spec: ManifestLayout, path: Path, layout: Layout) 
         pairs = {}
         for part in parts:
             if "=" not in part:
-                raise SourceReadError(str(path), f"line {number} is not KEY=VALUE: {line[:60]!r}", line=number,
+                raise SourceReadError(str(path), f"line {number} is not KEY=VALUE: {printable(line, 60)!r}", line=number,
                                       hint="if the manifest is a table or JSON, set manifest.format: delimited or json in the layout")
             key, value = part.split("=", 1)
             pairs[key.strip().upper()] = value.strip()
@@ -78,7 +81,7 @@ def _read_delimited(text: str, spec: ManifestLayout, path: Path, layout: Layout)
     header = [h.strip().upper() for h in rows[0]]
     missing = [k for k in (spec.file_key, spec.count_key) if k.upper() not in header]
     if missing:
-        raise SourceReadError(str(path), f"manifest header lacks column(s) {', '.join(missing)}; found {', '.join(header)}", line=1,
+        raise SourceReadError(str(path), f"manifest header lacks column(s) {', '.join(missing)}; found {column_names_excerpt(header, [spec.file_key, spec.count_key, spec.sum_key])}", line=1,
                               hint="set manifest.file_key/count_key/sum_key (and delimiter) in the layout to the manifest's column names")
     entries: dict[str, ManifestEntry] = {}
     for number, row in enumerate(rows[1:], start=2):

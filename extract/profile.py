@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from jhmig.errors import SourceReadError
 from jhmig.extract.cells import CellValue, cell_text, clean_text
 from jhmig.extract.column_guess import guess_field
-from jhmig.extract.header_detect import Header, HeaderColumn, detect_header
+from jhmig.extract.header_detect import Header, HeaderColumn, detect_header, duplicate_names
 from jhmig.extract.list_files import LOCK_PREFIXES, SPREADSHEET_SUFFIXES
 from jhmig.extract.profile_model import ColumnProfile, SheetProfile, WorkbookProfile
 from jhmig.extract.profile_suggest import suggest_mapping
@@ -67,6 +67,7 @@ def _profile_sheet(sheet: Sheet, show_values: bool) -> SheetProfile:
     first_data = header.last_row + 1 if header else min(rows)
     if header:
         profile.header_first, profile.header_last, profile.header_method = header.first_row, header.last_row, header.method
+        profile.duplicate_columns = [(name, [c.letter for c in cols]) for name, cols in duplicate_names(header.columns).items()]
     table_cols = [c.index for c in header.named] if header else list(range(sheet.width))
     classifier = RowClassifier(None, len(table_cols))
     data: list[tuple[CellValue, ...]] = []
@@ -154,6 +155,8 @@ def _render_sheet(sheet: SheetProfile, say: Any) -> None:
         rows = (f"rows {sheet.header_first}-{sheet.header_last} (joined)" if sheet.header_last != sheet.header_first
                 else f"row {sheet.header_first}")
         say(f"    header: {rows}")
+    for name, letters in sheet.duplicate_columns:
+        say(f"    duplicate column name {name!r} in {' and '.join(letters)}: a mapping naming it is refused; rename one of them")
     say(f"    data rows: {sheet.data_rows}; empty rows inside the table: {sheet.empty_rows}")
     if sheet.odd_rows:
         shown = "; ".join(f"row {n} {kind}" + (f" '{text}'" if text else "") for n, kind, text in sheet.odd_rows[:MAX_SHOWN_ROWS])

@@ -45,6 +45,7 @@ class SheetProfile:
     columns: list[ColumnProfile] = field(default_factory=list)
     merged_in_table: list[str] = field(default_factory=list)
     merged_total: int = 0
+    duplicate_columns: list[tuple[str, list[str]]] = field(default_factory=list)  # (name, letters) of names written twice
     legend: bool = False
     error: str | None = None
 

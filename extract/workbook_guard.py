@@ -48,7 +48,9 @@ class Limits:
 
     max_file_bytes: int = 200 * 2**20
     max_unpacked_bytes: int = 1 * 2**30  # all ZIP members together, as declared
-    max_member_ratio: int = 1000  # compression ratio above which a large member is a zip bomb
+    max_member_bytes: int = 512 * 2**20  # one member (a sheet's XML) unpacked: 200k rows x 10 columns are ~100 MB
+    max_member_ratio: int = 100  # compression ratio above which a large member is a zip bomb (real sheets: 5-30)
+    large_member_bytes: int = 64 * 2**20  # members from this size on must keep below max_member_ratio
     max_sheet_cells: int = 20_000_000  # rows x columns a parser would allocate for one sheet
     max_filled_cells: int = 5_000_000  # cells holding a value, per workbook
     memory_bytes: int = 2 * 2**30  # address space the isolated reader may add
@@ -72,6 +74,7 @@ class SheetScan:
     max_col: int = 0  # 1-based; 0 when all cells lie in columns A-Z
     far_cell: str | None = None  # the right-most cell beyond column Z, for messages
     errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) 1-based -> "#N/A"
+    uncached: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> formula without a stored value
 
 
 def identify(path: Path, head: bytes) -> Container:
@@ -179,9 +182,12 @@ def check_zip(path: Path, limits: Limits) -> None:
                     raise GuardRefusal(f"a part of the workbook is encrypted ({info.filename})",
                                        "remove the password in Excel and save again")
                 ratio = info.file_size / max(info.compress_size, 1)
-                if ratio > limits.max_member_ratio and info.file_size > 10 * 2**20:
-                    raise GuardRefusal(f"refused as a zip bomb: {info.filename} unpacks {ratio:,.0f}-fold to {info.file_size / 2**20:,.0f} MB",
+                if ratio > limits.max_member_ratio and info.file_size >= limits.large_member_bytes:
+                    raise GuardRefusal(f"refused as a zip bomb: part {info.filename} unpacks {ratio:,.0f}-fold to {info.file_size / 2**20:,.0f} MB",
                                        "this is not a normal workbook; do not open it")
+                if info.file_size > limits.max_member_bytes:
+                    raise GuardRefusal(f"too large: part {info.filename} unpacks to {info.file_size / 2**20:,.0f} MB "
+                                       f"(limit {limits.max_member_bytes / 2**20:,.0f} MB per part)", "split the list or save it as .csv")
             for info in infos:
                 if info.filename.lower().endswith((".xml", ".rels", ".vml")) and not info.is_dir():
                     _check_xml_head(zf, info)
@@ -281,8 +287,30 @@ def scan_xlsx_sheet(path: Path, member: str) -> SheetScan:
                 scan.max_row = max(scan.max_row, int(rows[-1]))
             if b't="e"' in buf:
                 _collect_errors(buf, scan.errors)
+            if b"<f" in buf:
+                _collect_uncached(buf, scan.uncached)
             tail = buf[-_OVERLAP:]
     return scan
+
+
+_FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\s([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.DOTALL)
+_FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)')
+# a stored result: <v>...</v> (also empty: a formula giving ""), or inline text; openpyxl writes <v /> for "none"
+_HAS_VALUE = re.compile(rb'<(?:\w+:)?v>|<(?:\w+:)?is\b')
+
+
+def _collect_uncached(buf: bytes, uncached: dict[tuple[int, int], str]) -> None:
+    """Formula cells without a stored result (a file written by a program that does not calculate):
+    every reader sees them as empty, so they are listed by cell instead of being read as nothing."""
+    for match in _FORMULA_CELL.finditer(buf):
+        body = match.group(2)
+        formula = _FORMULA.search(body)
+        if formula is None or _HAS_VALUE.search(body):
+            continue
+        ref = _REF.search(match.group(1))
+        if ref:
+            text = (formula.group(1) or b"").decode("utf-8", "replace")
+            uncached[(int(ref.group(2)), column_index(ref.group(1).decode()) + 1)] = "=" + text[:40] if text else "(geteilte Formel)"
 
 
 def _collect_errors(buf: bytes, errors: dict[tuple[int, int], str]) -> None:

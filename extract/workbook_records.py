@@ -53,6 +53,7 @@ class Sheet:
     last_row: int = 0
     merged: tuple[CellRange, ...] = ()
     error: str | None = None  # this sheet could not be read (the others could)
+    uncached_formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) 1-based -> formula; read as empty
 
     @property
     def name(self) -> str:

@@ -2,6 +2,7 @@
 
 Public API::
 
+    check_target(url)                  # before a run: URL, connection, schema revision, rights (exit 2)
     target = open_target(url)          # sqlite:///file or postgresql+psycopg://...
     target.upgrade()                   # Alembic upgrade head
     with target.begin_load(request, progress) as pending:   # one transaction
@@ -11,10 +12,12 @@ Public API::
 """
 
 from jhmig.load.api import BeforeCommit, EntityLoadStats, LoadRequest, LoadResult, PendingLoad, Progress, RunVerdict
+from jhmig.load.check import TargetCheck, check_target, connect_hint
 from jhmig.load.errors import (
     FrameContractError,
     LoadError,
     SchemaNotCurrentError,
+    TargetPermissionError,
     TargetUnreachableError,
     UnresolvedReferenceError,
     UnsupportedTargetError,
@@ -33,8 +36,12 @@ __all__ = [
     "RunVerdict",
     "SchemaNotCurrentError",
     "Target",
+    "TargetCheck",
+    "TargetPermissionError",
     "TargetUnreachableError",
     "UnresolvedReferenceError",
     "UnsupportedTargetError",
+    "check_target",
+    "connect_hint",
     "open_target",
 ]

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from jhmig.dburl import UrlSyntaxError, parse_db_url, safe_url, scrub
 from jhmig.load.errors import TargetUnreachableError, UnsupportedTargetError
 
 # SQLite settings of every connection: WAL lets readers (reports) work during a
@@ -30,13 +31,14 @@ WRITE_OPTIONS = {"jhmig_sqlite_begin": "IMMEDIATE"}
 
 
 def display_url(url: sa.URL) -> str:
-    return url.render_as_string(hide_password=True)
+    """Without password or secret query values, whatever characters they hold (see :mod:`jhmig.dburl`)."""
+    return safe_url(url)
 
 
 def parse_url(url: str) -> sa.URL:
     try:
-        parsed = sa.make_url(url)
-    except sa.exc.ArgumentError:
+        parsed = parse_db_url(url)
+    except (UrlSyntaxError, sa.exc.ArgumentError):
         raise UnsupportedTargetError("(unparsable URL)") from None
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # the only PostgreSQL driver jhmig ships
@@ -62,7 +64,8 @@ def create_target_engine(url: sa.URL) -> sa.Engine:
             connection.execute(sa.text("SELECT 1"))
     except sa.exc.DBAPIError as error:
         engine.dispose()
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        text = str(error.orig).strip() if error.orig else type(error).__name__
+        reason = scrub(next((line for line in text.splitlines() if line.strip()), text), url)  # a driver may quote the DSN
         raise TargetUnreachableError(display_url(url), reason) from None
     return engine
 

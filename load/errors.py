@@ -28,14 +28,24 @@ class LoadError(JhmigError):
 class TargetUnreachableError(LoadError, TargetError):
     exit_code = 2
 
-    def __init__(self, url: str, reason: str) -> None:
+    def __init__(self, url: str, reason: str, hint: str | None = None) -> None:
         self.url = url  # rendered without password
         self.reason = reason
         super().__init__(
             f"cannot open the target database {url}: {reason}",
-            hint="check that the server runs and that host, port, database and user in the URL are right "
+            hint=hint or "check that the server runs and that host, port, database and user in the URL are right "
             "(the password is taken from the environment, never from files)",
         )
+
+
+class TargetPermissionError(LoadError, TargetError):
+    """The database is reachable, but the user may not do what a load needs."""
+
+    exit_code = 2
+
+    def __init__(self, url: str, problem: str, hint: str) -> None:
+        self.url = url
+        super().__init__(f"target database {url}: {problem}", hint=hint)
 
 
 class UnsupportedTargetError(LoadError, TargetError):

@@ -14,6 +14,7 @@ from jhmig.load.api import BeforeCommit, LoadRequest, LoadResult, PendingLoad, P
 from jhmig.load.bulk import BulkWriter
 from jhmig.load.bulk_pg import PostgresBulk
 from jhmig.load.bulk_sqlite import SqliteBulk
+from jhmig.load.check import operator_error
 from jhmig.load.engine import WRITE_OPTIONS, create_target_engine, display_url, parse_url
 from jhmig.load.errors import SchemaNotCurrentError
 from jhmig.load.loader import write_run
@@ -44,7 +45,10 @@ class Target:
 
     def upgrade(self) -> None:
         """Alembic ``upgrade head``; a no-op on a current schema."""
-        upgrade_head(self._engine, WRITE_OPTIONS)
+        try:
+            upgrade_head(self._engine, WRITE_OPTIONS)
+        except sa.exc.DBAPIError as error:
+            raise operator_error(error, self.url) or error from None
 
     @contextmanager
     def begin_load(self, request: LoadRequest, progress: Progress | None = None) -> Iterator[PendingLoad]:
@@ -73,8 +77,11 @@ class Target:
                     pending.result.committed = True
                 else:
                     transaction.rollback()
-            except BaseException:
+            except BaseException as error:
                 transaction.rollback()
+                fixable = operator_error(error, self.url)  # rights, a lost server: exit 2 with what to fix
+                if fixable is not None:
+                    raise fixable from None
                 raise
         log.info("run %d %s (%s)", pending.result.run_id, "committed" if pending.result.committed else "rolled back", verdict.status)
 

@@ -37,6 +37,8 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         console.print(f"  {mark}  {check['check']}")
     errs = summary["findings"]["by_severity"]
     console.print(f"  findings: {summary['findings']['total']} ({', '.join(f'{k} {v}' for k, v in sorted(errs.items()))})")
+    print_target_changes(summary, console)
+    print_unsummed(summary, console)
 
 
 def _print_matching(matching: dict[str, Any], console: Console) -> None:
@@ -55,3 +57,38 @@ def _print_matching(matching: dict[str, Any], console: Console) -> None:
                   f"case files attached: {matching.get('case_files', {}).get('records_merged', 0)}; providers resolved: "
                   f"{providers.get('records_merged', 0)}, new from lists: {providers.get('new_from_lists', 0)}; "
                   f"review cases for the stewards: {matching.get('review', 0)} (fehlerliste.xlsx, sheet 'Abgleich Personen')")
+
+
+_CHANGES = ("inserted", "updated", "unchanged", "deleted")
+
+
+def print_target_changes(summary: dict[str, Any], console: Console) -> None:
+    """What the load did per entity: a re-run shows '0 new, N unchanged' instead of 'loaded N' again."""
+    entities = {name: e for name, e in summary.get("entities", {}).items() if any(k in e for k in _CHANGES)}
+    if not entities:
+        return
+    verb = "would change" if summary.get("status") == "dry_run" else "changed"
+    table = Table(title=f"Target database ({verb})", title_justify="left")
+    table.add_column("entity")
+    for name in ("new", "updated", "unchanged", "deleted"):
+        table.add_column(name, justify="right")
+    totals = dict.fromkeys(_CHANGES, 0)
+    for name, e in entities.items():
+        table.add_row(escape(name), *(f"{int(e.get(k, 0)):,}" for k in _CHANGES))
+        for k in _CHANGES:
+            totals[k] += int(e.get(k, 0))
+    console.print(table)
+    console.print(f"  target: {totals['inserted']:,} new, {totals['updated']:,} updated, {totals['unchanged']:,} unchanged, "
+                  f"{totals['deleted']:,} deleted")
+
+
+def print_unsummed(summary: dict[str, Any], console: Console, limit: int = 20) -> None:
+    """Records the control totals miss (file and line only, never values)."""
+    rows = summary.get("unsummed_records") or []
+    if not rows:
+        return
+    console.print(f"  [red]records the control totals cannot count ({len(rows)}, in the quarantine):[/red]")
+    for row in rows[:limit]:
+        console.print(f"    {escape(str(row['file']))}, line {row['line']}: {escape(str(row['reason']))}", highlight=False)
+    if len(rows) > limit:
+        console.print(f"    ... and {len(rows) - limit} more (findings.csv)")

@@ -27,7 +27,8 @@ from jhmig.catalog import RuleCatalog
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXAMPLES_PER_RULE = 50
 SEVERITY_DE = {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}
-STATUS_DE = {"ok": "erfolgreich", "dry_run": "Probelauf (zurückgerollt)", "failed": "Abgleich fehlgeschlagen"}
+STATUS_DE = {"ok": "erfolgreich", "dry_run": "Probelauf (zurückgerollt)", "failed": "Abgleich fehlgeschlagen",
+             "incomplete": "geladen, aber unvollständig (Geld aus dem Manifest fehlt)"}
 LIGHT_DE = {"rot": "rot", "gelb": "gelb", "gruen": "grün"}
 # the checks of summary.json, as stewards read them
 CHECK_DE = {

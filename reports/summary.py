@@ -148,8 +148,17 @@ def build_summary(
         _lists_check(findings),
     ]
     ok = all(c.ok for c in checks)
+    # An overridden manifest mismatch loads what could be read. Payment records whose amount nobody
+    # could read (wrong length, a letter in the amount) are money the run cannot account for: the run
+    # is "incomplete" - committed, since the operator accepted it, but exit code 1.
+    summed = {c.file.upper() for c in export.checks if c.what in ("sum_cents", "trailer_sum_cents")}
+    unsummed = [u for u in export.unsummed if u[0].upper() in summed]
+    if unsummed:
+        checks.append(Check(f"payments: every record's amount read ({len(unsummed)} unreadable, in the quarantine; override accepted)",
+                            False, blocking=False))
+    status = "failed" if not ok else ("incomplete" if unsummed else "dry_run" if options.get("dry_run") else "ok")
     return RunSummary(
-        run_id=run_id, run_uid=run_uid, status="failed" if not ok else ("dry_run" if options.get("dry_run") else "ok"),
+        run_id=run_id, run_uid=run_uid, status=status,
         started_at=started.isoformat(), finished_at=dt.datetime.now().replace(microsecond=0).isoformat(),
         jhmig_version=jhmig_version, options=options, sources=sources,
         control_totals=[ControlTotal(c.file, c.what, c.source, c.expected, c.actual, c.ok) for c in export.checks],
@@ -158,6 +167,7 @@ def build_summary(
         entities=entities, money=cash, findings=_finding_counts(findings), checks=checks, corrections=corrections,
         validation=validation, gx_data_docs=validation.get(export.batch.source_system, {}).get("data_docs"),
         unmapped_values=unmapped_values(findings),
+        unsummed_records=[{"file": f, "line": line, "reason": reason} for f, line, reason in export.unsummed],
     )
 
 

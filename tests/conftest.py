@@ -28,6 +28,14 @@ def pytest_configure(config: pytest.Config) -> None:
             raise RuntimeError(f"stage folder imported as top-level module {name!r}; import jhmig.{name} instead")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _pseudonym_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Pseudonym keys of test runs go to a temporary folder, never into the tester's ~/.config."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JHMIG_KEY_DIR", str(tmp_path_factory.mktemp("jhmig-keys")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def pg_server_url() -> str:
     url = os.environ.get("JHMIG_TEST_PG_URL")

@@ -684,18 +684,25 @@ KILL_SCRIPT = textwrap.dedent(
 
     marker = Path({marker!r})
     def progress(step, done, total):
-        if step.endswith("/person") and done == total:
-            marker.write_text("person written")
+        if step.endswith("/{entity}") and done == total:
+            marker.write_text("{entity} written")
     target = open_target({url!r})
     target.load(sample_request("killed"), accept, progress)
     """
 )
 
 
-def test_killed_load_leaves_no_trace(target: Target, url: str, tmp_path: Path) -> None:
+# Three points of the load: after the first entity (code table), in the middle (persons, with
+# addresses still to come) and after the last entity, just before the reconciliation and the commit.
+KILL_POINTS = ("legacy_code", "person", "payment")
+
+
+@pytest.mark.parametrize("entity", KILL_POINTS)
+def test_killed_load_leaves_no_trace(target: Target, url: str, tmp_path: Path, entity: str) -> None:
+    assert entity in sample_frames() and list(sample_frames())[-1] == KILL_POINTS[-1]
     marker = tmp_path / "reached-pause"
-    script = KILL_SCRIPT.format(tests=str(Path(__file__).parent), marker=str(marker), url=url)
-    env = {**os.environ, "JHMIG_TEST_PAUSE_AFTER_ENTITY": "person:30"}
+    script = KILL_SCRIPT.format(tests=str(Path(__file__).parent), marker=str(marker), url=url, entity=entity)
+    env = {**os.environ, "JHMIG_TEST_PAUSE_AFTER_ENTITY": f"{entity}:30"}
     process = subprocess.Popen([sys.executable, "-c", script], env=env, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 20

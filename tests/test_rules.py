@@ -400,6 +400,42 @@ def test_provider_spelled_twice_in_one_town_is_flagged() -> None:
     assert "Schlüssel 1" in found["message"].iloc[0]
 
 
+# -- values the target's columns cannot hold (read off the schema) --------------------------------
+
+
+def test_value_longer_than_its_column_is_found_one_shorter_is_not() -> None:
+    from jhmig.schema import Base
+
+    width = Base.metadata.tables["person"].columns["family_name"].type.length
+    frame = entity_frame("person", [{"legacy_key": "1", "family_name": "M" * (width + 1)},
+                                    {"legacy_key": "2", "family_name": "M" * width}])
+    found = findings("value.too_long", {"person": frame})
+    assert found[["field", "src_line", "severity"]].values.tolist() == [["family_name", 2, "error"]]
+    assert f"{width + 1} Zeichen" in found["message"].iloc[0] and str(width) in found["message"].iloc[0]
+
+
+def test_legacy_key_longer_than_the_key_map_column_is_found() -> None:
+    from jhmig.schema import Base
+
+    width = Base.metadata.tables["mig_key_map"].columns["legacy_key"].type.length
+    frame = entity_frame("provider", [{"legacy_key": "9" * (width + 1)}, {"legacy_key": "9" * width}])
+    assert findings("value.too_long", {"provider": frame})[["field", "src_line"]].values.tolist() == [["legacy_key", 2]]
+
+
+@pytest.mark.parametrize("bad", ["We\x00iß", "Mül\x07ler", "A\x1bB"])
+def test_control_character_is_found_escaped(bad: str) -> None:
+    frame = entity_frame("person", [{"legacy_key": "1", "family_name": bad}, {"legacy_key": "2", "family_name": "Weiß"}])
+    found = findings("value.control_character", {"person": frame})
+    assert found["src_line"].tolist() == [2]
+    assert f"U+{ord(next(c for c in bad if ord(c) < 32)):04X}" in found["message"].iloc[0]
+    assert not any(ord(c) < 32 for c in found["value"].iloc[0])  # shown escaped, never the byte itself
+
+
+def test_line_breaks_and_tabs_in_a_remark_are_no_control_characters() -> None:
+    frame = entity_frame("case_file", [{"legacy_key": "A", "remark": "Zeile 1\r\nZeile 2\tEnde"}])
+    assert findings("value.control_character", {"case_file": frame}).empty
+
+
 # -- registry, catalog, docs ---------------------------------------------------------------------------
 
 

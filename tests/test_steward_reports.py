@@ -21,7 +21,7 @@ from jhmig.errors import ConfigError
 from jhmig.decisions import HIDDEN_COLUMNS, STEWARD_COLUMNS, VISIBLE_COLUMNS
 from jhmig.reports.excel_report import sheet_names, write_fehlerliste
 from jhmig.reports.masking import mask
-from jhmig.reports.pseudonyms import pseudonymizer
+from jhmig.reports.pseudonyms import Pseudonymizer, key_path, pseudonymizer
 from jhmig.validation import rule_catalog
 from minimal_export import MiniExport
 
@@ -200,8 +200,10 @@ def report_texts(run_dir: Path) -> str:
 
 def test_pseudonymize_hides_every_name_stably(runs: tuple[Path, Path, Path]) -> None:
     _, first, second = runs
-    key = first.parent / ".pseudonym-key"
+    key = key_path()
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    # the key never lies beside the reports it protects
+    assert not list(first.parent.rglob("*pseudonym-key*")) and first.parent.resolve() not in key.resolve().parents
     for folder in (first, second):
         assert {p.name for p in folder.iterdir()} >= {"validierung.html", "fehlerliste.xlsx", "findings.csv", "quarantine.csv", "summary.json"}
         text = report_texts(folder)
@@ -227,6 +229,24 @@ def test_pseudonym_key_from_environment(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("JHMIG_PSEUDONYM_KEY", "short")
     with pytest.raises(ConfigError):
         pseudonymizer(tmp_path)
+
+
+def test_key_left_in_the_runs_folder_moves_out_and_keeps_the_pseudonyms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JHMIG_KEY_DIR", str(tmp_path / "keys"))
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    (runs / ".pseudonym-key").write_text("a" * 64 + "\n", encoding="ascii")  # where older versions kept it
+    expected = Pseudonymizer(b"a" * 64)("Özdemir", "name")
+    assert pseudonymizer(runs)("Özdemir", "name") == expected
+    assert not (runs / ".pseudonym-key").exists() and key_path() == tmp_path / "keys" / "pseudonym-key"
+    assert stat.S_IMODE(key_path().stat().st_mode) == 0o600
+    assert pseudonymizer(runs)("Özdemir", "name") == expected
+
+
+def test_key_folder_inside_the_runs_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JHMIG_KEY_DIR", str(tmp_path / "runs" / "keys"))
+    with pytest.raises(ConfigError, match="inside the output folder"):
+        pseudonymizer(tmp_path / "runs")
 
 
 def test_mask_shapes() -> None:

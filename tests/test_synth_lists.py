@@ -546,7 +546,7 @@ def test_reader_gives_rows_under_a_merged_name_cell_that_name(gen: Generated, re
     assert merged_rows <= named
 
 
-_SAME_AS = re.compile(r"^gleicher Datensatz wie (?P<file>.+), Blatt (?P<sheet>.*), Zeile (?P<row>\d+)$")
+_SAME_AS = re.compile(r"^gleicher Datensatz wie (?P<file>.+?), Blatt (?P<sheet>.*?), Zeile (?P<row>\d+)(?:; abweichend .*)?$")
 
 
 def test_reader_never_merges_two_children_into_one_person(gen: Generated, read: Read) -> None:

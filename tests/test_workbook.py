@@ -191,7 +191,7 @@ def test_zip_bomb_is_refused_before_unpacking(tmp_path: Path) -> None:
     path = _save(wb, tmp_path / "zip.xlsx")
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("xl/media/image1.bin", b"\0" * (12 * 2**20))
-    message = _refusal(path, limits=Limits(max_member_ratio=500))
+    message = _refusal(path, limits=Limits(max_member_ratio=500, large_member_bytes=10 * 2**20))
     assert "zip bomb" in message
     assert "too large" in _refusal(path, limits=Limits(max_unpacked_bytes=2**20))
 

@@ -136,9 +136,50 @@ def _merge_repeats(batch: Batch, entity: str, frame: pd.DataFrame) -> pd.DataFra
     repeat = frame["legacy_key"].duplicated(keep="first") & keyed
     if not repeat.any():
         return frame
+    frame = frame.copy()
+    notes = _fold_repeats(frame, entity, repeat)
     first = frame.loc[keyed].drop_duplicates("legacy_key").set_index("legacy_key")
     rows = frame.loc[repeat]
     where = first.loc[rows["legacy_key"], "src_path"].to_numpy() + ", Blatt " + first.loc[rows["legacy_key"], "src_sheet"].to_numpy() \
         + ", Zeile " + first.loc[rows["legacy_key"], "src_line"].astype(str).to_numpy()
-    batch.record(batch.merged, entity, rows, ("gleicher Datensatz wie " + pd.Series(where, index=rows.index)).to_numpy())
+    reason = "gleicher Datensatz wie " + pd.Series(where, index=rows.index) + notes.reindex(rows.index).fillna("")
+    batch.record(batch.merged, entity, rows, reason.to_numpy())
     return frame.loc[~repeat].reset_index(drop=True)
+
+
+def _free_text_fields(entity: str) -> set[str]:
+    """Columns of unbounded text (remarks): what several rows say there is joined, not chosen."""
+    import sqlalchemy as sa
+
+    from jhmig.schema import Base
+
+    table = Base.metadata.tables.get(entity)
+    return {c.name for c in table.columns if isinstance(c.type, sa.Text)} if table is not None else set()
+
+
+def _fold_repeats(frame: pd.DataFrame, entity: str, repeat: pd.Series) -> pd.Series:
+    """Nothing a repeated row says is lost: it fills what the first row leaves empty, its remark is appended
+    (``A | B``), and a value that contradicts the first row is named in the merge's reason (the lineage
+    points to the row). Changes ``frame`` in place; returns the reason's addition per repeated row."""
+    keys = frame.loc[repeat, "legacy_key"].unique()
+    group = frame[frame["legacy_key"].isin(keys)]
+    free_text = _free_text_fields(entity)
+    values = [c for c in frame.columns if c != "legacy_key" and c not in ("src_path", "src_sheet", "src_line") and not c.startswith("_")]
+    notes: dict[int, str] = {}
+    for _, part in group.groupby("legacy_key", sort=False):
+        head, others = part.index[0], part.index[1:]
+        for column in values:
+            present = part[column].dropna()
+            if column in free_text:
+                texts = list(dict.fromkeys(str(v) for v in present if str(v).strip()))
+                if texts:
+                    frame.at[head, column] = " | ".join(texts)
+                continue
+            if pd.isna(frame.at[head, column]) and len(present):
+                frame.at[head, column] = present.iloc[0]
+            kept = frame.at[head, column]
+            for row in others:
+                value = frame.at[row, column]
+                if not pd.isna(value) and not pd.isna(kept) and value != kept:
+                    notes[row] = notes.get(row, "") + ("; abweichend (nicht übernommen): " if row not in notes else ", ") + column
+    return pd.Series(notes, dtype="string")

@@ -17,7 +17,7 @@ import time
 import pandas as pd
 
 from jhmig.records import FINDING_COLUMNS, rows_to_findings
-from jhmig.validation import rules_ages, rules_dates, rules_duplicates, rules_periods, rules_values
+from jhmig.validation import rules_ages, rules_dates, rules_duplicates, rules_fit, rules_periods, rules_values
 from jhmig.validation.model import Hits, Rule, RuleContext
 
 RULES: tuple[Rule, ...] = (
@@ -26,6 +26,7 @@ RULES: tuple[Rule, ...] = (
     *rules_periods.RULES,
     *rules_values.RULES,
     *rules_duplicates.RULES,
+    *rules_fit.rules(),  # last: what the target's columns cannot hold, read off the schema
 )
 
 
