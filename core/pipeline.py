@@ -96,7 +96,9 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     corrections = plan_corrections(read_corrections(options.corrections_dir) if options.corrections_dir else None,
                                    extract, sources_index, pseudonyms)
     note("transform", 0, 1)
-    transform_extract(extract, build_context(layout, extract, code_lists))
+    context = build_context(layout, extract, code_lists)
+    transform_extract(extract, context)
+    code_lists = context.code_lists  # with the export's historical codes and code-table lists
     batch = extract.batch
     payments_read = _payment_amounts(batch)
     corrections.exclude(extract)  # after the amounts are taken: excluded payments count as skipped money
