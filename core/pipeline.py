@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from jhmig import __version__
+from jhmig import __version__, signoff
 from jhmig.config import RunOptions
 from jhmig.errors import RefusedInput
 from jhmig.layout import load_layout
@@ -101,6 +101,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     code_lists = context.code_lists  # with the export's historical codes and code-table lists
     batch = extract.batch
     payments_read = _payment_amounts(batch)
+    signoff_inputs = signoff.capture(batch, _export_date(extract.manifest.export_date))  # before anything is quarantined
     corrections.exclude(extract)  # after the amounts are taken: excluded payments count as skipped money
 
     # 2. caseworkers' lists: extract and transform each family of lists
@@ -162,6 +163,8 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
         if docs:
             summary["gx_data_docs"] = docs
         summary["unmapped_values"] = _unmapped_values(findings)
+        summary["signoff"] = signoff.figures(signoff_inputs, batch, load_result.queries.get("signoff"),
+                                             summary["money"]["manifest_cents"], code_lists)
         summary_holder.update(summary)
         return RunVerdict(status=summary["status"], summary_json=json.dumps(summary, ensure_ascii=False, default=str),
                           commit=summary["status"] != "failed")
@@ -169,6 +172,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     # After the load the reports need the raw records of findings only: keep
     # those and free the rest before the load (payments are millions of rows).
     cells = source_cells(findings, sources_index)
+    signoff.prepare_money(signoff_inputs, payments_read, batch)
     raw = _rows_with_findings(raw, findings)
     skipped = pd.concat([b.outcome_frame("skipped") for b in batches], ignore_index=True)
     del sources_index
@@ -188,7 +192,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
             target.upgrade()
             request = LoadRequest(run_uid=run_uid, started_at=started, sources=sources, options=run_options, batches=batches,
                                   quarantine=quarantine, findings=findings, code_lists=code_lists, dry_run=options.dry_run,
-                                  release_frames=True)
+                                  release_frames=True, target_queries={"signoff": signoff.target_query(signoff_inputs)})
             target.load(request, before_commit=before_commit, progress=note)
         finally:
             target.dispose()

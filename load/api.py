@@ -41,6 +41,9 @@ class LoadRequest:
     # Memory: once an entity is written, its frame in the batch keeps only legacy_key and lineage
     # (what reconciliation needs). Off by default: callers that read the values after the load keep them.
     release_frames: bool = False
+    # Named reads of the loaded target (e.g. the KJH statistics by SQL), run inside the open
+    # transaction after the load and before ``before_commit``: a dry run sees its own rows too.
+    target_queries: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,6 +66,7 @@ class LoadResult:
     run_id: int
     stats: dict[tuple[str, str], EntityLoadStats] = field(default_factory=dict)  # (source_system, entity)
     payment_sum_cents: dict[str, int] = field(default_factory=dict)  # per source_system, by SQL after the load
+    queries: dict[str, Any] = field(default_factory=dict)  # results of LoadRequest.target_queries
     committed: bool = False
 
 

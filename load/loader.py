@@ -62,6 +62,8 @@ def run_load(
             if spec.name == PAYMENT_SUM[0]:
                 result.payment_sum_cents[batch.source_system] = found.total if found else 0
 
+    for name, query in request.target_queries.items():
+        result.queries[name] = query(connection)
     verdict = before_commit(result)
     finish_run(connection, run_id, verdict)
     return result, verdict

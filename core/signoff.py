@@ -1,0 +1,125 @@
+"""The sign-off figures of a run: KJH statistics, money per year and kind, controlling.
+
+Three steps of the pipeline, each a function here:
+
+1. :func:`capture` right after transform: what the statistics need of the
+   source records, before anything is quarantined;
+2. :func:`target_query` for the load: reads the same figures from the target
+   by SQL inside the open transaction (a dry run sees its own rows);
+3. :func:`figures` in ``before_commit``: source and target side by side,
+   every difference explained by its records (``summary.json["signoff"]``),
+   rendered afterwards as ``abgleich.html`` / ``abgleich.xlsx``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from jhmig.records import Batch
+
+
+@dataclass
+class SignoffInputs:
+    source_system: str
+    services: pd.DataFrame  # statistics columns of every service read (after transform, before quarantine)
+    payments: pd.DataFrame  # service-bound payments read: service_key, amount_cents, due_date
+    first_year: int
+    last_year: int
+    money: pd.DataFrame | None = None  # every payment read with its outcome (set before the load)
+
+
+def capture(batch: Batch, as_of: dt.date | None, first_year: int | None = None) -> SignoffInputs:
+    from jhmig.reports.statistics import service_snapshot, year_range
+
+    services = service_snapshot(batch.frames.get("service"))
+    years = year_range(services, as_of, first_year)
+    frame = batch.frames.get("payment")
+    payments = (frame.loc[frame["service_key"].notna(), ["service_key", "amount_cents", "due_date"]].copy()
+                if frame is not None and "service_key" in frame else pd.DataFrame(columns=["service_key", "amount_cents", "due_date"]))
+    return SignoffInputs(batch.source_system, services, payments, years.first, years.last)
+
+
+def prepare_money(inputs: SignoffInputs, payments_read: pd.DataFrame, batch: Batch) -> None:
+    """Each payment read with its outcome; called once validation has decided (before the load)."""
+    from jhmig.reports.money_table import payment_outcomes
+
+    inputs.money = payment_outcomes(payments_read, batch)
+
+
+def target_query(inputs: SignoffInputs) -> Callable[[Any], dict[str, Any]]:
+    """The SQL reads of the loaded target (run by the load inside its transaction)."""
+
+    def query(connection: Any) -> dict[str, Any]:
+        from jhmig.load.statistics_sql import target_money, target_payment_amounts, target_statistics
+        from jhmig.reports.money_table import loaded_by_cell, mismatched_cells
+
+        found = target_statistics(connection, inputs.source_system, inputs.first_year, inputs.last_year)
+        found["money"] = target_money(connection, inputs.source_system)
+        found["money_records"] = {}
+        if inputs.money is not None:
+            for year, kind in mismatched_cells(loaded_by_cell(inputs.money), found["money"]):
+                found["money_records"][(year, kind)] = target_payment_amounts(connection, inputs.source_system, year, kind)
+        return found
+
+    return query
+
+
+def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, manifest_cents: int | None,
+            code_lists: pd.DataFrame) -> dict[str, Any]:
+    """``summary.json["signoff"]``: statistics, Inobhutnahmen, money, controlling (source and target)."""
+    from jhmig.reports.money_table import money_table
+    from jhmig.reports.statistics import (
+        YearRange,
+        cell_members,
+        compare_statistics,
+        controlling,
+        kjh_cells,
+        not_loaded_services,
+        payment_costs,
+        statistics_summary,
+    )
+
+    years = YearRange(inputs.first_year, inputs.last_year)
+    source_cells = kjh_cells(inputs.services, years)
+    target_cells = target["cells"] if target else source_cells.iloc[:0]
+    loaded = batch.frames.get("service", pd.DataFrame(columns=["legacy_key"]))["legacy_key"]
+    outcomes = {k: batch.outcome_frame(k) for k in ("quarantined", "merged", "skipped")}
+    table = compare_statistics(source_cells, target_cells, cell_members(inputs.services, years),
+                               not_loaded_services(inputs.services, loaded, outcomes))
+    labels = _labels(code_lists)
+    cells = [{"measure": r.measure, "service_type": r.service_type, "label": labels.get(r.service_type, r.service_type), "year": int(r.year),
+              "source": int(r.source), "target": int(r.target), "difference": int(r.difference), "equal": bool(r.equal),
+              "explained": bool(r.explained), "records": r.records} for r in table.itertuples()]
+    costs_source = payment_costs(inputs.payments, inputs.services, years)
+    return {
+        "years": [inputs.first_year, inputs.last_year],
+        "statistics": {**statistics_summary(table), "cells": cells},
+        "inobhutnahmen": _protective(cells),
+        "money": money_table(inputs.money, target["money"] if target else None, manifest_cents,
+                             target["money_records"] if target else None) if inputs.money is not None else None,
+        "controlling": {
+            "source": controlling(inputs.services, years, costs_source),
+            "target": controlling(target["services"], years, target["costs"]) if target else None,
+        },
+    }
+
+
+def _protective(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Inobhutnahmen (§ 42) and vorläufige Inobhutnahmen (§ 42a) begun per year, source and target."""
+    out: dict[int, dict[str, Any]] = {}
+    for cell in cells:
+        if cell["measure"] == "begun" and cell["service_type"] in ("42", "42a"):
+            row = out.setdefault(cell["year"], {"year": cell["year"], "42_source": 0, "42_target": 0, "42a_source": 0, "42a_target": 0})
+            row[f"{cell['service_type']}_source"] += cell["source"]
+            row[f"{cell['service_type']}_target"] += cell["target"]
+    return [out[y] for y in sorted(out)]
+
+
+def _labels(code_lists: pd.DataFrame) -> dict[str, str]:
+    rows = code_lists[code_lists["code_list"] == "service_type"]
+    return {str(c): (f"{b} {l}" if isinstance(b, str) and b else str(l)) for c, l, b in zip(rows["code"], rows["label_de"], rows["legal_basis"])}
