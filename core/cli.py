@@ -241,5 +241,14 @@ def schema_docs(out_file: Path) -> None:
     out.print(f"wrote {out_file}")
 
 
+def _add_signoff_commands() -> None:
+    """Run registry, rollback (issue #13): commands kept in their own modules."""
+    from jhmig.cli_runs import runs
+
+    main.add_command(runs)
+
+
+_add_signoff_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

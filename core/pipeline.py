@@ -32,6 +32,7 @@ import pandas as pd
 
 from jhmig import __version__, signoff
 from jhmig.config import RunOptions
+from jhmig.fingerprints import input_fingerprints
 from jhmig.errors import RefusedInput
 from jhmig.layout import load_layout
 from jhmig.quarantine import quarantine_flagged, quarantine_frame
@@ -124,6 +125,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
             "export": str(options.export_dir),
             "layout": layout.name,
             "manifest": {"export_date": extract.manifest.export_date, "office": extract.manifest.office, "version": extract.manifest.version},
+            "fingerprints": input_fingerprints(options.export_dir, layout, options.layout_path),
         }
     }
     for source in lists:
@@ -173,6 +175,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     # those and free the rest before the load (payments are millions of rows).
     cells = source_cells(findings, sources_index)
     signoff.prepare_money(signoff_inputs, payments_read, batch)
+    signoff.write_record_hashes(run_dir, batches)  # for `jhmig runs diff`: the frames are released during the load
     raw = _rows_with_findings(raw, findings)
     skipped = pd.concat([b.outcome_frame("skipped") for b in batches], ignore_index=True)
     del sources_index
@@ -203,6 +206,7 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     write_summary_file(run_dir, summary)
     steward.write(summary, findings, quarantine, skipped, status=finding_status, cells=cells, raw=raw,
                   corrections=corrections.table() if options.corrections_dir else None)
+    signoff.write_reports(run_dir, options.out_dir, summary)
     exit_code = 0 if summary["status"] in ("ok", "dry_run") else 1
     return RunOutcome(run_uid, run_dir, summary["status"], exit_code, summary)
 

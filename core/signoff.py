@@ -14,6 +14,7 @@ Three steps of the pipeline, each a function here:
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,7 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
         statistics_summary,
     )
 
+    started = time.perf_counter()
     years = YearRange(inputs.first_year, inputs.last_year)
     source_cells = kjh_cells(inputs.services, years)
     target_cells = target["cells"] if target else source_cells.iloc[:0]
@@ -96,7 +98,7 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
               "source": int(r.source), "target": int(r.target), "difference": int(r.difference), "equal": bool(r.equal),
               "explained": bool(r.explained), "records": r.records} for r in table.itertuples()]
     costs_source = payment_costs(inputs.payments, inputs.services, years)
-    return {
+    out = {
         "years": [inputs.first_year, inputs.last_year],
         "statistics": {**statistics_summary(table), "cells": cells},
         "inobhutnahmen": _protective(cells),
@@ -107,6 +109,21 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
             "target": controlling(target["services"], years, target["costs"]) if target else None,
         },
     }
+    out["seconds"] = round(time.perf_counter() - started, 3)
+    return out
+
+
+def write_record_hashes(run_dir: Any, batches: list[Batch]) -> None:
+    from jhmig.reports.record_hashes import write_record_hashes as write
+
+    write(run_dir, batches)
+
+
+def write_reports(run_dir: Any, out_dir: Any, summary: dict[str, Any]) -> None:
+    """abgleich.html and abgleich.xlsx of the run (findings over the runs read from the output folder)."""
+    from jhmig.reports.reconciliation_report import run_history, write_reconciliation
+
+    write_reconciliation(run_dir, summary, run_history(out_dir, summary["run_uid"]))
 
 
 def _protective(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ sheet, values as strings or numbers (never formulas: a text starting with
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ def write_tables(path: Path, sheets: dict[str, Sheet]) -> None:
 
     book = Workbook(write_only=True)
     for title, (headers, rows) in sheets.items():
-        sheet = book.create_sheet(title=title[:31])
+        sheet = book.create_sheet(title=re.sub(r"[\\/*?:\[\]]", "-", title)[:31])  # characters Excel forbids in sheet names
         sheet.freeze_panes = "A2"
         head = []
         for name in headers:

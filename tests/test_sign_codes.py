@@ -11,7 +11,7 @@ from jhmig.layout import REFERENCE_LAYOUT
 from jhmig.transform import build_context, transform_extract
 from jhmig.extract import extract_export
 from jhmig.layout import load_layout
-from tests.minimal_export import MiniExport, extract_and_map, rule_rows
+from minimal_export import MiniExport, extract_and_map, rule_rows
 
 
 def _layout(tmp_path: Path, change) -> Path:  # type: ignore[no-untyped-def]
