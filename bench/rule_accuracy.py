@@ -119,10 +119,9 @@ def _generate(work: Path, size: str, seed: int, timings: dict[str, float]) -> di
 def _run(legacy: Path, run_dir: Path, timings: dict[str, float], *, expectations: bool) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, Any]:
     from jhmig.extract import extract_export
     from jhmig.layout import load_layout
-    from jhmig.quarantine import quarantine_flagged
+    from jhmig.quarantine import quarantine_batch
     from jhmig.transform import build_context, read_unified_code_lists, transform_extract
     from jhmig.validation import export_date, validate
-    from jhmig.validation.integrity import quarantine_dangling
 
     started = time.perf_counter()
     layout = load_layout()
@@ -137,8 +136,7 @@ def _run(legacy: Path, run_dir: Path, timings: dict[str, float], *, expectations
     timings.update({f"validate.{k}": v for k, v in validation.seconds.items()})
     started = time.perf_counter()
     batch.findings.add_frame(validation.findings)
-    quarantine_flagged(batch, batch.findings.frame())
-    quarantine_dangling(batch)
+    quarantine_batch(batch)
     timings["quarantine"] = time.perf_counter() - started
     return batch.findings.frame(), batch.outcome_frame("merged"), batch.outcome_frame("quarantined"), validation
 

@@ -170,7 +170,7 @@ def execute(options: RunOptions, progress: bool = True) -> int:
 
     with progress_bar(progress) as update:
         outcome = run_pipeline(options, progress=update)
-    print_summary(outcome.summary, out)
+    print_summary(outcome.summary.as_dict(), out)
     out.print(f"run folder: {outcome.run_dir}")
     return outcome.exit_code
 

@@ -1,19 +1,37 @@
-"""Move records with error findings into the quarantine, keeping their raw values.
+"""The one place that moves records into the quarantine, keeping their raw values.
 
-The stages only report findings; this is the one place that turns an error
-finding into a quarantined record, so that all rule ids and messages of a
-record land in one quarantine row.
+The stages only report findings; the orchestrator's quarantine step turns
+them into quarantined records here, so that all rule ids and messages of a
+record land in one quarantine row:
+
+* :func:`quarantine_flagged` - every row with an error finding;
+* :func:`quarantine_unresolved` - then, parents before children, every row
+  whose reference points at a quarantined record (``ref.depends_on_quarantined``,
+  "hängt ab von ...") or at one that never existed (``ref.missing``);
+* :func:`quarantine_unreadable` - source lines that never became rows (extract).
 """
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from jhmig.records import QUARANTINE_COLUMNS, Batch
+from jhmig.entities import entity_specs
+from jhmig.records import QUARANTINE_COLUMNS, Batch, Finding, Severity, rows_to_findings
 
 ROW_ID = ["src_path", "src_sheet", "src_line"]
+
+
+def quarantine_batch(batch: Batch) -> int:
+    """The quarantine step: rows with error findings, then every row that depends on one; returns the count moved."""
+    before = sum(len(q) for q in batch.quarantined)
+    quarantine_flagged(batch, batch.findings.frame())
+    quarantine_unresolved(batch)
+    return sum(len(q) for q in batch.quarantined) - before
 
 
 def quarantine_flagged(batch: Batch, findings: pd.DataFrame) -> int:
@@ -59,3 +77,105 @@ def quarantine_frame(batch: Batch) -> pd.DataFrame:
                  for rec in records.to_dict("records")]
         q.loc[present.index, "raw"] = texts
     return q
+
+
+ENTITY_DE = {
+    "person": "Person", "address": "Anschrift", "provider": "Träger", "case_file": "Akte",
+    "participant": "Beteiligung", "service": "Leistung", "uvg_claim": "UVG-Anspruch",
+    "payment": "Zahlung", "legacy_code": "Schlüssel",
+}
+
+
+def quarantine_unresolved(batch: Batch, known_elsewhere: dict[str, set[str]] | None = None) -> pd.DataFrame:
+    """Quarantine rows whose references do not resolve; returns the findings it made.
+
+    ``known_elsewhere`` holds legacy keys per entity that resolve outside this
+    batch (e.g. records of the same source already in the target).
+    """
+    known_elsewhere = known_elsewhere or {}
+    # Key sets stay Arrow arrays: Python sets of two million payment keys cost seconds to build.
+    quarantined_keys: dict[str, list[pa.Array]] = {}
+    q = batch.outcome_frame("quarantined")
+    if len(q):
+        for entity, keys in q.dropna(subset=["legacy_key"]).groupby("entity")["legacy_key"]:
+            quarantined_keys[str(entity)] = [_arrow_keys(keys)]
+    made: list[pd.DataFrame] = []
+    for spec in entity_specs().values():
+        frame = batch.frames.get(spec.name)
+        if frame is None or not len(frame):
+            continue
+        # numpy object arrays: setting a masked slice of a two-million-row string Series took ~1 s
+        rule_ids = np.full(len(frame), "", dtype=object)
+        messages = np.full(len(frame), "", dtype=object)
+        for ref in spec.references:
+            keys = frame[ref.key_column]
+            present = keys.notna()
+            target = batch.frames.get(ref.target)
+            valid = [_arrow_keys(target["legacy_key"])] if target is not None else []
+            valid.append(pa.array(sorted(known_elsewhere.get(ref.target, set())), type=pa.string()))
+            dangling = present & ~_member(keys, valid)
+            if not dangling.any():
+                continue
+            in_quarantine = dangling & _member(keys, quarantined_keys.get(ref.target, []))
+            missing = dangling & ~in_quarantine
+            what = ENTITY_DE.get(ref.target, ref.target)
+            for mask, rule, text in (
+                (missing, "ref.missing", f"verweist auf {what} {{}}, die/den es in der Quelle nicht gibt ({ref.key_column})"),
+                (in_quarantine, "ref.depends_on_quarantined", f"hängt ab von {what} {{}}, die/der in Quarantäne ist"),
+            ):
+                if not mask.any():
+                    continue
+                msg = keys[mask].map(lambda k, t=text: t.format(k))
+                made.append(rows_to_findings(frame.loc[mask], rule_id=rule, severity=Severity.ERROR, message=msg,
+                                             source_system=batch.source_system, entity=spec.name,
+                                             field=ref.key_column, value=keys[mask]))
+                at = mask.to_numpy(dtype=bool)
+                rule_ids[at] = np.where(rule_ids[at] == "", "", rule_ids[at] + ",") + rule
+                messages[at] = np.where(messages[at] == "", "", messages[at] + " | ") + msg.to_numpy(dtype=object)
+        flagged = pd.Series(rule_ids != "", index=frame.index)
+        if flagged.any():
+            keys_out = _arrow_keys(frame.loc[flagged, "legacy_key"])
+            batch.quarantine(spec.name, flagged, pd.Series(rule_ids, index=frame.index), pd.Series(messages, index=frame.index))
+            quarantined_keys.setdefault(spec.name, []).append(keys_out)
+    if not made:
+        return pd.DataFrame()
+    out = pd.concat(made, ignore_index=True)
+    batch.findings.add_frame(out)
+    return out
+
+
+def _arrow_keys(keys: pd.Series) -> pa.Array:
+    """Key column as an Arrow string array (no copy for Arrow-backed strings)."""
+    array = pa.array(keys.astype("string").array, type=pa.string())
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+def _member(keys: pd.Series, values: list[pa.Array]) -> pd.Series:
+    """``keys.isin(values)`` for key columns of millions of rows (payments), in Arrow's C++ hash set."""
+    values = [v for v in values if len(v)]
+    if not values:
+        return pd.Series(False, index=keys.index)
+    found = pc.is_in(_arrow_keys(keys), value_set=pa.concat_arrays(values), skip_nulls=True)
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=keys.index)
+
+
+def quarantine_unreadable(batch: Batch, entity: str, src_path: str, malformed: list[tuple[int, str, str]]) -> None:
+    """Source lines that never became rows (``(line, reason, raw text)``): counted as read, kept with their text."""
+    rows = pd.DataFrame(malformed, columns=["src_line", "reason", "raw_text"])
+    q = pd.DataFrame({
+        "source_system": batch.source_system,
+        "entity": entity,
+        "legacy_key": pd.Series([None] * len(rows), dtype="string"),
+        "src_path": src_path,
+        "src_sheet": "",
+        "src_line": rows["src_line"],
+        "rule_ids": "extract.malformed_record",
+        "messages": "Satz nicht lesbar: " + rows["reason"],
+    })
+    q["raw"] = rows["raw_text"].map(lambda text: json.dumps({"_line": text}, ensure_ascii=False))
+    batch.add_outcomes("quarantined", q.loc[:, [*QUARANTINE_COLUMNS, "raw"]])
+    for line, reason, _ in malformed:
+        batch.findings.add(Finding(
+            rule_id="extract.malformed_record", severity=Severity.ERROR, message=f"Satz nicht lesbar: {reason}",
+            source_system=batch.source_system, entity=entity, src_path=src_path, src_line=line,
+        ))

@@ -14,6 +14,9 @@ from enum import StrEnum
 
 import pandas as pd
 
+# Control totals and raw tables live in jhmig.extract_records; re-exported for their many importers.
+from jhmig.extract_records import ControlCheck, ExtractResult, Manifest, ManifestEntry, RawTable  # noqa: F401
+
 
 class Severity(StrEnum):
     ERROR = "error"  # the record is quarantined
@@ -232,71 +235,3 @@ class Batch:
         if not parts:
             return pd.DataFrame(columns=list(cols))
         return pd.concat(parts, ignore_index=True)
-
-
-
-# --------------------------------------------------------------------------
-# control totals
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    file: str
-    records: int | None
-    sum_cents: int | None = None
-
-
-@dataclass
-class Manifest:
-    """What the legacy system says it exported (EXPORT.INF)."""
-
-    present: bool
-    path: str = ""
-    entries: dict[str, ManifestEntry] = field(default_factory=dict)  # upper-case file name -> entry
-    export_date: str | None = None
-    office: str | None = None
-    version: str | None = None
-    meta: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class ControlCheck:
-    """One comparison of a control total with what the files hold."""
-
-    file: str
-    what: str  # "records" | "sum_cents" | "trailer_records" | "trailer_sum_cents" | "file"
-    expected: int | None
-    actual: int | None
-    source: str  # "manifest" | "trailer"
-
-    @property
-    def ok(self) -> bool:
-        return self.expected == self.actual
-
-    def describe(self) -> str:
-        return f"{self.file}: {self.source} says {self.what} = {self.expected}, the file holds {self.actual}"
-
-
-@dataclass
-class RawTable:
-    """One source file (or sheet) as read: raw strings under the source's column names."""
-
-    file: str  # the file name as the layout names it
-    entity: str
-    src_path: str  # relative to the source folder
-    src_sheet: str
-    frame: pd.DataFrame  # index and column "src_line"
-    column_letters: dict[str, str] = field(default_factory=dict)  # field -> source column (Excel letter or name), for messages
-
-
-@dataclass
-class ExtractResult:
-    batch: Batch
-    tables: list[RawTable]
-    manifest: Manifest
-    checks: list[ControlCheck]
-
-    @property
-    def failed_checks(self) -> list[ControlCheck]:
-        return [c for c in self.checks if not c.ok]

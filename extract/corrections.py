@@ -7,118 +7,31 @@ such file into :class:`StewardDecision` records: what was decided, by whom and
 when, and which source cell or record it is about. Whether a decision still
 fits the current source is judged later (:mod:`jhmig.transform.corrections`).
 
-The column headers below are the contract between the list that is written
-and the list that is read back; columns are found by header, not position,
-so a steward may reorder, filter or sort the sheet.
+The column headers (the contract between the list that is written and the
+list that is read back) and the records live in :mod:`jhmig.decisions`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from jhmig.decisions import (
+    DECISION_SPELLINGS,
+    FALLBACK_COLUMNS,
+    HEADER_KEYS,
+    SPREADSHEET_SUFFIXES,
+    CorrectionFile,
+    CorrectionsRead,
+    Origin,
+    StewardDecision,
+    Target,
+)
 from jhmig.errors import SourceReadError
 from jhmig.extract.cells import CellValue, cell_text
 from jhmig.extract.workbook import open_workbook
 
-# --------------------------------------------------------------------------
-# the contract: headers of a steward sheet
-# --------------------------------------------------------------------------
-
-CORRECT = "korrigieren"
-ACCEPT = "akzeptieren"
-EXCLUDE = "nicht migrieren"
-DECISIONS: tuple[str, ...] = (CORRECT, ACCEPT, EXCLUDE)
-
-# what stewards type instead of picking from the drop-down
-_DECISION_SPELLINGS = {
-    "korrigieren": CORRECT, "korrigiert": CORRECT, "korrektur": CORRECT,
-    "akzeptieren": ACCEPT, "akzeptiert": ACCEPT, "ok": ACCEPT,
-    "nicht migrieren": EXCLUDE, "nicht_migrieren": EXCLUDE, "nicht-migrieren": EXCLUDE, "ausschließen": EXCLUDE,
-    "ausschliessen": EXCLUDE, "ausgeschlossen": EXCLUDE,
-}
-
-# (header, key) in sheet order: what the steward reads, what the steward fills, what the round trip needs
-VISIBLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Regel", "rule"), ("Schwere", "severity"), ("Datei", "file"), ("Blatt", "sheet"), ("Zeile", "line"),
-    ("Spalte/Feld", "column"), ("Schlüssel", "key"), ("Wert", "value"), ("Meldung", "message"), ("Behebung", "fix"),
-)
-STEWARD_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("Entscheidung", "decision"), ("Korrigierter Wert", "corrected"), ("Bearbeitet von", "by"), ("Datum", "on"),
-)
-HIDDEN_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("_source_system", "source_system"), ("_entity", "entity"), ("_src_path", "src_path"), ("_src_sheet", "src_sheet"),
-    ("_src_line", "src_line"), ("_field", "field"), ("_src_column", "src_column"), ("_legacy_key", "legacy_key"),
-    ("_rule_id", "rule_id"), ("_value", "finding_value"), ("_src_value", "src_value"), ("_value_form", "value_form"),
-    ("_run_uid", "run_uid"),
-)
-ALL_COLUMNS = VISIBLE_COLUMNS + STEWARD_COLUMNS + HIDDEN_COLUMNS
-_HEADER_KEYS = {header.casefold(): key for header, key in ALL_COLUMNS}
-# A hand-written CSV has only the visible columns: these stand in for the hidden ones.
-_FALLBACK = {"src_path": "file", "src_sheet": "sheet", "src_line": "line", "src_column": "column",
-             "legacy_key": "key", "rule_id": "rule", "finding_value": "value"}
-
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".csv"})
-_HEADER_SEARCH_ROWS = 5
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a decision was written: the corrections file, its sheet and row, and the file's mtime."""
-
-    file: str  # relative to the corrections folder
-    sheet: str
-    row: int
-    mtime: float
-
-
-@dataclass(frozen=True)
-class Target:
-    """The source record (and cell) a decision is about, as the list recorded it."""
-
-    source_system: str = ""
-    entity: str = ""
-    src_path: str = ""
-    src_sheet: str = ""
-    src_line: int | None = None
-    field: str = ""
-    src_column: str = ""
-    legacy_key: str = ""
-    rule_id: str = ""
-    finding_value: str = ""
-    src_value: str | None = None  # the source cell when the list was written; None: not recorded
-    value_form: str = ""  # "" plain, "pseudonym:<kind>" when pseudonymised, "none" when no cell was recorded
-
-
-@dataclass(frozen=True)
-class StewardDecision:
-    decision: str  # one of DECISIONS, or the text as written when it is none of them
-    corrected: CellValue  # as typed: text, number or date
-    by: str
-    on: dt.date | None
-    origin: Origin
-    target: Target
-
-    @property
-    def known(self) -> bool:
-        return self.decision in DECISIONS
-
-
-@dataclass
-class CorrectionFile:
-    name: str
-    rows: int = 0  # data rows read
-    decisions: int = 0  # rows with a decision
-    error: str | None = None  # the file could not be read
-
-
-@dataclass
-class CorrectionsRead:
-    folder: str
-    decisions: list[StewardDecision] = field(default_factory=list)
-    files: list[CorrectionFile] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)  # files that are no lists (lock files, notes)
+_HEADER_SEARCH_ROWS = 5  # the header of a steward sheet is in its first rows
 
 
 def read_corrections(folder: Path, *, isolate: bool = True) -> CorrectionsRead:
@@ -146,7 +59,7 @@ def read_corrections(folder: Path, *, isolate: bool = True) -> CorrectionsRead:
             header_row = _header_row(rows)
             if header_row is None:
                 continue
-            columns = {i: _HEADER_KEYS[h] for i, h in enumerate(_texts(rows[header_row])) if h in _HEADER_KEYS}
+            columns = {i: HEADER_KEYS[h] for i, h in enumerate(_texts(rows[header_row])) if h in HEADER_KEYS}
             for number, values in sheet.rows:
                 if number <= header_row:
                     continue
@@ -178,8 +91,8 @@ def _decision(cells: dict[str, CellValue], origin: Origin) -> StewardDecision | 
         return None  # no decision: the steward has not looked at this row yet
     def pick(key: str) -> str:
         value = cell_text(cells.get(key)) if key in cells else None
-        if value is None and key in _FALLBACK:
-            value = cell_text(cells.get(_FALLBACK[key]))
+        if value is None and key in FALLBACK_COLUMNS:
+            value = cell_text(cells.get(FALLBACK_COLUMNS[key]))
         return value or ""
 
     src_value = cells.get("src_value")
@@ -194,7 +107,7 @@ def _decision(cells: dict[str, CellValue], origin: Origin) -> StewardDecision | 
     if isinstance(corrected, str):
         corrected = corrected.strip() or None
     return StewardDecision(
-        decision=_DECISION_SPELLINGS.get(written.casefold(), written), corrected=corrected, by=(cell_text(cells.get("by")) or "").strip(),
+        decision=DECISION_SPELLINGS.get(written.casefold(), written), corrected=corrected, by=(cell_text(cells.get("by")) or "").strip(),
         on=_date(cells.get("on")), origin=origin, target=target,
     )
 

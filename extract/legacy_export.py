@@ -12,8 +12,8 @@ from jhmig.extract.delimited import read_delimited
 from jhmig.extract.fixed_width import read_fixed_width
 from jhmig.extract.manifest import read_manifest
 from jhmig.layout import FileLayout, Layout
+from jhmig.quarantine import quarantine_unreadable
 from jhmig.records import (
-    QUARANTINE_COLUMNS,
     Batch,
     ControlCheck,
     ExtractResult,
@@ -96,36 +96,8 @@ def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
             source_system=batch.source_system, entity=file_layout.entity, src_path=src_path, src_line=line,
         ))
     if read.malformed:
-        _quarantine_malformed(batch, file_layout, src_path, read.malformed)
+        quarantine_unreadable(batch, file_layout.entity, src_path, read.malformed)
     return RawTable(file_layout.file, file_layout.entity, src_path, "", frame), records, trailer
-
-
-def _quarantine_malformed(batch: Batch, file_layout: FileLayout, src_path: str, malformed: list[tuple[int, str, str]]) -> None:
-    """Records that never became rows: counted as read, kept with their raw text."""
-    rows = pd.DataFrame(malformed, columns=["src_line", "reason", "raw_text"])
-    q = pd.DataFrame({
-        "source_system": batch.source_system,
-        "entity": file_layout.entity,
-        "legacy_key": pd.Series([None] * len(rows), dtype="string"),
-        "src_path": src_path,
-        "src_sheet": "",
-        "src_line": rows["src_line"],
-        "rule_ids": "extract.malformed_record",
-        "messages": "Satz nicht lesbar: " + rows["reason"],
-    })
-    q["raw"] = rows["raw_text"].map(lambda t: '{"_line": %s}' % _json_str(t))
-    batch.add_outcomes("quarantined", q.loc[:, [*QUARANTINE_COLUMNS, "raw"]])
-    for line, reason, _ in malformed:
-        batch.findings.add(Finding(
-            rule_id="extract.malformed_record", severity=Severity.ERROR, message=f"Satz nicht lesbar: {reason}",
-            source_system=batch.source_system, entity=file_layout.entity, src_path=src_path, src_line=line,
-        ))
-
-
-def _json_str(text: str) -> str:
-    import json
-
-    return json.dumps(text, ensure_ascii=False)
 
 
 def _control_checks(

@@ -4,11 +4,13 @@ Public API::
 
     target = open_target(url)          # sqlite:///file or postgresql+psycopg://...
     target.upgrade()                   # Alembic upgrade head
-    result = target.load(request, before_commit, progress)
+    with target.begin_load(request, progress) as pending:   # one transaction
+        ...                            # reconcile pending.result, then
+        pending.decide(verdict)        # commit or roll back
     target.runs(); target.dispose()
 """
 
-from jhmig.load.api import BeforeCommit, EntityLoadStats, LoadRequest, LoadResult, Progress, RunVerdict
+from jhmig.load.api import BeforeCommit, EntityLoadStats, LoadRequest, LoadResult, PendingLoad, Progress, RunVerdict
 from jhmig.load.errors import (
     FrameContractError,
     LoadError,
@@ -26,6 +28,7 @@ __all__ = [
     "LoadError",
     "LoadRequest",
     "LoadResult",
+    "PendingLoad",
     "Progress",
     "RunVerdict",
     "SchemaNotCurrentError",

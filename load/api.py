@@ -79,6 +79,17 @@ class RunVerdict:
     commit: bool
 
 
+@dataclass
+class PendingLoad:
+    """A written, not yet committed run: the caller reconciles ``result`` and then :meth:`decide`\ s."""
+
+    result: LoadResult
+    verdict: RunVerdict | None = None
+
+    def decide(self, verdict: RunVerdict) -> None:
+        self.verdict = verdict
+
+
 #: Decides, from the counts of the still open transaction, whether to commit.
 BeforeCommit = Callable[[LoadResult], RunVerdict]
 

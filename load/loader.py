@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+
 import pandas as pd
 import sqlalchemy as sa
 
 from jhmig.entities import LINEAGE_FRAME_COLUMNS, EntitySpec, entity_specs
-from jhmig.load.api import BeforeCommit, EntityLoadStats, LoadRequest, LoadResult, Progress, RunVerdict
+from jhmig.load.api import EntityLoadStats, LoadRequest, LoadResult, Progress
 from jhmig.load.bulk import BulkWriter, ChunkProgress
 from jhmig.load.codelists import upsert_code_lists
 from jhmig.load.counts import totals_per_source
@@ -22,7 +23,7 @@ from jhmig.load.outcomes import (
     quarantine_rows,
 )
 from jhmig.load.plan import EntityPlan, check_references, gone_ids, plan_absent, plan_entity
-from jhmig.load.runlog import finish_run, start_run
+from jhmig.load.runlog import start_run
 from jhmig.load.sourcefiles import SourceFiles, register_source_files, source_file_triples
 from jhmig.load.testhooks import pause_after_entity
 from jhmig.records import Batch
@@ -34,14 +35,8 @@ log = logging.getLogger(__name__)
 PAYMENT_SUM = ("payment", "amount_cents")
 
 
-def run_load(
-    connection: sa.Connection,
-    bulk: BulkWriter,
-    request: LoadRequest,
-    before_commit: BeforeCommit,
-    progress: Progress | None,
-) -> tuple[LoadResult, RunVerdict]:
-    """Write the whole run and ask ``before_commit``; committing is the caller's business."""
+def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest, progress: Progress | None) -> LoadResult:
+    """Write the whole run into the open transaction and count the target; the verdict is the caller's."""
     _check_batches(request.batches)
     bulk.lock()
     run_id = start_run(connection, request)
@@ -61,12 +56,9 @@ def run_load(
             result.stats[(batch.source_system, spec.name)].in_target = found.rows if found else 0
             if spec.name == PAYMENT_SUM[0]:
                 result.payment_sum_cents[batch.source_system] = found.total if found else 0
-
-    for name, query in request.target_queries.items():
+    for name, query in request.target_queries.items():  # e.g. the KJH statistics by SQL, in the open transaction
         result.queries[name] = query(connection)
-    verdict = before_commit(result)
-    finish_run(connection, run_id, verdict)
-    return result, verdict
+    return result
 
 
 def _load_batch(

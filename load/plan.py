@@ -75,40 +75,21 @@ def plan_entity(
     _check_columns(source_system, spec, frame)
     frame = frame.reset_index(drop=True)
     keys = _legacy_keys(source_system, spec, frame) if keys is None else keys
-
-    # ids: known keys keep theirs, new keys get the next free ones
     keys_arrow = arrow_keys(keys)
     positions = positions_in(keys_arrow, state.arrow_keys())
     known = positions >= 0
-    ids = np.empty(len(keys), dtype=np.int64)
-    ids[known] = state.new_id[positions[known]]
-    new_ids = np.arange(next_id, next_id + int((~known).sum()), dtype=np.int64)
-    ids[~known] = new_ids
+    ids, new_ids = _assign_ids(state, positions, known, next_id)
 
-    table = Base.metadata.tables[spec.name]
-    types = column_types(table)
-    data: dict[str, pd.Series] = {spec.id_column: pd.Series(pd.array(ids, dtype="Int64"))}
-    for ref in spec.references:
-        data[ref.id_column] = _resolve(source_system, spec, ref, frame, keys, parents[ref.target])
-    try:
-        values = canonical_frame(frame, types, list(spec.value_columns))
-    except ConversionError as error:
-        raise FrameContractError(source_system, spec.name, str(error), keys.iloc[error.positions[:5]].tolist()) from None
-    data.update({c: values[c] for c in spec.value_columns})
-    rows = pd.DataFrame(data, copy=False)  # the converted columns are ours already
+    types = column_types(Base.metadata.tables[spec.name])
+    rows = _value_rows(source_system, spec, frame, keys, ids, parents, types)
     hashes = row_hashes(rows.drop(columns=[spec.id_column]))  # resolved references and values; not the id, not lineage
-
     rows["run_id"] = pd.array(np.full(len(rows), run_id), dtype="Int64")
     rows["src_file_id"] = _src_file_ids(source_system, spec, frame, keys, files)
     rows["src_line"] = _src_lines(source_system, spec, frame, keys, types)
     rows["row_hash"] = hashes
 
-    # diff against this source's rows in the target (in Arrow: no Python str per hash)
-    old_hash = state.row_hash.take(pa.array(positions, mask=~known))  # null: new key, or its row is gone
-    was_in_target = old_hash.is_valid().to_numpy(zero_copy_only=False)
-    changed = pc.fill_null(pc.not_equal(old_hash, pa.array(hashes).cast(pa.string())), False).to_numpy(zero_copy_only=False)
+    was_in_target, changed = _diff(state, positions, known, hashes)
     gone = _gone(state, keys_arrow)
-
     return EntityPlan(
         source_system=source_system,
         spec=spec,
@@ -121,6 +102,38 @@ def plan_entity(
         new_keys=keys.loc[~known],
         new_key_ids=new_ids,
     )
+
+
+def _assign_ids(state: KeyState, positions: np.ndarray, known: np.ndarray, next_id: int) -> tuple[np.ndarray, np.ndarray]:
+    """Known keys keep their ids, new keys get the next free ones: (id per row, the new ids)."""
+    ids = np.empty(len(positions), dtype=np.int64)
+    ids[known] = state.new_id[positions[known]]
+    new_ids = np.arange(next_id, next_id + int((~known).sum()), dtype=np.int64)
+    ids[~known] = new_ids
+    return ids, new_ids
+
+
+def _value_rows(source_system: str, spec: EntitySpec, frame: pd.DataFrame, keys: pd.Series, ids: np.ndarray,
+                parents: dict[str, pd.Series], types: dict[str, ColumnType]) -> pd.DataFrame:
+    """The id, the resolved reference ids and the canonical values of every row (what the row hash covers)."""
+    data: dict[str, pd.Series] = {spec.id_column: pd.Series(pd.array(ids, dtype="Int64"))}
+    for ref in spec.references:
+        data[ref.id_column] = _resolve(source_system, spec, ref, frame, keys, parents[ref.target])
+    try:
+        values = canonical_frame(frame, types, list(spec.value_columns))
+    except ConversionError as error:
+        raise FrameContractError(source_system, spec.name, str(error), keys.iloc[error.positions[:5]].tolist()) from None
+    data.update({c: values[c] for c in spec.value_columns})
+    return pd.DataFrame(data, copy=False)  # the converted columns are ours already
+
+
+def _diff(state: KeyState, positions: np.ndarray, known: np.ndarray,
+          hashes: pd.arrays.ArrowStringArray) -> tuple[np.ndarray, np.ndarray]:
+    """Against this source's rows in the target, in Arrow (no Python str per hash): (was in target, changed)."""
+    old_hash = state.row_hash.take(pa.array(positions, mask=~known))  # null: new key, or its row is gone
+    was_in_target = old_hash.is_valid().to_numpy(zero_copy_only=False)
+    changed = pc.fill_null(pc.not_equal(old_hash, pa.array(hashes).cast(pa.string())), False).to_numpy(zero_copy_only=False)
+    return was_in_target, changed
 
 
 def _gone(state: KeyState, keys: pa.Array) -> np.ndarray:

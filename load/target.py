@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 
-from jhmig.load.api import BeforeCommit, LoadRequest, LoadResult, Progress
+from jhmig.load.api import BeforeCommit, LoadRequest, LoadResult, PendingLoad, Progress, RunVerdict
 from jhmig.load.bulk import BulkWriter
 from jhmig.load.bulk_pg import PostgresBulk
 from jhmig.load.bulk_sqlite import SqliteBulk
 from jhmig.load.engine import WRITE_OPTIONS, create_target_engine, display_url, parse_url
 from jhmig.load.errors import SchemaNotCurrentError
-from jhmig.load.loader import run_load
+from jhmig.load.loader import write_run
 from jhmig.load.migrate import current_revision, head_revision, upgrade_head
-from jhmig.load.runlog import recent_runs
+from jhmig.load.runlog import finish_run, recent_runs
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +45,14 @@ class Target:
         """Alembic ``upgrade head``; a no-op on a current schema."""
         upgrade_head(self._engine, WRITE_OPTIONS)
 
-    def load(self, request: LoadRequest, before_commit: BeforeCommit, progress: Progress | None = None) -> LoadResult:
-        """Load a run in ONE transaction and commit it only if ``before_commit`` says so.
+    @contextmanager
+    def begin_load(self, request: LoadRequest, progress: Progress | None = None) -> Iterator[PendingLoad]:
+        """Write a run in ONE transaction; the block reconciles it and decides whether it is committed.
 
-        The target is unchanged unless the load commits: on a dry run, a
-        verdict without ``commit``, an exception or a killed process. The
-        returned stats are those of the (possibly rolled back) transaction.
-        Loads are serialised (PostgreSQL advisory lock, SQLite BEGIN IMMEDIATE).
+        The target is unchanged unless the block's verdict commits: on a dry run,
+        a verdict without ``commit``, no verdict, an exception or a killed process
+        it is rolled back. The stats are those of the (possibly rolled back)
+        transaction. Loads are serialised (PostgreSQL advisory lock, SQLite BEGIN IMMEDIATE).
 
         Test hook: ``JHMIG_TEST_PAUSE_AFTER_ENTITY=<entity>:<seconds>`` makes
         the load sleep right after writing that entity, inside the open
@@ -60,17 +63,25 @@ class Target:
             transaction = connection.begin()
             try:
                 self._check_schema(connection)
-                result, verdict = run_load(connection, self._bulk(connection), request, before_commit, progress)
+                pending = PendingLoad(write_run(connection, self._bulk(connection), request, progress))
+                yield pending
+                verdict = pending.verdict or RunVerdict(status="failed", summary_json="{}", commit=False)
+                finish_run(connection, pending.result.run_id, verdict)
                 if verdict.commit and not request.dry_run:
                     transaction.commit()
-                    result.committed = True
+                    pending.result.committed = True
                 else:
                     transaction.rollback()
             except BaseException:
                 transaction.rollback()
                 raise
-        log.info("run %d %s (%s)", result.run_id, "committed" if result.committed else "rolled back", verdict.status)
-        return result
+        log.info("run %d %s (%s)", pending.result.run_id, "committed" if pending.result.committed else "rolled back", verdict.status)
+
+    def load(self, request: LoadRequest, before_commit: BeforeCommit, progress: Progress | None = None) -> LoadResult:
+        """:meth:`begin_load` for callers whose verdict is one function of the load's counts."""
+        with self.begin_load(request, progress) as pending:
+            pending.decide(before_commit(pending.result))
+        return pending.result
 
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         """The most recent ``mig_run`` rows, newest first."""

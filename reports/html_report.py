@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jhmig.reports.history import entity_trend, open_by_rule, rule_trend
 from jhmig.reports.masking import Hider
-from jhmig.reports.rule_texts import RuleCatalog
+from jhmig.catalog import RuleCatalog
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXAMPLES_PER_RULE = 50

@@ -9,14 +9,18 @@ from typing import Any
 
 import pandas as pd
 
+from jhmig.run_summary import RunSummary
+
 # where a skipped record was and why: no keys (a list person's key holds name and birth date), no values
 SKIPPED_COLUMNS = ("source_system", "entity", "src_path", "src_sheet", "src_line", "reason")
 _LIST_KEY = re.compile(r"(?:P:)?L:[^)]*")  # "hängt ab von ... (person L:mueller anna|2009-05-03)"
 
 
-def write_summary_file(run_dir: Path, summary: dict[str, Any]) -> None:
+def write_summary_file(run_dir: Path, summary: RunSummary | dict[str, Any]) -> None:
+    """summary.json: the typed summary of a run, or the short record of a refused one."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
+    text = summary.to_json(indent=2) if isinstance(summary, RunSummary) else json.dumps(summary, ensure_ascii=False, indent=2, default=str)
+    (run_dir / "summary.json").write_text(text + "\n", encoding="utf-8")
 
 
 def write_record_files(run_dir: Path, findings: pd.DataFrame, quarantine: pd.DataFrame, skipped: pd.DataFrame | None = None) -> None:
@@ -36,7 +40,3 @@ def skipped_rows(skipped: pd.DataFrame) -> pd.DataFrame:
     out["reason"] = out["reason"].astype("string").str.replace(_LIST_KEY, "…", regex=True)
     return out.sort_values(["source_system", "src_path", "src_sheet", "src_line", "entity"], na_position="last",
                            kind="stable").reset_index(drop=True)
-
-
-def write_refusal(run_dir: Path, summary: dict[str, Any]) -> None:
-    write_summary_file(run_dir, summary)

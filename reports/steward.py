@@ -15,12 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from jhmig.catalog import RuleCatalog
 from jhmig.reports.excel_report import write_fehlerliste
 from jhmig.reports.history import previous_summary
 from jhmig.reports.html_report import ReportInputs, write_validierung
 from jhmig.reports.masking import Hider, PersonalData, mask
 from jhmig.reports.pseudonyms import Pseudonymizer
-from jhmig.reports.rule_texts import rule_catalog
 
 HTML_FILE = "validierung.html"
 EXCEL_FILE = "fehlerliste.xlsx"
@@ -32,6 +32,7 @@ class StewardReports:
     run_dir: Path
     out_dir: Path  # holds the earlier run folders (trend)
     personal: PersonalData
+    catalog: RuleCatalog  # the run's one rule catalog: the same titles and fixes in every report
     pseudonyms: Pseudonymizer | None = None
 
     @property
@@ -48,7 +49,7 @@ class StewardReports:
 
     def write_worklist(self, findings: pd.DataFrame, *, status: pd.DataFrame, cells: pd.DataFrame, run_uid: str) -> float:
         """fehlerliste.xlsx; it needs the findings only, not the load's counts. Returns seconds."""
-        stats = write_fehlerliste(self.run_dir / EXCEL_FILE, findings, status=status, cells=cells, catalog=rule_catalog(),
+        stats = write_fehlerliste(self.run_dir / EXCEL_FILE, findings, status=status, cells=cells, catalog=self.catalog,
                                   run_uid=run_uid, hider=self.hider if self.pseudonyms else None)
         return stats.seconds
 
@@ -58,7 +59,7 @@ class StewardReports:
         started = time.perf_counter()
         write_validierung(self.run_dir / HTML_FILE, ReportInputs(
             summary=summary, findings=findings, status=status, cells=cells, quarantine=quarantine, skipped=skipped, raw=raw, hider=self.hider,
-            catalog=rule_catalog(), previous=previous_summary(self.out_dir, summary["run_uid"]), run_dir=self.run_dir,
+            catalog=self.catalog, previous=previous_summary(self.out_dir, summary["run_uid"]), run_dir=self.run_dir,
             pseudonymized=self.pseudonyms is not None))
         seconds = time.perf_counter() - started
         if corrections is not None:

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from jhmig.records import Batch, ExtractResult
-
-OUTCOMES = ("loaded", "merged", "quarantined", "skipped")
+from jhmig.run_summary import OUTCOMES, Check, ControlTotal, FileCount, RunSummary
 ROW_ID = ["src_path", "src_sheet", "src_line"]
 
 
@@ -132,9 +131,36 @@ def _by_year_type(read: pd.DataFrame, loaded: pd.DataFrame) -> list[dict[str, An
 
 def build_summary(
     *, run_uid: str, run_id: int, started: dt.datetime, options: dict[str, Any], sources: dict[str, Any], batches: list[Batch],
-    extract: ExtractResult, load_result: Any, payments_read: pd.DataFrame, findings: pd.DataFrame, jhmig_version: str,
-) -> dict[str, Any]:
+    export: ExtractResult, load_result: Any, payments_read: pd.DataFrame, findings: pd.DataFrame, jhmig_version: str,
+    corrections: dict[str, Any], validation: dict[str, dict[str, Any]],
+) -> RunSummary:
+    """The reconciliation of a loaded, not yet committed run; ``export`` is the legacy export (it holds the money)."""
     files = file_counts(batches)
+    entities = _entity_counts(files, load_result)
+    target_cents = load_result.payment_sum_cents.get(export.batch.source_system)
+    cash = money(export.batch, payments_read, export, target_cents)
+    checks = [
+        Check("read = loaded + merged + quarantined + skipped (every file and entity)", bool(files["balanced"].all())),
+        Check("rows in the target = rows loaded (every entity, counted by SQL)",
+              all(e.get("in_target", e["loaded"]) == e["loaded"] for e in entities.values())),
+        Check("payments: read = loaded + quarantined + merged + skipped (cents)", bool(cash["balanced"])),
+        Check("payments: sum in the target = sum loaded (cents, by SQL)", bool(cash["target_matches_loaded"])),
+    ]
+    ok = all(c.ok for c in checks)
+    return RunSummary(
+        run_id=run_id, run_uid=run_uid, status="failed" if not ok else ("dry_run" if options.get("dry_run") else "ok"),
+        started_at=started.isoformat(), finished_at=dt.datetime.now().replace(microsecond=0).isoformat(),
+        jhmig_version=jhmig_version, options=options, sources=sources,
+        control_totals=[ControlTotal(c.file, c.what, c.source, c.expected, c.actual, c.ok) for c in export.checks],
+        files=[FileCount(r.source_system, r.file, r.sheet, r.entity, int(r.read), *(int(getattr(r, k)) for k in OUTCOMES),
+                         bool(r.balanced)) for r in files.itertuples()],
+        entities=entities, money=cash, findings=_finding_counts(findings), checks=checks, corrections=corrections,
+        validation=validation, gx_data_docs=validation.get(export.batch.source_system, {}).get("data_docs"),
+        unmapped_values=unmapped_values(findings),
+    )
+
+
+def _entity_counts(files: pd.DataFrame, load_result: Any) -> dict[str, dict[str, int]]:
     entities: dict[str, dict[str, int]] = {}
     for entity, part in files.groupby("entity", sort=False):
         entities[str(entity)] = {k: int(part[k].sum()) for k in ("read", *OUTCOMES)}
@@ -142,46 +168,29 @@ def build_summary(
         e = entities.setdefault(entity, {k: 0 for k in ("read", *OUTCOMES)})
         for name in ("inserted", "updated", "unchanged", "deleted", "in_target"):
             e[name] = e.get(name, 0) + getattr(stats, name)
-    batch = batches[0]
-    target_cents = load_result.payment_sum_cents.get(batch.source_system)
-    cash = money(batch, payments_read, extract, target_cents)
-    checks = [
-        {"check": "read = loaded + merged + quarantined + skipped (every file and entity)", "ok": bool(files["balanced"].all())},
-        {"check": "rows in the target = rows loaded (every entity, counted by SQL)",
-         "ok": all(e.get("in_target", e["loaded"]) == e["loaded"] for e in entities.values())},
-        {"check": "payments: read = loaded + quarantined + merged + skipped (cents)", "ok": bool(cash["balanced"])},
-        {"check": "payments: sum in the target = sum loaded (cents, by SQL)", "ok": bool(cash["target_matches_loaded"])},
-    ]
-    ok = all(c["ok"] for c in checks)
-    status = "failed" if not ok else ("dry_run" if options.get("dry_run") else "ok")
+    return entities
+
+
+def _finding_counts(findings: pd.DataFrame) -> dict[str, Any]:
     by_rule = (
         findings.groupby(["rule_id", "severity"]).size().rename("count").reset_index().sort_values(["severity", "rule_id"])
         if len(findings) else pd.DataFrame(columns=["rule_id", "severity", "count"])
     )
     return {
-        "run_id": run_id,
-        "run_uid": run_uid,
-        "status": status,
-        "started_at": started.isoformat(),
-        "finished_at": dt.datetime.now().replace(microsecond=0).isoformat(),
-        "jhmig_version": jhmig_version,
-        "options": options,
-        "sources": sources,
-        "control_totals": [
-            {"file": c.file, "what": c.what, "source": c.source, "expected": c.expected, "actual": c.actual, "ok": c.ok}
-            for c in extract.checks
-        ],
-        "files": [
-            {"source_system": r.source_system, "file": r.file, "sheet": r.sheet, "entity": r.entity, "read": int(r.read),
-             **{k: int(getattr(r, k)) for k in OUTCOMES}, "balanced": bool(r.balanced)}
-            for r in files.itertuples()
-        ],
-        "entities": entities,
-        "money": cash,
-        "findings": {
-            "total": int(len(findings)),
-            "by_severity": {str(k): int(v) for k, v in findings["severity"].value_counts().items()} if len(findings) else {},
-            "by_rule": [{"rule_id": r.rule_id, "severity": r.severity, "count": int(r.count)} for r in by_rule.itertuples()],
-        },
-        "checks": checks,
+        "total": int(len(findings)),
+        "by_severity": {str(k): int(v) for k, v in findings["severity"].value_counts().items()} if len(findings) else {},
+        "by_rule": [{"rule_id": r.rule_id, "severity": r.severity, "count": int(r.count)} for r in by_rule.itertuples()],
     }
+
+
+def unmapped_values(findings: pd.DataFrame) -> list[dict[str, Any]]:
+    """Free text no synonym covers, with counts and an example location, to complete the tables."""
+    rows = findings[findings["rule_id"] == "synonym.unmapped"]
+    if not len(rows):
+        return []
+    grouped = rows.groupby(["source_system", "field", "value"], sort=True).agg(
+        count=("rule_id", "size"), example_file=("src_path", "first"), example_sheet=("src_sheet", "first"),
+        example_row=("src_line", "first"))
+    return [{"source_system": s, "field": f, "value": v, "count": int(r["count"]),
+             "example": f"{r.example_file}, Blatt {r.example_sheet}, Zeile {r.example_row}"}
+            for (s, f, v), r in grouped.iterrows()]

@@ -15,7 +15,8 @@ from jhmig.synth import dates
 from jhmig.synth.defects import RESERVED, claim
 from jhmig.synth.model import Claim
 from jhmig.synth.office import EXPORT_DATE, PAYMENT_START
-from jhmig.synth.world import EXPORT_MONTH, World
+from jhmig.synth.world import World
+from jhmig.synth.world_claims import EXPORT_MONTH
 
 
 def add_corrections(world: World, rng: random.Random, pinned: set[str]) -> None:

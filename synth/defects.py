@@ -8,6 +8,8 @@ files are written, so later changes to a row can never make the truth stale.
 from __future__ import annotations
 
 import dataclasses
+import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,3 +113,27 @@ def claim(target: Any, kind: str) -> bool:
 def wanted(share: float, population: int, minimum: int = 1) -> int:
     """How many records get a defect: a share of the population, but at least ``minimum``."""
     return max(minimum, round(share * population))
+
+
+class FreeRows:
+    """Draws rows of the legacy files that no other defect touched (``Row.taint``)."""
+
+    def __init__(self, rows: dict[str, list[Row]], rng: random.Random) -> None:
+        self.rows = rows
+        self.rng = rng
+
+    def free(self, file: str, test: Callable[[Row], bool] = lambda r: True) -> list[Row]:
+        return [r for r in self.rows[file] if r.taint is None and test(r)]
+
+    def pick(self, file: str, count: int, test: Callable[[Row], bool] = lambda r: True) -> list[Row]:
+        candidates = self.free(file, test)
+        return self.rng.sample(candidates, min(count, len(candidates)))
+
+    def each(self, file: str, count: int, test: Callable[[Row], bool], plant: Callable[[Row, int], bool]) -> None:
+        """Tries free rows in random order until ``count`` of them took the defect."""
+        candidates = self.free(file, test)
+        done = 0
+        for row in self.rng.sample(candidates, len(candidates)):
+            if done >= count:
+                break
+            done += plant(row, done)

@@ -22,7 +22,8 @@ from jhmig.synth.defects import RESERVED, DefectLog, Ref, claim, wanted
 from jhmig.synth.layout import LEISTUNGEN, UVG
 from jhmig.synth.model import Claim, Service
 from jhmig.synth.office import EXPORT_DATE, PAYMENT_START
-from jhmig.synth.world import EXPORT_MONTH, World
+from jhmig.synth.world import World
+from jhmig.synth.world_claims import EXPORT_MONTH
 
 AMBULANT_HZE = ("010", "020", "030", "040", "050", "080", "090", "120")
 UVG_FAST = uvg_rates.uvg_cents_fast()

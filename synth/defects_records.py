@@ -1,6 +1,7 @@
-"""Defects of single records: wrong or missing keys, impossible dates,
-unknown and retired codes, broken IBANs, lost leading zeros, unparseable
-amounts, mojibake, and duplicated or conflicting lines.
+"""Defects of single records: wrong or missing keys, unknown and retired
+codes, and duplicated or conflicting lines; ``plant`` also runs the value
+defects of defects_values.py (impossible dates, broken IBANs, lost leading
+zeros, unparseable amounts, mojibake) in between, in a fixed order.
 
 They are planted on the rows built from the clean history, each on a row no
 other defect touched (``Row.taint``).
@@ -9,19 +10,18 @@ other defect touched (``Row.taint``).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 
 from jhmig.synth import dates
 from jhmig.synth.codes import (
-    PLACEMENT_TYPES,
     RETIRED_EG,
     RETIRED_HA,
     UNKNOWN_EG,
     UNKNOWN_HA,
     UNKNOWN_TA,
 )
-from jhmig.synth.defects import RESERVED, DefectLog, Ref, claim, wanted
-from jhmig.synth.iban import german_iban, with_wrong_check_digits
+from jhmig.synth.defects import RESERVED, DefectLog, FreeRows, Ref, claim, wanted
+from jhmig.synth.defects_values import ValueDefects
+from jhmig.synth.iban import german_iban
 from jhmig.synth.layout import AKTEN, BETEILIGTE, LEISTUNGEN, PERSONEN, TRAEGER, UVG
 from jhmig.synth.legacy_records import LegacyRecords
 from jhmig.synth.office import PAYMENT_START
@@ -36,15 +36,6 @@ def _paid_before_history(row: Row) -> bool:
     return len(end) == 10 and end != dates.OPEN_END_TEXT and int(end[6:]) < PAYMENT_START.year
 
 
-def mojibake(text: str, encoding: str) -> str | None:
-    """``text`` as a reader shows it that takes cp850 (DOS) or UTF-8 bytes for cp1252."""
-    try:
-        garbled = text.encode(encoding).decode("cp1252")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return None
-    return None if garbled == text else garbled
-
-
 class RecordDefects:
     def __init__(self, records: LegacyRecords, rng: random.Random, log: DefectLog, builder: PopulationBuilder,
                  caseworkers: dict[str, list[str]]) -> None:
@@ -54,6 +45,8 @@ class RecordDefects:
         self.log = log
         self.builder = builder
         self.caseworkers = caseworkers
+        self.free_rows = FreeRows(self.rows, rng)
+        self.values = ValueDefects(records, rng, log)
         self.inserts: list[tuple[Row, Row, bool]] = []  # (original, copy, right after it)
         self.by_key: dict[str, dict[str, Row]] = {
             f: {self._key(f, r): r for r in reversed(self.rows[f])} for f in (PERSONEN, AKTEN, LEISTUNGEN, TRAEGER)
@@ -73,33 +66,17 @@ class RecordDefects:
     def plant(self) -> None:
         self.retired_codes()
         self.dangling_refs()
-        self.invalid_dates()
+        self.values.invalid_dates()
         self.unknown_codes()
-        self.invalid_ibans()
-        self.plz_4_digits()
-        self.unparseable_amounts()
-        self.mojibake()
+        self.values.invalid_ibans()
+        self.values.plz_4_digits()
+        self.values.unparseable_amounts()
+        self.values.mojibake()
         self.conflicting_keys()
         self.duplicate_records()
         self._apply_inserts()
 
     # -- helpers -----------------------------------------------------------------
-
-    def _free(self, file: str, test: Callable[[Row], bool] = lambda r: True) -> list[Row]:
-        return [r for r in self.rows[file] if r.taint is None and test(r)]
-
-    def _pick(self, file: str, count: int, test: Callable[[Row], bool] = lambda r: True) -> list[Row]:
-        candidates = self._free(file, test)
-        return self.rng.sample(candidates, min(count, len(candidates)))
-
-    def _each(self, file: str, count: int, test: Callable[[Row], bool], plant: Callable[[Row, int], bool]) -> None:
-        """Tries free rows in random order until ``count`` of them took the defect."""
-        candidates = self._free(file, test)
-        done = 0
-        for row in self.rng.sample(candidates, len(candidates)):
-            if done >= count:
-                break
-            done += plant(row, done)
 
     def missing_number(self, file: str) -> str:
         """A key in the range in use that no record has (a deleted record)."""
@@ -139,15 +116,15 @@ class RecordDefects:
 
     def unknown_codes(self) -> None:
         services = self.rows[LEISTUNGEN]
-        for row in self._pick(LEISTUNGEN, wanted(0.001, len(services))):
+        for row in self.free_rows.pick(LEISTUNGEN, wanted(0.001, len(services))):
             claim(row, "unknown_code")
             row.values["HILFEART"] = self.rng.choice(UNKNOWN_HA)
             self.log.add("unknown_code", LEISTUNGEN, row, field="HILFEART", detail={"table": "HA"})
-        for row in self._pick(LEISTUNGEN, wanted(0.001, len(services)), lambda r: r.values["END_GRUND"] != ""):
+        for row in self.free_rows.pick(LEISTUNGEN, wanted(0.001, len(services)), lambda r: r.values["END_GRUND"] != ""):
             claim(row, "unknown_code")
             row.values["END_GRUND"] = self.rng.choice(UNKNOWN_EG)
             self.log.add("unknown_code", LEISTUNGEN, row, field="END_GRUND", detail={"table": "EG"})
-        for row in self._pick(TRAEGER, wanted(0.003, len(self.rows[TRAEGER]))):
+        for row in self.free_rows.pick(TRAEGER, wanted(0.003, len(self.rows[TRAEGER]))):
             claim(row, "unknown_code")
             row.values["ART"] = self.rng.choice(UNKNOWN_TA)
             self.log.add("unknown_code", TRAEGER, row, field="ART", detail={"table": "TA"})
@@ -160,13 +137,13 @@ class RecordDefects:
             # pointing elsewhere would make all its payments look unclaimed, so
             # only claims paid before the export's payment history get one.
             test = _paid_before_history if file == UVG else (lambda r: True)
-            for row in self._pick(file, wanted(DANGLING_SHARE, len(self.rows[file])), test):
+            for row in self.free_rows.pick(file, wanted(DANGLING_SHARE, len(self.rows[file])), test):
                 claim(row, "dangling_case_ref")
                 original = row.values["AKTEN_NR"]
                 row.values["AKTEN_NR"] = self.missing_case_number(original)
                 self.log.add("dangling_case_ref", file, row, field="AKTEN_NR",
                              related=[Ref(AKTEN, self.by_key[AKTEN][original])], detail={})
-            for row in self._pick(file, wanted(DANGLING_SHARE, len(self.rows[file]))):
+            for row in self.free_rows.pick(file, wanted(DANGLING_SHARE, len(self.rows[file]))):
                 columns = ["PERS_NR"] if file != UVG else [c for c in ("KIND_PERS_NR", "ELTERNTEIL_PERS_NR", "PFLICHTIGER_PERS_NR") if row.values[c]]
                 column = self.rng.choice(columns)
                 claim(row, "dangling_person_ref")
@@ -175,113 +152,17 @@ class RecordDefects:
                 self.log.add("dangling_person_ref", file, row, field=column,
                              related=[Ref(PERSONEN, self.by_key[PERSONEN][original])], detail={})
         services = self.rows[LEISTUNGEN]
-        for row in self._pick(LEISTUNGEN, wanted(DANGLING_SHARE, len(services)), lambda r: r.values["TRAEGER_NR"] != ""):
+        for row in self.free_rows.pick(LEISTUNGEN, wanted(DANGLING_SHARE, len(services)), lambda r: r.values["TRAEGER_NR"] != ""):
             claim(row, "dangling_provider_ref")
             original = row.values["TRAEGER_NR"]
             row.values["TRAEGER_NR"] = self.missing_number(TRAEGER)
             self.log.add("dangling_provider_ref", LEISTUNGEN, row, field="TRAEGER_NR",
                          related=[Ref(TRAEGER, self.by_key[TRAEGER][original])], detail={})
 
-    # -- values -----------------------------------------------------------------------
-
-    def _services_followed(self) -> set[str]:
-        """LEIST_NR of services after which the child has another of the same type.
-
-        A reader may take an unreadable end as "open"; such a service would
-        then overlap the next one, so only the last of a kind gets a bad end.
-        """
-        identity = {str(r.pers_nr): r.identity.id for r in self.records.person_records}
-        starts: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for row in self.rows[LEISTUNGEN]:
-            v = row.values
-            who = identity.get(v["PERS_NR"], v["PERS_NR"])
-            starts.setdefault((who, v["HILFEART"]), []).append((v["BEGINN"][6:] + v["BEGINN"][3:5] + v["BEGINN"][:2], v["LEIST_NR"]))
-        followed: set[str] = set()
-        for items in starts.values():
-            items.sort()
-            followed.update(key for _, key in items[:-1])
-        return followed
-
-    def invalid_dates(self) -> None:
-        adults = {str(r.pers_nr) for r in self.records.person_records if r.identity.kind not in ("child", "uma")}
-        followed = self._services_followed()
-        plan: dict[str, tuple[str, ...]] = {
-            PERSONEN: ("ANGELEGT", "GEAENDERT", "GEB_DAT"),
-            LEISTUNGEN: ("BEGINN", "ENDE"),
-            AKTEN: ("ANGELEGT", "ABGESCHL"),
-        }
-        for file, columns in plan.items():
-            def plant(row: Row, _n: int, file: str = file, columns: tuple[str, ...] = columns) -> bool:
-                usable = [c for c in columns if len(row.values[c]) == 10
-                          and row.values[c] not in (dates.UNKNOWN_DATE_TEXT, dates.OPEN_END_TEXT)]
-                if file == PERSONEN and row.values["PERS_NR"] not in adults:
-                    usable = [c for c in usable if c != "GEB_DAT"]  # a child's age must stay checkable
-                if file == LEISTUNGEN and (row.values["LEIST_NR"] in followed or row.values["HILFEART"] in PLACEMENT_TYPES):
-                    usable = [c for c in usable if c != "ENDE"]  # placements: a claim may follow
-                if not usable:
-                    return False
-                column = self.rng.choice(usable)
-                day, month, year = (int(x) for x in row.values[column].split("."))
-                claim(row, "invalid_date")
-                row.values[column] = dates.impossible_date_text(dates.Date(year, month, min(day, 28)), self.rng)
-                self.log.add("invalid_date", file, row, field=column, detail={})
-                return True
-            self._each(file, wanted(0.001, len(self.rows[file]), 2), lambda r: True, plant)
-
-    def invalid_ibans(self) -> None:
-        providers = self.rows[TRAEGER]
-        for row in self._pick(TRAEGER, wanted(0.02, len(providers), 2), lambda r: r.values["IBAN"] != ""):
-            claim(row, "invalid_iban")
-            row.values["IBAN"] = with_wrong_check_digits(row.values["IBAN"], self.rng)
-            self.log.add("invalid_iban", TRAEGER, row, field="IBAN", detail={})
-
-    def plz_4_digits(self) -> None:
-        for file, share in ((PERSONEN, 0.004), (TRAEGER, 0.01)):
-            for row in self._pick(file, wanted(share, len(self.rows[file])), lambda r: r.values["PLZ"].startswith("0")):
-                claim(row, "plz_4_digits")
-                row.values["PLZ"] = row.values["PLZ"][1:]
-                self.log.add("plz_4_digits", file, row, field="PLZ", detail={})
-
-    def unparseable_amounts(self) -> None:
-        services = self.rows[LEISTUNGEN]
-        rows = self._pick(LEISTUNGEN, wanted(0.001, len(services), 2),
-                          lambda r: r.values["ENTGELT"] != "" and not r.values["ENTGELT"].endswith("-"))
-        for n, row in enumerate(rows):
-            amount = row.values["ENTGELT"]
-            if n % 2 == 0 or "0" not in amount:
-                text = f"ca. {amount.split(',')[0]}"
-            else:
-                i = amount.rindex("0")
-                text = amount[:i] + "O" + amount[i + 1:]  # letter O typed for zero
-            claim(row, "unparseable_amount")
-            row.values["ENTGELT"] = text
-            self.log.add("unparseable_amount", LEISTUNGEN, row, field="ENTGELT", detail={"original": amount})
-
-    def mojibake(self) -> None:
-        encodings = ("cp850", "utf-8")
-        for file, columns, share in ((PERSONEN, ("NAME", "VORNAME", "STRASSE"), 0.001), (TRAEGER, ("NAME", "STRASSE"), 0.01)):
-            def plant(row: Row, n: int, file: str = file, columns: tuple[str, ...] = columns) -> bool:
-                # Alternate the two encodings so both kinds of garbage occur.
-                encoding = encodings[n % 2]
-                options = [(c, g) for c in columns if (g := mojibake(row.values[c], encoding))]
-                if not options:
-                    return False
-                column, garbled = self.rng.choice(options)
-                claim(row, "mojibake")
-                original = row.values[column]
-                row.values[column] = garbled
-                self.log.add("mojibake", file, row, field=column,
-                             detail={"read_as": "cp1252", "written_as": encoding, "original": original})
-                return True
-
-            def has_umlaut(row: Row, columns: tuple[str, ...] = columns) -> bool:
-                return any(not row.values[c].isascii() for c in columns)
-            self._each(file, wanted(share, len(self.rows[file]), 2), has_umlaut, plant)
-
     # -- lines ---------------------------------------------------------------------------
 
     def conflicting_keys(self) -> None:
-        for row in self._pick(AKTEN, wanted(0.001, len(self.rows[AKTEN]), 2)):
+        for row in self.free_rows.pick(AKTEN, wanted(0.001, len(self.rows[AKTEN]), 2)):
             copy = row.copy()
             changed: list[str] = []
             dept = row.values["FACHBEREICH"]
@@ -296,7 +177,7 @@ class RecordDefects:
                 copy.values["STATUS"] = "R"
                 changed.append("STATUS")
             self._conflict(row, copy, AKTEN, changed)
-        for row in self._pick(TRAEGER, wanted(0.005, len(self.rows[TRAEGER]), 1)):
+        for row in self.free_rows.pick(TRAEGER, wanted(0.005, len(self.rows[TRAEGER]), 1)):
             copy = row.copy()
             moved = self.builder.address(away_share=0.1, rng=self.rng)
             copy.values.update({"STRASSE": moved.street, "HNR": moved.house_number, "PLZ": moved.postcode, "ORT": moved.city})
@@ -314,7 +195,7 @@ class RecordDefects:
 
     def duplicate_records(self) -> None:
         for file in (PERSONEN, LEISTUNGEN):
-            for row in self._pick(file, wanted(0.001, len(self.rows[file]), 2)):
+            for row in self.free_rows.pick(file, wanted(0.001, len(self.rows[file]), 2)):
                 copy = row.copy()
                 claim(row, RESERVED)
                 claim(copy, "duplicate_record")

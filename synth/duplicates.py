@@ -92,22 +92,15 @@ def _variant(record: PersonRecord, variant: str, rng: random.Random) -> tuple[st
     return (variant, {column: changed}) if changed else None
 
 
-def plant_duplicates(
-    primaries: list[PersonRecord],
-    cases_of: dict[str, list[CaseFile]],
-    rng: random.Random,
-    log: DefectLog,
-    pinned: set[str],
-    export_date: dates.Date,
-    share: float = 0.03,
-) -> tuple[list[PersonRecord], dict[tuple[str, int], PersonRecord]]:
-    """New duplicate records and which (identity, case) now uses them."""
+def _choose_originals(primaries: list[PersonRecord], cases_of: dict[str, list[CaseFile]], rng: random.Random,
+                      pinned: set[str], count: int) -> tuple[list[PersonRecord], dict[int, str]]:
+    """The records to duplicate, each with the variant its first copy gets (by ``id`` of the record).
+
+    Splits the count by variant first, then draws each variant's records from
+    those it can apply to (an umlaut spelling needs an umlaut), preferring
+    persons with several case files: there the duplicate gets used."""
     eligible = [r for r in primaries if r.identity.kind != "staff"]
-    count = wanted(share, round(len(primaries) / 1.08), 4)  # ~3 % of all person records, third records included
     names, weights = zip(*VARIANTS)
-    # Split the count by variant first, then draw each variant's records from
-    # those it can apply to (an umlaut spelling needs an umlaut), preferring
-    # persons with several case files: there the duplicate gets used.
     probe = random.Random(0)
     chosen: list[PersonRecord] = []
     forced: dict[int, str] = {}
@@ -122,6 +115,22 @@ def plant_duplicates(
         for record in picked:
             forced[id(record)] = variant
         chosen += picked
+    return chosen, forced
+
+
+def plant_duplicates(
+    primaries: list[PersonRecord],
+    cases_of: dict[str, list[CaseFile]],
+    rng: random.Random,
+    log: DefectLog,
+    pinned: set[str],
+    export_date: dates.Date,
+    share: float = 0.03,
+) -> tuple[list[PersonRecord], dict[tuple[str, int], PersonRecord]]:
+    """New duplicate records and which (identity, case) now uses them."""
+    count = wanted(share, round(len(primaries) / 1.08), 4)  # ~3 % of all person records, third records included
+    chosen, forced = _choose_originals(primaries, cases_of, rng, pinned, count)
+    names, weights = zip(*VARIANTS)
     duplicates: list[PersonRecord] = []
     uses: dict[tuple[str, int], PersonRecord] = {}
     for original in chosen:

@@ -20,7 +20,8 @@ from jhmig.synth.features import collect_features
 from jhmig.synth.layout import COLUMNS, LEISTUNGEN, MANIFEST, PERSONEN, ZAHLUNGEN
 from jhmig.synth.legacy_records import LegacyBuilder
 from jhmig.synth.manifest import truncate_payments, write_manifest
-from jhmig.synth.payments import PaymentWriter, build_streams
+from jhmig.synth.payment_streams import build_streams
+from jhmig.synth.payments import PaymentWriter
 from jhmig.synth.scenario import Scenario
 from jhmig.synth.truth import build_truth
 from jhmig.synth.writers import write_delimited

@@ -15,8 +15,8 @@ from typing import Any
 
 from jhmig.synth.lists_asd import TEAMS, AsdSelector, ListSizes
 from jhmig.synth.lists_jgh import JghSelector
+from jhmig.synth.lists_layout_jgh import jgh_file
 from jhmig.synth.lists_layouts import (
-    jgh_file,
     mitte_file,
     nord_file,
     sued_file,

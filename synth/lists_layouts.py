@@ -6,7 +6,8 @@ hidden sheet with old data and a legend sheet; Team Süd one sheet per
 caseworker with a two-row header, struck-through rows and a status column;
 Team Mitte "laufend"/"abgeschlossen" with note rows, merged cells and a
 column the mapping does not know; Team West a CSV saved from Excel; the
-JGH one sheet per year whose column names changed in 2023. Column names are
+JGH (lists_layout_jgh.py) one sheet per year whose column names changed in
+2023. Column names are
 ones the shipped mappings (mappings/lists/asd.yaml, jgh.yaml) know, except
 the one planted unknown column.
 """
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections import defaultdict
 from typing import Any
 
 from jhmig.synth.lists_model import (
@@ -23,7 +23,6 @@ from jhmig.synth.lists_model import (
     BodyRow,
     Column,
     FilePlan,
-    JghEntry,
     SheetPlan,
 )
 from jhmig.synth.lists_notation import german_amount
@@ -66,18 +65,6 @@ WEST_COLUMNS = [
     Column("service", "Hilfeart"), Column("provider", "Träger"), Column("start", "Beginn"), Column("end", "Ende"),
     Column("rate", "Kosten"), Column("status", "Status"), Column("remark", "Bemerkung"),
 ]
-JGH_COLUMNS_OLD = [  # until 2022
-    Column("az", "JGH-Az.", width=12), Column("name_full", "Jugendliche/r", width=24), Column("birth", "Geb.-Dat.", width=11),
-    Column("offence", "Tatvorwurf", width=24), Column("offence_date", "Tatdatum", width=11), Column("court", "AG", width=16),
-    Column("hearing", "HV", width=11), Column("outcome", "Ergebnis", width=16), Column("asd_known", "bekannt ASD", width=8),
-    Column("sb", "Sachbearbeiter", width=8), Column("remark", "Notiz", width=26),
-]
-JGH_COLUMNS = [  # from 2023
-    Column("az", "Az.", width=12), Column("family", "Name", width=16), Column("given", "Vorname", width=14),
-    Column("birth", "Geb.", width=11), Column("offence", "Delikt", width=24), Column("offence_date", "Tatzeit", width=11),
-    Column("court", "Gericht", width=16), Column("hearing", "Termin", width=11), Column("outcome", "Ausgang", width=16),
-    Column("asd_known", "ASD bekannt", width=8), Column("sb", "SB", width=6), Column("remark", "Bemerkung", width=26),
-]
 
 ASD_LEGEND: list[tuple[str, ...]] = [
     ("Legende",), ("grau hinterlegt", "Hilfe beendet"), ("",), ("Abkürzungen",),
@@ -85,11 +72,6 @@ ASD_LEGEND: list[tuple[str, ...]] = [
     ("ISE", "Intensive sozialpädagogische Einzelbetreuung (§ 35 SGB VIII)"), ("PF", "Vollzeitpflege (§ 33 SGB VIII)"),
     ("stat.", "Heimerziehung (§ 34 SGB VIII)"), ("",), ("Kosten", "monatlich lt. Kostenzusage"),
     ("Blatt 'bis 2021'", "alte Fälle, ausgeblendet"),
-]
-JGH_LEGEND: list[tuple[str, ...]] = [
-    ("Hinweise zur Liste",), ("ASD bekannt", "ja / x = Familie beim ASD bekannt"),
-    ("Ausgang", "Einstellung, Weisung, Auflage, Jugendarrest, Jugendstrafe, Freispruch"),
-    ("grau", "Verfahren abgeschlossen"), ("",), ("§45", "Einstellung durch StA"),
 ]
 
 
@@ -271,38 +253,3 @@ def west_file(entries: list[AsdEntry], ctx: LayoutContext) -> FilePlan:
     total = sum(e.monthly_cents or 0 for e in entries)
     add_total(sheet, "Summe", "SUM", "rate", csv_value=f"{german_amount(total)} €")
     return FilePlan("ASD_Team_West.csv", "ASD", "csv", [sheet], author="ASD Team West")
-
-
-# -- JGH: one sheet per year, columns renamed in 2023 --------------------------------------
-
-
-def jgh_file(entries: list[JghEntry], ctx: LayoutContext) -> FilePlan:
-    rng = ctx.rng
-    by_year: dict[int, list[JghEntry]] = defaultdict(list)
-    for entry in entries:
-        by_year[entry.year].append(entry)
-    sheets: dict[int, SheetPlan] = {}
-    for year in sorted(by_year):
-        columns = JGH_COLUMNS_OLD if year <= 2022 else JGH_COLUMNS
-        title = [f"Jugendgerichtshilfe - Verfahren {year}"]
-        if year == 2025:
-            title += ["", "Vertretungsregelung: Fr. Wünsche", "Termine bitte sofort eintragen!"]
-        sheets[year] = SheetPlan(str(year), columns, title, header_row_after(len(title), rng))
-    placed = [(sheets[e.year], e) for e in sorted(entries, key=lambda e: (e.year, e.offence_date, e.az))]
-
-    def before(sheet: SheetPlan, entry: JghEntry, index: int) -> None:
-        if not (sheet.body and sheet.body[-1].kind == "data"):
-            return
-        roll = rng.random()
-        if roll < P_EMPTY_ROW:
-            add_skip(sheet, "empty")
-        elif roll < P_EMPTY_ROW + 0.01:
-            add_note(sheet, "ab hier Vertretung")
-
-    render_rows(ctx, placed, FileStyle(csv=False, closed_style="grey_some", department="JGH"), before)
-    used = list(sheets.values())
-    for sheet in used[-2:]:
-        if not any(r.kind in ("empty", "note") for r in sheet.body):
-            add_skip(sheet, "empty")
-        add_total(sheet, "Anzahl Verfahren:", "COUNTA", "az", at_key="birth")
-    return FilePlan("JGH_Faelle.xlsx", "JGH", "xlsx", [*used, legend_sheet("Hilfe", JGH_LEGEND)], author="JGH")

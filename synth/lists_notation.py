@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from jhmig.synth.lists_model import Cell
 
@@ -33,6 +34,20 @@ AMOUNT_NOTATIONS_XLSX: tuple[tuple[str, float], ...] = (("number", 70), ("euro_t
 AMOUNT_NOTATIONS_CSV: tuple[tuple[str, float], ...] = (("comma_text", 60), ("euro_text", 30), ("approx", 10))
 # odd whitespace a caseworker leaves in a cell
 WHITESPACE: tuple[tuple[str, float], ...] = (("none", 92), ("trailing", 5), ("nbsp", 3))
+
+
+@dataclass
+class Forced:
+    """Notations placed on given rows of a file so that each appears at least once."""
+
+    by_row: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def get(self, kind: str, index: int) -> str | None:
+        return self.by_row.get((kind, index))
+
+    def notation(self, kind: str, index: int, rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
+        """The forced notation of this row, else one drawn by weight."""
+        return self.get(kind, index) or pick(rng, options)
 
 
 def pick(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:

@@ -1,8 +1,8 @@
 """One list entry -> one row of cells, written the way a caseworker writes it.
 
-The renderer decides every visible quirk of a data row (name spelling,
-date and amount notation, free-text service type, provider spelling,
-closed marks, comments, odd whitespace) and records in the row's truth
+The renderer decides every visible quirk of a data row (name spelling
+via lists_person.py, date and amount notation, free-text service type,
+provider spelling, closed marks, comments, odd whitespace) and records in the row's truth
 what the row really means, so the truth never has to be reverse-engineered
 from the cells.
 """
@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from jhmig.synth.duplicates import typo, umlaut_spelling
 from jhmig.synth.lists_links import LegacyLinks, service_ref
 from jhmig.synth.lists_model import (
     LIST_STAND,
@@ -29,14 +28,15 @@ from jhmig.synth.lists_notation import (
     BIRTH_NOTATIONS_CSV,
     BIRTH_NOTATIONS_XLSX,
     DATE_FORMAT,
+    Forced,
     PERIOD_NOTATIONS_CSV,
     PERIOD_NOTATIONS_XLSX,
     WHITESPACE,
     amount_cell,
     date_cell,
-    pick,
     with_whitespace,
 )
+from jhmig.synth.lists_person import person_cells
 from jhmig.synth.lists_text import (
     ASD_COMMENTS,
     ASD_REMARKS,
@@ -52,14 +52,7 @@ from jhmig.synth.lists_text import (
     provider_spelling,
     service_text,
 )
-from jhmig.synth.population import Identity
 
-P_RUFNAME = 0.7  # only the first of several given names
-P_UMLAUT = 0.12
-P_TYPO = 0.06
-P_SWAPPED = 0.04
-P_GIVEN_FIRST = 0.07
-P_NO_BIRTH_DATE = 0.04
 P_SERVICE_TYPO = 0.05
 P_UNCOVERED = 0.03
 P_OUTCOME_TYPO = 0.05
@@ -67,16 +60,6 @@ P_COMMENT = 0.04
 P_REMARK = 0.3
 P_MULTILINE_REMARK = 0.15  # Alt+Enter inside a remark cell (xlsx only)
 P_REUSE_SPELLING = 0.75  # a caseworker keeps writing a provider the same way
-
-
-@dataclass
-class Forced:
-    """Notations placed on given rows of a file so that each appears at least once."""
-
-    by_row: dict[tuple[str, int], str] = field(default_factory=dict)
-
-    def get(self, kind: str, index: int) -> str | None:
-        return self.by_row.get((kind, index))
 
 
 @dataclass
@@ -103,54 +86,10 @@ class RowRenderer:
     # -- building blocks ----------------------------------------------------------
 
     def _notation(self, kind: str, index: int, options: tuple[tuple[str, float], ...]) -> str:
-        return self.forced.get(kind, index) or pick(self.rng, options)
+        return self.forced.notation(kind, index, self.rng, options)
 
     def _period(self, d: dt.date, index: int, kind: str = "period") -> Cell:
         return date_cell(d, self._notation(kind, index, self.period_notations), self.rng)
-
-    def _person(self, person: Identity, sheet: SheetPlan, index: int, row: BodyRow) -> list[str]:
-        """Name and birth date cells; returns how the written form differs from the true identity."""
-        rng = self.rng
-        family, given = person.family_name, person.given_names
-        if " " in given and rng.random() < P_RUFNAME:
-            given = given.split(" ")[0]
-        variants: list[str] = []
-        forced = self.forced.get("name", index)
-        split = sheet.col("family") is not None
-        roll = rng.random()
-        spelled_family, spelled_given = umlaut_spelling(family), umlaut_spelling(given)
-        if (forced == "umlaut" or (forced is None and roll < P_UMLAUT)) and (spelled_family or spelled_given):
-            family, given = spelled_family or family, spelled_given or given
-            variants.append("umlaut")
-        elif forced == "typo" or (forced is None and roll < P_UMLAUT + P_TYPO):
-            on_family = rng.random() < 0.6
-            changed = typo(family if on_family else given, rng)
-            if changed:
-                family, given = (changed, given) if on_family else (family, changed)
-                variants.append("typo")
-        whitespace = self._notation("ws", index, WHITESPACE)
-        if split:
-            if forced == "swapped" or (forced is None and rng.random() < P_SWAPPED):
-                family, given = given, family
-                variants.append("swapped")
-            row.cells[sheet.col("family")] = Cell(with_whitespace(family, whitespace))  # type: ignore[index]
-            row.cells[sheet.col("given")] = Cell(given)  # type: ignore[index]
-        else:
-            if forced == "given_first" or (forced is None and rng.random() < P_GIVEN_FIRST):
-                full = f"{given} {family}"
-                variants.append("given_first")
-            else:
-                full = f"{family}, {given}"
-            row.cells[sheet.col("name_full")] = Cell(with_whitespace(full, whitespace))  # type: ignore[index]
-        birth_col = sheet.col("birth")
-        birth_forced = self.forced.get("birth", index) is not None
-        if (forced == "missing_birth_date" or (forced is None and not birth_forced and rng.random() < P_NO_BIRTH_DATE)
-                or not person.birth_date_known):
-            variants.append("missing_birth_date")
-        elif birth_col is not None:
-            notation = self._notation("birth", index, self.birth_notations)
-            row.cells[birth_col] = date_cell(person.birth_date, notation, rng)
-        return variants
 
     def _provider_text(self, name: str) -> str:
         """Caseworkers keep their own spelling of an institution (mostly); never one of TRAEGER.TXT."""
@@ -192,7 +131,7 @@ class RowRenderer:
         rng = self.rng
         row = BodyRow(row=sheet.next_row(), kind="data")
         cells = row.cells
-        variants = self._person(entry.child, sheet, index, row)
+        variants = person_cells(self.rng, self.forced, self.birth_notations, entry.child, sheet, index, row)
         if (col := sheet.col("az")) is not None:
             cells[col] = Cell(entry.az)
         text, kind = self._service_text(entry, index)
@@ -274,7 +213,7 @@ class RowRenderer:
         rng = self.rng
         row = BodyRow(row=sheet.next_row(), kind="data")
         cells = row.cells
-        variants = self._person(entry.person, sheet, index, row)
+        variants = person_cells(self.rng, self.forced, self.birth_notations, entry.person, sheet, index, row)
         if (col := sheet.col("az")) is not None:
             cells[col] = Cell(entry.az)
         if (col := sheet.col("offence")) is not None:

@@ -12,8 +12,8 @@ from typing import Any
 
 from jhmig.synth.lists_links import LegacyLinks
 from jhmig.synth.lists_model import AsdEntry, BodyRow, Cell, JghEntry, SheetPlan
-from jhmig.synth.lists_notation import plan_forced
-from jhmig.synth.lists_render import FileStyle, Forced, RowRenderer
+from jhmig.synth.lists_notation import Forced, plan_forced
+from jhmig.synth.lists_render import FileStyle, RowRenderer
 from jhmig.synth.population import Identity
 
 P_EMPTY_ROW = 0.03  # a blank line left between cases

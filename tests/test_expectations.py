@@ -20,7 +20,8 @@ from jhmig.transform import build_context, read_unified_code_lists, transform_ex
 from jhmig.validation import validate
 from jhmig.validation.expectations import ExpectationSpec, load_expectations
 from jhmig.validation.frames import entity_frame
-from jhmig.validation.gx_runner import ExpectationRun, run_expectations, write_summary_html
+from jhmig.validation.gx_results import write_summary_html
+from jhmig.validation.gx_runner import ExpectationRun, run_expectations
 from minimal_export import MiniExport
 
 gx = pytest.importorskip("great_expectations")

@@ -18,11 +18,11 @@ from openpyxl import load_workbook
 
 from jhmig.cli import main
 from jhmig.errors import ConfigError
-from jhmig.extract.corrections import HIDDEN_COLUMNS, STEWARD_COLUMNS, VISIBLE_COLUMNS
+from jhmig.decisions import HIDDEN_COLUMNS, STEWARD_COLUMNS, VISIBLE_COLUMNS
 from jhmig.reports.excel_report import sheet_names, write_fehlerliste
 from jhmig.reports.masking import mask
 from jhmig.reports.pseudonyms import pseudonymizer
-from jhmig.reports.rule_texts import rule_catalog
+from jhmig.validation import rule_catalog
 from minimal_export import MiniExport
 
 # every personal name and birth date of the hand-written export

@@ -18,8 +18,9 @@ from openpyxl.styles import Font, PatternFill
 from jhmig.errors import SourceReadError
 from jhmig.extract.cells import cell_text, column_index, column_letter
 from jhmig.extract.csv_sheet import CsvOptions
-from jhmig.extract.workbook import Limits, _call, _refusal_from, open_workbook
+from jhmig.extract.workbook import Limits, open_workbook
 from jhmig.extract.workbook_guard import CFB_MAGIC, GuardRefusal
+from jhmig.extract.workbook_isolation import call_engine, refusal_from
 
 
 def _save(wb: openpyxl.Workbook, path: Path) -> Path:
@@ -235,7 +236,7 @@ def test_panic_exception_is_a_base_exception_and_becomes_one_line() -> None:
     class PanicException(BaseException):  # what pyo3 raises: not an Exception
         pass
 
-    refusal = _refusal_from(PanicException("no entry found for key\nnote: run with RUST_BACKTRACE=1"))
+    refusal = refusal_from(PanicException("no entry found for key\nnote: run with RUST_BACKTRACE=1"))
     assert refusal.cause == "corrupt: the reader failed on this file (calamine: no entry found for key note: run with RUST_BACKTRACE=1)"
 
     def panics() -> None:
@@ -243,7 +244,7 @@ def test_panic_exception_is_a_base_exception_and_becomes_one_line() -> None:
 
     for isolate in (False, True):
         with pytest.raises(GuardRefusal, match="calamine: boom"):
-            _call(panics, (), Limits(), isolate)
+            call_engine(panics, (), Limits(), isolate)
 
 
 def _allocate_too_much() -> bytes:
@@ -256,10 +257,10 @@ def _sleep_long() -> None:
 
 def test_isolated_reader_is_bounded_in_memory_and_time() -> None:
     with pytest.raises(GuardRefusal, match="out of memory"):
-        _call(_allocate_too_much, (), Limits(memory_bytes=256 * 2**20), True)
+        call_engine(_allocate_too_much, (), Limits(memory_bytes=256 * 2**20), True)
     started = time.monotonic()
     with pytest.raises(GuardRefusal, match="gave up after"):
-        _call(_sleep_long, (), Limits(timeout_s=0.5), True)
+        call_engine(_sleep_long, (), Limits(timeout_s=0.5), True)
     assert time.monotonic() - started < 10
 
 

@@ -3,8 +3,7 @@
 :func:`validate` runs the declared column expectations (great-expectations,
 imported only here and only when asked) and the domain rules on a batch's
 entity frames and returns every finding with the GX run's summary. It does not
-quarantine: the pipeline hands the findings to ``quarantine_flagged`` and then
-runs :func:`jhmig.validation.integrity.quarantine_dangling`.
+quarantine: the orchestrator hands the findings to :mod:`jhmig.quarantine`.
 
 One problem, one finding: a column expectation is not reported on a row whose
 field already carries a finding of a more specific check (transform's

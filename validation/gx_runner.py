@@ -13,13 +13,13 @@ run once on that table's frame:
 * result format ``COMPLETE`` without index columns: every unexpected row, but
   no id dicts (those cost most, see shared/engineering-notes.md);
 * the results kept for the run (JSON, data docs) are trimmed to the first rows
-  as locations ``FILE:line`` and hold no personal values (Sozialdaten).
+  as locations ``FILE:line`` and hold no personal values (Sozialdaten); how
+  results become findings and kept results is :mod:`.gx_results`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import importlib
 import json
 import threading
@@ -29,23 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from jhmig.errors import ConfigError
-from jhmig.records import rows_to_findings
 from jhmig.validation.expectations import GX_SEVERITY, ExpectationSpec, expectations_by_table, load_expectations, resolve_kwargs
-from jhmig.validation.frames import de_date
+from jhmig.validation.gx_results import concat_findings, evaluate_result, summary_entry, trim_result, write_summary_html
 from jhmig.validation.rules import empty_findings
 
 RESULTS_FILE = "gx_results.json"
 DATA_DOCS_DIR = "gx_data_docs"
 SUMMARY_HTML = "gx_results.html"
-KEPT_ROWS = 20  # unexpected rows kept per expectation in the run's results
-LOCATION = "Fundstelle"  # the "index column" of kept results: FILE:line
-#: Columns whose values are personal data: kept results show "***" instead.
-PERSONAL_COLUMNS = frozenset({"family_name", "given_names", "birth_name", "birth_date", "death_date", "street",
-                              "house_number", "iban", "payee", "remark", "match_key", "phonetic_key"})
 # datetime64[ns] covers 1677-09-21 .. 2262-04-11; dates outside (typo years) are
 # moved to the lower bound so that any plausibility range still rejects them.
 _NS_MIN, _NS_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2262-01-01")
@@ -118,7 +111,7 @@ def run_expectations(frames: Mapping[str, pd.DataFrame], code_lists: pd.DataFram
         summary += entries
         if result is not None:
             kept.append(result)
-    run = ExpectationRun(_concat(parts), summary)
+    run = ExpectationRun(concat_findings(parts), summary)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
         run.results_path = out_dir / RESULTS_FILE
@@ -137,9 +130,9 @@ def _run_table(gx: Any, context: Any, source: Any, specs: list[ExpectationSpec],
                ) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, Any] | None]:
     """One table's suite, run once: its findings, summary entries and the trimmed result to keep."""
     if frame is None or not len(frame):
-        return empty_findings(), [_summary(s, None, 0, None, note="keine Daten") for s in specs], None
+        return empty_findings(), [summary_entry(s, None, 0, None, note="keine Daten") for s in specs], None
     runnable = [s for s in specs if s.column in frame.columns]
-    summary = [_summary(s, None, 0, None, note="Spalte fehlt") for s in specs if s.column not in frame.columns]
+    summary = [summary_entry(s, None, 0, None, note="Spalte fehlt") for s in specs if s.column not in frame.columns]
     if not runnable:
         return empty_findings(), summary, None
     frame = frame.reset_index(drop=True)
@@ -155,14 +148,14 @@ def _run_table(gx: Any, context: Any, source: Any, specs: list[ExpectationSpec],
     parts = []
     for item in result.results:
         spec = by_rule[item.expectation_config.meta["rule_id"]]
-        found, entry = _evaluate(spec, item, frame, source_system)
+        found, entry = evaluate_result(spec, item, frame, source_system)
         parts.append(found)
         summary.append(entry)
-        _trim(item.result, spec, frame)
+        trim_result(item.result, spec, frame)
     # Keep the trimmed result, not the full one GX stored: data docs are built from the store.
     for key in set(context.validation_results_store.list_keys()) - stored_before:
         context.validation_results_store.set(key, result)
-    return _concat(parts), summary, result.to_json_dict()
+    return concat_findings(parts), summary, result.to_json_dict()
 
 
 # --------------------------------------------------------------------------
@@ -212,86 +205,6 @@ def _gx_view(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return view
 
 
-# --------------------------------------------------------------------------
-# results -> findings, summary, kept results
-# --------------------------------------------------------------------------
-
-
-def _evaluate(spec: ExpectationSpec, item: Any, frame: pd.DataFrame, source_system: str) -> tuple[pd.DataFrame, dict[str, Any]]:
-    result = item.result or {}
-    exception = item.exception_info.get("exception_message") if item.exception_info.get("raised_exception") else None
-    if exception:
-        return empty_findings(), _summary(spec, False, len(frame), None, exception=exception)
-    if spec.column_level:
-        observed = result.get("observed_value")
-        entry = _summary(spec, bool(item.success), len(frame), 0 if item.success else None, observed=observed)
-        if item.success:
-            return empty_findings(), entry
-        return _column_finding(spec, frame, str(observed), source_system), entry
-    positions = np.asarray(result.get("unexpected_index_list") or [], dtype="int64")
-    count = int(result.get("unexpected_count") or 0)
-    entry = _summary(spec, bool(item.success), int(result.get("element_count", len(frame))), count)
-    if len(positions) != count:  # would mean GX capped the list: findings would be missing
-        entry["note"] = f"nur {len(positions)} von {count} Zeilen von GX geliefert"
-    if not len(positions):
-        return empty_findings(), entry
-    rows = frame.iloc[positions]
-    values = rows[spec.column]
-    text = de_date(values, "") if pd.api.types.is_datetime64_any_dtype(values) else values.astype("string")
-    return rows_to_findings(rows, rule_id=spec.rule_id, severity=spec.severity, message=spec.message,
-                            source_system=source_system, entity=spec.table, field=spec.column, value=text), entry
-
-
-def _column_finding(spec: ExpectationSpec, frame: pd.DataFrame, observed: str, source_system: str) -> pd.DataFrame:
-    """A whole column is wrong (e.g. its type): one finding for the table, without a line."""
-    paths = frame["src_path"].dropna().unique() if "src_path" in frame else []
-    row = pd.DataFrame({"legacy_key": [None], "src_path": [paths[0] if len(paths) == 1 else ""], "src_sheet": [""],
-                        "src_line": pd.array([None], dtype="Int64")})
-    found = rows_to_findings(row, rule_id=spec.rule_id, severity=spec.severity, message=f"{spec.message} (Typ: {observed})",
-                             source_system=source_system, entity=spec.table, field=spec.column, value=pd.Series([observed]))
-    found["src_line"] = found["src_line"].astype("Int64")
-    return found
-
-
-def _summary(spec: ExpectationSpec, success: bool | None, elements: int, unexpected: int | None, **extra: Any) -> dict[str, Any]:
-    entry = {"table": spec.table, "column": spec.column, "rule_id": spec.rule_id, "expectation": spec.expectation,
-             "severity": str(spec.severity), "success": success, "element_count": elements, "unexpected_count": unexpected}
-    entry.update({k: v for k, v in extra.items() if v is not None})
-    return entry
-
-
-def _trim(result: dict[str, Any], spec: ExpectationSpec, frame: pd.DataFrame) -> None:
-    """Keep the first rows, located as ``FILE:line``; values of personal columns become ``***``.
-
-    Written in GX's "ID/PK" shape (``unexpected_index_column_names``), so the
-    data docs list each unexpected value with the source lines it occurs on.
-    """
-    if not result or "unexpected_index_list" not in result:
-        return
-    positions = list(result.get("unexpected_index_list") or [])[:KEPT_ROWS]
-    rows = frame.iloc[positions]
-    locations = (rows["src_path"].astype(str) + ":" + rows["src_line"].astype(str)).tolist()
-    if spec.column in PERSONAL_COLUMNS:
-        values = ["***"] * len(rows)
-    else:
-        raw = rows[spec.column]
-        values = (de_date(raw, "null") if pd.api.types.is_datetime64_any_dtype(raw) else raw.astype("string").fillna("null")).tolist()
-    result["unexpected_index_column_names"] = [LOCATION]
-    result["unexpected_index_list"] = [{spec.column: v, LOCATION: loc} for v, loc in zip(values, locations, strict=True)]
-    result["partial_unexpected_index_list"] = locations
-    result["partial_unexpected_list"] = values
-    result["partial_unexpected_counts"] = [{"value": v, "count": n} for v, n in pd.Series(values, dtype=object).value_counts(sort=True).items()]
-    result.pop("unexpected_list", None)
-
-
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return empty_findings()
-    out = pd.concat(parts, ignore_index=True)
-    out["src_line"] = out["src_line"].astype("Int64")
-    return out
-
 
 # --------------------------------------------------------------------------
 # data docs
@@ -312,25 +225,5 @@ def _build_data_docs(context: Any, docs_dir: Path, notes: list[str]) -> Path | N
     return index
 
 
-def write_summary_html(path: Path, summary: list[dict[str, Any]]) -> Path:
-    """A self-contained page of the expectation results (no scripts, no external styles)."""
-    rows = "".join(
-        "<tr class='{cls}'><td>{table}</td><td>{column}</td><td>{rule}</td><td>{exp}</td><td>{sev}</td>"
-        "<td>{ok}</td><td>{n}</td><td>{bad}</td></tr>".format(
-            cls="ok" if s["success"] else ("skip" if s["success"] is None else "fail"),
-            table=html.escape(s["table"]), column=html.escape(s["column"]), rule=html.escape(s["rule_id"]),
-            exp=html.escape(s["expectation"]), sev=html.escape(s["severity"]),
-            ok={True: "erfüllt", False: "verletzt", None: html.escape(s.get("note", "nicht geprüft"))}[s["success"]],
-            n=s["element_count"], bad="" if s["unexpected_count"] is None else s["unexpected_count"])
-        for s in summary)
-    page = ("<!DOCTYPE html><html lang='de'><head><meta charset='utf-8'><title>Prüfergebnisse (Erwartungen)</title>"
-            "<style>body{font-family:sans-serif}table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
-            ".fail{background:#fdd}.ok{background:#dfd}.skip{color:#777}</style></head><body>"
-            "<h1>Prüfergebnisse der Spaltenerwartungen</h1><table><tr><th>Tabelle</th><th>Spalte</th><th>Regel</th>"
-            "<th>Erwartung</th><th>Schwere</th><th>Ergebnis</th><th>Zeilen</th><th>Verstöße</th></tr>"
-            f"{rows}</table></body></html>")
-    path.write_text(page, encoding="utf-8")
-    return path
 
-
-__all__ = ["ExpectationRun", "run_expectations", "write_summary_html"]
+__all__ = ["ExpectationRun", "preload_in_background", "run_expectations"]

@@ -6,8 +6,8 @@ vectorised check (see :mod:`jhmig.validation.model`). The rules themselves live
 in one module per concern; this module only lists them, in report order.
 
 Rule ids of other stages (``value.*``, ``code.*``, ``key.*`` from transform,
-``ref.*`` from :mod:`jhmig.validation.integrity`) are listed in
-:mod:`jhmig.validation.catalog`, so that ``docs/rules.md`` shows every id.
+``ref.*`` from :mod:`jhmig.quarantine`) are listed in
+:mod:`jhmig.stage_rules`, so that ``docs/rules.md`` shows every id.
 """
 
 from __future__ import annotations

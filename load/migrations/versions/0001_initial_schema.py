@@ -5,7 +5,7 @@ Revises:
 Create Date: 2026-11-23
 
 Later changes to jhmig.schema need a new revision (tests/test_load.py checks
-that the migrated database matches the models).
+that the migrated database matches the models). One function per table.
 """
 
 from __future__ import annotations
@@ -22,6 +22,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # parents before children: the foreign keys name tables created earlier
+    for create in (_create_code_list, _create_mig_key_map, _create_mig_run, _create_mig_source_file,
+                   _create_case_file, _create_legacy_code, _create_mig_finding, _create_mig_quarantine,
+                   _create_person, _create_provider, _create_address, _create_participant, _create_service,
+                   _create_uvg_claim, _create_payment):
+        create()
+
+
+def _create_code_list() -> None:
     op.create_table(
         "code_list",
         sa.Column("code_list", sa.String(length=40), nullable=False),
@@ -32,6 +41,9 @@ def upgrade() -> None:
         sa.Column("service_form", sa.String(length=20), nullable=True),
         sa.PrimaryKeyConstraint("code_list", "code"),
     )
+
+
+def _create_mig_key_map() -> None:
     op.create_table(
         "mig_key_map",
         sa.Column("source_system", sa.String(length=40), nullable=False),
@@ -43,6 +55,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_mig_key_map_entity_new", "mig_key_map", ["entity", "new_id"], unique=False)
 
+
+def _create_mig_run() -> None:
     op.create_table(
         "mig_run",
         sa.Column("run_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -57,6 +71,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("run_id"),
         sa.UniqueConstraint("run_uid"),
     )
+
+
+def _create_mig_source_file() -> None:
     op.create_table(
         "mig_source_file",
         sa.Column("source_file_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -66,6 +83,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("source_file_id"),
         sa.UniqueConstraint("source_system", "path", "sheet"),
     )
+
+
+def _create_case_file() -> None:
     op.create_table(
         "case_file",
         sa.Column("case_file_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -76,17 +96,15 @@ def upgrade() -> None:
         sa.Column("closed_on", sa.Date(), nullable=True),
         sa.Column("caseworker", sa.String(length=20), nullable=True),
         sa.Column("remark", sa.Text(), nullable=True),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("src_file_id", sa.Integer(), nullable=False),
-        sa.Column("src_line", sa.Integer(), nullable=False),
-        sa.Column("row_hash", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_columns(),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("case_file_id"),
     )
     op.create_index("ix_case_file_file_number", "case_file", ["file_number"], unique=False)
     op.create_index("ix_case_file_run_id", "case_file", ["run_id"], unique=False)
 
+
+def _create_legacy_code() -> None:
     op.create_table(
         "legacy_code",
         sa.Column("legacy_code_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -95,17 +113,15 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=40), nullable=True),
         sa.Column("text", sa.String(length=300), nullable=True),
         sa.Column("valid_to", sa.Date(), nullable=True),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("src_file_id", sa.Integer(), nullable=False),
-        sa.Column("src_line", sa.Integer(), nullable=False),
-        sa.Column("row_hash", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_columns(),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("legacy_code_id"),
         sa.UniqueConstraint("source_system", "code_table", "code"),
     )
     op.create_index("ix_legacy_code_run_id", "legacy_code", ["run_id"], unique=False)
 
+
+def _create_mig_finding() -> None:
     op.create_table(
         "mig_finding",
         sa.Column("finding_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -119,13 +135,14 @@ def upgrade() -> None:
         sa.Column("src_line", sa.Integer(), nullable=True),
         sa.Column("field", sa.String(length=60), nullable=True),
         sa.Column("message", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("finding_id"),
     )
     op.create_index("ix_mig_finding_rule_id", "mig_finding", ["rule_id"], unique=False)
     op.create_index("ix_mig_finding_run_id", "mig_finding", ["run_id"], unique=False)
 
+
+def _create_mig_quarantine() -> None:
     op.create_table(
         "mig_quarantine",
         sa.Column("quarantine_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -138,12 +155,13 @@ def upgrade() -> None:
         sa.Column("rule_ids", sa.String(length=400), nullable=False),
         sa.Column("messages", sa.Text(), nullable=False),
         sa.Column("raw", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("quarantine_id"),
     )
     op.create_index("ix_mig_quarantine_run_id", "mig_quarantine", ["run_id"], unique=False)
 
+
+def _create_person() -> None:
     op.create_table(
         "person",
         sa.Column("person_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -158,17 +176,15 @@ def upgrade() -> None:
         sa.Column("phonetic_key", sa.String(length=64), nullable=True),
         sa.Column("created_on", sa.Date(), nullable=True),
         sa.Column("changed_on", sa.Date(), nullable=True),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("src_file_id", sa.Integer(), nullable=False),
-        sa.Column("src_line", sa.Integer(), nullable=False),
-        sa.Column("row_hash", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_columns(),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("person_id"),
     )
     op.create_index("ix_person_match_key", "person", ["match_key"], unique=False)
     op.create_index("ix_person_run_id", "person", ["run_id"], unique=False)
 
+
+def _create_provider() -> None:
     op.create_table(
         "provider",
         sa.Column("provider_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -179,16 +195,14 @@ def upgrade() -> None:
         sa.Column("postcode", sa.String(length=10), nullable=True),
         sa.Column("city", sa.String(length=200), nullable=True),
         sa.Column("iban", sa.String(length=34), nullable=True),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("src_file_id", sa.Integer(), nullable=False),
-        sa.Column("src_line", sa.Integer(), nullable=False),
-        sa.Column("row_hash", sa.String(length=16), nullable=False),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_columns(),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("provider_id"),
     )
     op.create_index("ix_provider_run_id", "provider", ["run_id"], unique=False)
 
+
+def _create_address() -> None:
     op.create_table(
         "address",
         sa.Column("address_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -198,18 +212,16 @@ def upgrade() -> None:
         sa.Column("postcode", sa.String(length=10), nullable=True),
         sa.Column("city", sa.String(length=200), nullable=True),
         sa.Column("social_district", sa.String(length=10), nullable=True),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("src_file_id", sa.Integer(), nullable=False),
-        sa.Column("src_line", sa.Integer(), nullable=False),
-        sa.Column("row_hash", sa.String(length=16), nullable=False),
+        *_lineage_columns(),
         sa.ForeignKeyConstraint(["person_id"], ["person.person_id"]),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("address_id"),
     )
     op.create_index("ix_address_person_id", "address", ["person_id"], unique=False)
     op.create_index("ix_address_run_id", "address", ["run_id"], unique=False)
 
+
+def _create_participant() -> None:
     op.create_table(
         "participant",
         sa.Column("participant_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -218,20 +230,18 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=40), nullable=True),
         sa.Column("valid_from", sa.Date(), nullable=True),
         sa.Column("valid_to", sa.Date(), nullable=True),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("src_file_id", sa.Integer(), nullable=False),
-        sa.Column("src_line", sa.Integer(), nullable=False),
-        sa.Column("row_hash", sa.String(length=16), nullable=False),
+        *_lineage_columns(),
         sa.ForeignKeyConstraint(["case_file_id"], ["case_file.case_file_id"]),
         sa.ForeignKeyConstraint(["person_id"], ["person.person_id"]),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("participant_id"),
     )
     op.create_index("ix_participant_case_file_id", "participant", ["case_file_id"], unique=False)
     op.create_index("ix_participant_person_id", "participant", ["person_id"], unique=False)
     op.create_index("ix_participant_run_id", "participant", ["run_id"], unique=False)
 
+
+def _create_service() -> None:
     op.create_table(
         "service",
         sa.Column("service_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -246,15 +256,11 @@ def upgrade() -> None:
         sa.Column("termination_reason", sa.String(length=40), nullable=True),
         sa.Column("rate_cents", sa.BigInteger(), nullable=True),
         sa.Column("rate_unit", sa.String(length=40), nullable=True),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("src_file_id", sa.Integer(), nullable=False),
-        sa.Column("src_line", sa.Integer(), nullable=False),
-        sa.Column("row_hash", sa.String(length=16), nullable=False),
+        *_lineage_columns(),
         sa.ForeignKeyConstraint(["case_file_id"], ["case_file.case_file_id"]),
         sa.ForeignKeyConstraint(["person_id"], ["person.person_id"]),
         sa.ForeignKeyConstraint(["provider_id"], ["provider.provider_id"]),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("service_id"),
     )
     op.create_index("ix_service_case_file_id", "service", ["case_file_id"], unique=False)
@@ -262,6 +268,8 @@ def upgrade() -> None:
     op.create_index("ix_service_provider_id", "service", ["provider_id"], unique=False)
     op.create_index("ix_service_run_id", "service", ["run_id"], unique=False)
 
+
+def _create_uvg_claim() -> None:
     op.create_table(
         "uvg_claim",
         sa.Column("uvg_claim_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -273,22 +281,20 @@ def upgrade() -> None:
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("monthly_amount_cents", sa.BigInteger(), nullable=True),
         sa.Column("recovery_pursued", sa.Boolean(), nullable=True),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("src_file_id", sa.Integer(), nullable=False),
-        sa.Column("src_line", sa.Integer(), nullable=False),
-        sa.Column("row_hash", sa.String(length=16), nullable=False),
+        *_lineage_columns(),
         sa.ForeignKeyConstraint(["case_file_id"], ["case_file.case_file_id"]),
         sa.ForeignKeyConstraint(["child_person_id"], ["person.person_id"]),
         sa.ForeignKeyConstraint(["liable_person_id"], ["person.person_id"]),
         sa.ForeignKeyConstraint(["parent_person_id"], ["person.person_id"]),
-        sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
-        sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"]),
+        *_lineage_keys(),
         sa.PrimaryKeyConstraint("uvg_claim_id"),
     )
     op.create_index("ix_uvg_claim_case_file_id", "uvg_claim", ["case_file_id"], unique=False)
     op.create_index("ix_uvg_claim_child_person_id", "uvg_claim", ["child_person_id"], unique=False)
     op.create_index("ix_uvg_claim_run_id", "uvg_claim", ["run_id"], unique=False)
 
+
+def _create_payment() -> None:
     op.create_table(
         "payment",
         sa.Column("payment_id", sa.Integer(), autoincrement=False, nullable=False),
@@ -301,10 +307,7 @@ def upgrade() -> None:
         sa.Column("amount_cents", sa.BigInteger(), nullable=True),
         sa.Column("iban", sa.String(length=34), nullable=True),
         sa.Column("payee", sa.String(length=100), nullable=True),
-        sa.Column("run_id", sa.Integer(), nullable=False),
-        sa.Column("src_file_id", sa.Integer(), nullable=False),
-        sa.Column("src_line", sa.Integer(), nullable=False),
-        sa.Column("row_hash", sa.String(length=16), nullable=False),
+        *_lineage_columns(),
         sa.ForeignKeyConstraint(["case_file_id"], ["case_file.case_file_id"]),
         sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
         sa.ForeignKeyConstraint(["service_id"], ["service.service_id"]),
@@ -313,6 +316,18 @@ def upgrade() -> None:
     )
     op.create_index("ix_payment_case_file_id", "payment", ["case_file_id"], unique=False)
     op.create_index("ix_payment_run_id", "payment", ["run_id"], unique=False)
+
+
+def _lineage_columns() -> list[sa.Column[int] | sa.Column[str]]:
+    """The lineage every domain row carries (jhmig.schema.Lineage); fresh Column objects for each table."""
+    return [sa.Column("run_id", sa.Integer(), nullable=False), sa.Column("src_file_id", sa.Integer(), nullable=False),
+            sa.Column("src_line", sa.Integer(), nullable=False), sa.Column("row_hash", sa.String(length=16), nullable=False)]
+
+
+def _lineage_keys() -> list[sa.ForeignKeyConstraint]:
+    """Every lineage row names its run and its source file."""
+    return [sa.ForeignKeyConstraint(["run_id"], ["mig_run.run_id"]),
+            sa.ForeignKeyConstraint(["src_file_id"], ["mig_source_file.source_file_id"])]
 
 
 def downgrade() -> None:

@@ -1,0 +1,143 @@
+"""Steps around the load: prepare the steward reports, load in one transaction, reconcile, commit or not.
+
+One overlap, for speed: the files that need only what validation decided
+(work list, findings/quarantine/skipped CSVs) are written by a second thread
+while the load mostly waits on the database; the summary and the HTML report,
+which need the load's counts, follow it. A report file that cannot be written
+fails the run before the commit, not after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pandas as pd
+
+from jhmig import __version__
+from jhmig.run_state import RunState
+from jhmig.run_summary import RunSummary
+from jhmig.steps_signoff import add_signoff, signoff_queries
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ReportInputs:
+    """What the reports need of the source after the raw tables are released."""
+
+    cells: pd.DataFrame  # per finding: the delivered column and cell value
+    raw: dict[tuple[str, str], pd.DataFrame]  # the raw rows findings point at
+    skipped: pd.DataFrame
+
+
+def prepare_reports(state: RunState, pseudonyms: object | None) -> ReportInputs:
+    """Build the steward reports' inputs, then free the raw tables before the load (payments are millions of rows)."""
+    from jhmig.reports.masking import personal_data
+    from jhmig.reports.steward import StewardReports
+    from jhmig.transform.source_index import source_cells
+
+    assert state.findings is not None
+    raw = {key: frame for b in state.batches for key, frame in b.raw.items()}
+    column_fields: dict = {}
+    for source in state.sources:
+        if source.index is not None:
+            column_fields.update(source.index.column_fields())
+    state.steward = StewardReports(state.run_dir, state.options.out_dir, personal_data(column_fields, raw), state.catalog,
+                                   pseudonyms)  # type: ignore[arg-type]
+    export_index = state.export.index
+    assert export_index is not None
+    inputs = ReportInputs(cells=source_cells(state.findings, export_index), raw=_rows_with_findings(raw, state.findings),
+                          skipped=pd.concat([b.outcome_frame("skipped") for b in state.batches], ignore_index=True))
+    for source in state.sources:
+        source.index = None
+        source.extract.tables.clear()
+        source.batch.raw.clear()
+    release_memory()
+    return inputs
+
+
+def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) -> None:
+    """Load every batch in one transaction, reconcile the open transaction, commit unless the checks fail."""
+    from jhmig.load import LoadRequest, RunVerdict, open_target
+    from jhmig.reports import write_record_files
+
+    steward = state.steward
+    assert steward is not None and state.findings is not None and state.quarantine is not None
+    status = state.finding_status
+
+    def write_record_and_work_files() -> None:
+        write_record_files(state.run_dir, *steward.shareable(state.findings, state.quarantine), inputs.skipped)
+        steward.write_worklist(state.findings, status=status, cells=inputs.cells, run_uid=state.run_uid)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jhmig-reports") as background:
+        files_written = background.submit(write_record_and_work_files)
+        note("load", 0, 1)
+        target = open_target(state.options.db_url)
+        try:
+            target.upgrade()
+            request = LoadRequest(run_uid=state.run_uid, started_at=state.started, sources=state.source_descriptions(),
+                                  options=state.run_options(), batches=state.batches, quarantine=state.quarantine,
+                                  findings=state.findings, code_lists=state.code_lists, dry_run=state.options.dry_run,
+                                  release_frames=True, target_queries=signoff_queries(state))
+            with target.begin_load(request, progress=note) as pending:
+                files_written.result()  # raises what the thread raised: the run rolls back
+                state.load = pending.result
+                state.summary = reconcile(state)
+                add_signoff(state)  # statistics side by side, the quality gate: may fail the run
+                pending.decide(RunVerdict(status=state.summary.status, summary_json=state.summary.to_json(),
+                                          commit=state.summary.status != "failed"))
+        finally:
+            target.dispose()
+        files_written.result()
+
+
+def reconcile(state: RunState) -> RunSummary:
+    """The reconciliation of the loaded, not yet committed run."""
+    from jhmig.reports import build_summary
+
+    assert state.load is not None and state.findings is not None and state.payments_read is not None
+    steward = state.steward
+    corrections = state.corrections.summary(steward.hider.value) if state.corrections and steward else {}
+    return build_summary(run_uid=state.run_uid, run_id=state.load.run_id, started=state.started, options=state.run_options(),
+                         sources=state.source_descriptions(), batches=state.batches, export=state.export.extract,
+                         load_result=state.load, payments_read=state.payments_read, findings=state.findings,
+                         jhmig_version=__version__, corrections=corrections, validation=state.validation)
+
+
+def _rows_with_findings(raw: dict[tuple[str, str], pd.DataFrame], findings: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """The raw source rows that findings point at, per (file, sheet)."""
+    located = findings[findings["src_line"].notna()]
+    lines = {key: set(part["src_line"].astype("int64")) for key, part in located.groupby(["src_path", "src_sheet"])}
+    out = {}
+    for key, frame in raw.items():
+        wanted = lines.get(key)
+        if wanted:
+            out[key] = frame.loc[frame.index.isin(list(wanted))].copy()
+    return out
+
+
+def release_memory() -> None:
+    """Hand freed frames back to the OS before the load builds its rows (Arrow keeps a pool)."""
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    _trim_c_heap()
+
+
+def _trim_c_heap() -> None:
+    """glibc keeps freed heap pages of the extract stage (hundreds of MB); give them back where it can."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        if libc is not None and hasattr(libc, "malloc_trim"):
+            libc.malloc_trim(0)
+    except OSError:  # not glibc (musl, macOS): nothing to trim
+        pass

@@ -1,0 +1,63 @@
+"""The sign-off steps of a run (issue #13), around the steps of :mod:`jhmig.pipeline`.
+
+    transform -> capture_signoff -> ... -> quarantine -> prepare_signoff -> load (+ signoff_queries)
+      -> reconcile -> add_signoff (statistics side by side, quality gate) -> reports -> write_signoff_reports
+
+The figures themselves are computed by :mod:`jhmig.signoff`; these steps only
+move them through the typed :class:`~jhmig.run_state.RunState`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jhmig.run_state import RunState
+
+
+def capture_signoff(state: RunState) -> None:
+    """Right after transform: the service records and service-bound payments as read (before any quarantine)."""
+    from jhmig.signoff import capture
+    from jhmig.validation import export_date
+
+    export = state.export.extract
+    state.signoff = capture(export.batch, export_date(export.manifest.export_date))
+
+
+def prepare_signoff(state: RunState) -> None:
+    """Once validation has decided: each payment's outcome, and the per-record hashes for `jhmig runs diff`."""
+    from jhmig.signoff import prepare_money, write_record_hashes
+
+    assert state.signoff is not None and state.payments_read is not None
+    prepare_money(state.signoff, state.payments_read, state.export.batch)
+    write_record_hashes(state.run_dir, state.batches)  # the frames are released during the load
+
+
+def signoff_queries(state: RunState) -> dict[str, Any]:
+    """The SQL reads the load runs in its open transaction."""
+    from jhmig.signoff import target_query
+
+    return {"signoff": target_query(state.signoff)} if state.signoff is not None else {}
+
+
+def add_signoff(state: RunState) -> None:
+    """The sign-off figures into the summary; then the quality gate, which may fail the run."""
+    from jhmig.signoff import figures
+
+    summary, load = state.summary, state.load
+    assert summary is not None and load is not None
+    if state.signoff is not None:
+        summary.signoff = figures(state.signoff, state.export.batch, load.queries.get("signoff"), summary.money.get("manifest_cents"),
+                                  state.code_lists)
+    apply_gate(state)
+
+
+def apply_gate(state: RunState) -> None:
+    """The quality gate (thresholds of the project file); a placeholder until jhmig.reports.quality_gate is wired."""
+
+
+def write_signoff_reports(state: RunState) -> None:
+    """abgleich.html and abgleich.xlsx beside the other reports."""
+    from jhmig.signoff import write_reports
+
+    assert state.summary is not None
+    write_reports(state.run_dir, state.options.out_dir, state.summary.as_dict())

@@ -1,0 +1,142 @@
+"""Steps from the source files to unified entity frames: extract, control gate, corrections, transform.
+
+Stewards' decisions meet the data here once: corrected values replace the
+raw cells before transform (:func:`apply_corrections`); acceptances and
+exclusions follow validation (:mod:`jhmig.steps_checks`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from jhmig.errors import RefusedInput
+from jhmig.records import Batch, Finding, Severity
+from jhmig.run_state import BatchRole, RunState, SourceBatch
+
+Progress = Callable[[str, int, int], None]
+
+
+def read_export(state: RunState, note: Progress) -> None:
+    """The legacy export as raw strings with line numbers, its manifest and control totals."""
+    from jhmig.extract import extract_export
+    from jhmig.fingerprints import input_fingerprints
+    from jhmig.layout import load_layout
+    from jhmig.transform.source_index import SourceIndex
+
+    options = state.options
+    state.layout = load_layout(options.layout_path)
+    extract = extract_export(options.export_dir, state.layout, progress=note)
+    manifest = extract.manifest
+    description = {"export": str(options.export_dir), "layout": state.layout.name,
+                   "manifest": {"export_date": manifest.export_date, "office": manifest.office, "version": manifest.version},
+                   "fingerprints": input_fingerprints(options.export_dir, state.layout, options.layout_path)}
+    state.sources.append(SourceBatch(BatchRole.EXPORT, extract, description, SourceIndex(extract, state.layout)))
+
+
+def gate_control_totals(state: RunState) -> None:
+    """Refuse an export whose files do not match its control totals, unless the operator overrides it."""
+    extract = state.export.extract
+    failed = extract.failed_checks
+    if not failed:
+        return
+    lines = [c.describe() for c in failed]
+    if not state.options.accept_manifest_mismatch:
+        raise RefusedInput(
+            "the export does not match its control totals (truncated or corrupt?):\n    " + "\n    ".join(lines),
+            hint="ask the legacy system's operators for a complete export; to migrate it anyway, pass "
+            "--accept-manifest-mismatch (the override is recorded in the run)",
+        )
+    batch = extract.batch
+    for check in failed:
+        batch.findings.add(Finding(rule_id="manifest.mismatch", severity=Severity.WARNING,
+                                   message=f"Kontrollsumme übersteuert: {check.describe()}",
+                                   source_system=batch.source_system, src_path=check.file))
+    state.manifest_overrides = lines
+
+
+def apply_corrections(state: RunState, pseudonym: Callable[[str, str], str] | None) -> None:
+    """Decision point 1: stewards' corrected values replace the raw cells before anything is mapped."""
+    from jhmig.extract.corrections import read_corrections
+    from jhmig.transform.corrections import plan_corrections
+
+    folder = state.options.corrections_dir
+    export = state.export
+    assert export.index is not None  # built by read_export
+    state.corrections = plan_corrections(read_corrections(folder) if folder else None, export.extract, export.index, pseudonym)
+
+
+def transform_export(state: RunState, note: Progress) -> None:
+    """Raw strings -> unified entity frames; then the payments as read, before anything leaves the frames."""
+    from jhmig.transform import build_context, transform_extract
+
+    note("transform", 0, 1)
+    extract = state.export.extract
+    assert state.layout is not None
+    context = build_context(state.layout, extract, state.code_lists)
+    transform_extract(extract, context)
+    state.code_lists = context.code_lists  # with the export's historical codes and code-table lists
+    state.payments_read = payment_amounts(extract.batch)
+
+
+def read_lists(state: RunState, note: Progress) -> None:
+    """Each family of caseworkers' lists: read through its mapping and mapped to unified frames."""
+    from jhmig.extract.excel_lists import extract_lists
+    from jhmig.list_mapping import load_list_mapping
+    from jhmig.transform.source_index import SourceIndex
+    from jhmig.transform.list_rows import build_list_context, transform_lists
+
+    for folder, mapping_path in state.options.list_sources:
+        mapping = load_list_mapping(mapping_path)
+        extract = extract_lists(folder, mapping, progress=note)
+        note(f"transform lists {mapping.name}", 0, 1)
+        transform_lists(extract, build_list_context(mapping, state.code_lists))
+        description = {"lists": str(folder), "mapping": mapping.name, "files": sorted({t.src_path for t in extract.tables})}
+        state.sources.append(SourceBatch(BatchRole.LIST, extract, description, SourceIndex(extract, None)))
+
+
+def deselect_departments(state: RunState) -> None:
+    """Deselected departments: their case files and everything hanging on them are skipped, before validation."""
+    departments = state.options.departments
+    if not departments:
+        return
+    wanted = {d.upper() for d in departments}
+    reason = "Fachdienst nicht ausgewählt (--departments " + ",".join(sorted(wanted)) + ")"
+    for batch in state.batches:
+        cases = batch.frames.get("case_file")
+        if cases is None:
+            continue
+        out = ~cases["department"].isin(wanted).fillna(False)
+        skipped_keys = set(cases.loc[out, "legacy_key"].dropna())
+        batch.skip("case_file", out, reason)
+        for entity, frame in list(batch.frames.items()):
+            if "case_file_key" in frame:
+                batch.skip(entity, frame["case_file_key"].isin(skipped_keys).fillna(False), reason)
+        # payments hanging on a skipped service of a kept case cannot occur: services follow their case.
+
+
+def payment_amounts(batch: Batch) -> pd.DataFrame:
+    """Amounts of every payment row as read, before anything is quarantined (for the money check).
+
+    Exact duplicate lines were merged away during transform; each carries the
+    amount of the line it repeats, so that merged money is counted as such.
+    """
+    columns = ["src_path", "src_sheet", "src_line", "amount_cents", "due_date", "payment_type"]
+    frame = batch.frames.get("payment")
+    if frame is None:
+        return pd.DataFrame(columns=columns)
+    kept = frame[["legacy_key", *columns]]
+    merged = batch.outcome_frame("merged")
+    merged = merged.loc[merged["entity"] == "payment", ["legacy_key", "src_path", "src_sheet", "src_line"]]
+    if len(merged):
+        values = kept.drop_duplicates("legacy_key").set_index("legacy_key")[["amount_cents", "due_date", "payment_type"]]
+        repeats = merged.join(values, on="legacy_key")
+        kept = pd.concat([kept, repeats.astype({"src_line": kept["src_line"].dtype})], ignore_index=True)
+    return kept[columns].copy()
+
+
+def gx_folder(state: RunState, source: SourceBatch) -> Path:
+    """GX keeps its results per run: the export's in the run folder, each list family's beside it."""
+    return state.run_dir if source.role is BatchRole.EXPORT else state.run_dir / f"gx-{source.source_system}"
