@@ -26,7 +26,7 @@ from jhmig.run_state import RunState
 from jhmig.run_summary import RunSummary
 from jhmig.steps_checks import apply_decisions, quarantine_records, validate_sources
 from jhmig.steps_load import ReportInputs, load_and_reconcile, prepare_reports
-from jhmig.steps_signoff import capture_signoff, prepare_signoff, write_signoff_reports
+from jhmig.steps_signoff import capture_signoff, gate_exit_code, prepare_signoff, write_signoff_reports
 from jhmig.steps_sources import (
     apply_corrections,
     deselect_departments,
@@ -83,7 +83,8 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
 
     summary = state.summary
     assert summary is not None
-    return RunOutcome(state.run_uid, state.run_dir, summary.status, 0 if summary.status in ("ok", "dry_run") else 1, summary)
+    exit_code = max(0 if summary.status in ("ok", "dry_run") else 1, gate_exit_code(summary))
+    return RunOutcome(state.run_uid, state.run_dir, summary.status, exit_code, summary)
 
 
 def start_run(options: RunOptions) -> RunState:

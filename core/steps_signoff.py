@@ -52,7 +52,37 @@ def add_signoff(state: RunState) -> None:
 
 
 def apply_gate(state: RunState) -> None:
-    """The quality gate (thresholds of the project file); a placeholder until jhmig.reports.quality_gate is wired."""
+    """The quality gate (project thresholds; a cut-over without any uses the defaults).
+
+    A miss fails the exit code; a cut-over that misses it is not committed
+    (status ``failed``) unless overridden, and the override is recorded.
+    """
+    import datetime as dt
+
+    from jhmig.config import GateThresholds
+    from jhmig.reports.quality_gate import evaluate_gate
+
+    options, summary = state.options, state.summary
+    assert summary is not None
+    if options.gate is None and not options.cutover:
+        return
+    thresholds = options.gate if options.gate is not None else GateThresholds().model_dump()
+    verdict = evaluate_gate(summary.as_dict(), thresholds)
+    verdict["cutover"] = options.cutover
+    verdict["thresholds"] = thresholds
+    if not verdict["passed"] and options.cutover and options.gate_override:
+        verdict["override"] = {**options.gate_override, "at": dt.datetime.now().replace(microsecond=0).isoformat()}
+    elif not verdict["passed"] and options.cutover:
+        summary.status = "failed"  # the load is rolled back: a cut-over commits only what passes the gate
+    summary.gate = verdict
+    summary.options = {**summary.options, "mode": "cutover" if options.cutover else ("dry_run" if options.dry_run else "load"),
+                       **({"gate_override": verdict["override"]} if "override" in verdict else {})}
+
+
+def gate_exit_code(summary: Any) -> int:
+    """1 when the gate was judged and missed without an override, else 0."""
+    gate = getattr(summary, "gate", None)
+    return 1 if gate and not gate["passed"] and "override" not in gate else 0
 
 
 def write_signoff_reports(state: RunState) -> None:
