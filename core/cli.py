@@ -260,9 +260,10 @@ def schema_docs(out_file: Path) -> None:
 
 def _add_signoff_commands() -> None:
     """Run registry, rollback (issue #13): commands kept in their own modules."""
-    from jhmig.cli_runs import runs
+    from jhmig.cli_runs import rollback, runs
 
     main.add_command(runs)
+    main.add_command(rollback)
 
 
 _add_signoff_commands()

@@ -145,3 +145,36 @@ def _print_diff(d: dict) -> None:  # type: ignore[type-arg]
     out.print(moved)
     out.print(f"loaded records with changed values: {len(d['changed'])}"
               + (": " + ", ".join(f"{c['entity']}:{c['key']}" for c in d["changed"][:20]) if d["changed"] else ""))
+
+
+@click.command()
+@click.argument("run_id")
+@project_option
+@click.option("--db", "db_url", help="Target database URL (default: $JHMIG_DB_URL or the project's target).")
+@click.option("--force", is_flag=True, help="Also roll back the later runs that build on it (newest first).")
+@click.option("--by", "who", help="Who takes the run back (recorded in the target).")
+def rollback(run_id: str, project: Path | None, db_url: str | None, force: bool, who: str | None) -> None:
+    """Take one committed run (id or uid) back out of the target: exactly what it loaded, restoring what it changed."""
+    from jhmig.config import resolve_db_url
+    from jhmig.load import open_target
+
+    if project is not None:
+        from jhmig.config import load_project
+
+        proj, _base = load_project(project)
+        url = resolve_db_url(db_url, proj.target.url_env, proj.target.default)
+    else:
+        url = resolve_db_url(db_url)
+    target = open_target(url)
+    try:
+        result = target.rollback(run_id, force=force, by=who)
+    finally:
+        target.dispose()
+    done = [*result.also_rolled_back, result.run_id]
+    out.print(f"rolled back run(s) {', '.join(map(str, done))}; recorded as run {result.record_run_id}")
+    for name in result.removed:
+        counts = (result.removed[name], result.restored.get(name, 0), result.reinserted.get(name, 0))
+        if any(counts):
+            out.print(f"  {name}: {counts[0]} removed, {counts[1]} restored, {counts[2]} re-inserted")
+    for check in result.checks:
+        out.print(f"  {'ok ' if check['ok'] else 'BAD'} {check['check']}")

@@ -27,6 +27,7 @@ from jhmig.load.runlog import start_run
 from jhmig.load.sourcefiles import SourceFiles, register_source_files, source_file_triples
 from jhmig.load.testhooks import pause_after_entity
 from jhmig.records import Batch
+from jhmig.load.undo import save_before_images
 from jhmig.schema import Base
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,8 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
 
     result = LoadResult(run_id=run_id)
     for batch in request.batches:
-        result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress, request.release_frames))
+        result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress, request.release_frames,
+                                        keep_undo=not request.dry_run))
 
     _write_outcomes(connection, bulk, request, run_id, files, progress)
 
@@ -69,6 +71,7 @@ def _load_batch(
     files: SourceFiles,
     progress: Progress | None,
     release_frames: bool = False,
+    keep_undo: bool = False,
 ) -> dict[tuple[str, str], EntityLoadStats]:
     source = batch.source_system
     specs = list(entity_specs().values())
@@ -79,7 +82,10 @@ def _load_batch(
     # unique value (legacy_code) of a row that is going away.
     for spec in reversed(specs):
         if spec.name in keys:
-            bulk.delete(_table(spec), gone_ids(states[spec.name], keys[spec.name]))
+            gone = gone_ids(states[spec.name], keys[spec.name])
+            if keep_undo:  # before-images for `jhmig rollback`
+                save_before_images(connection, _table(spec), gone, run_id, "delete")
+            bulk.delete(_table(spec), gone)
 
     # Then plan and write one entity at a time, parents first, so that only one
     # entity's rows are held as table rows at any moment (payments are millions).
@@ -99,6 +105,8 @@ def _load_batch(
         step = f"{source}/{plan.spec.name}"
         total = len(plan.inserts) + len(plan.updates)
         bulk.insert(table, plan.inserts, _offset(progress, step, 0, total))
+        if keep_undo and len(plan.updates):
+            save_before_images(connection, table, plan.updates[spec.id_column].to_numpy(dtype="int64"), run_id, "update")
         bulk.update(table, plan.updates, _offset(progress, step, len(plan.inserts), total))
         # The new keys go into the key map after the rows, once these are released: the two
         # frames of two million payments are never held at the same time.
