@@ -59,12 +59,14 @@ def target_query(inputs: SignoffInputs) -> Callable[[Any], dict[str, Any]]:
         from jhmig.load.statistics_sql import target_money, target_payment_amounts, target_statistics
         from jhmig.reports.money_table import loaded_by_cell, mismatched_cells
 
+        started = time.perf_counter()
         found = target_statistics(connection, inputs.source_system, inputs.first_year, inputs.last_year)
         found["money"] = target_money(connection, inputs.source_system)
         found["money_records"] = {}
         if inputs.money is not None:
             for year, kind in mismatched_cells(loaded_by_cell(inputs.money), found["money"]):
                 found["money_records"][(year, kind)] = target_payment_amounts(connection, inputs.source_system, year, kind)
+        found["seconds"] = time.perf_counter() - started
         return found
 
     return query
@@ -110,6 +112,7 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
         },
     }
     out["seconds"] = round(time.perf_counter() - started, 3)
+    out["sql_seconds"] = round(target["seconds"], 3) if target else None
     return out
 
 
