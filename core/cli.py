@@ -126,16 +126,18 @@ def init(directory: Path, force: bool) -> None:
 @click.option("--cutover", is_flag=True, help="The go-live load: commit only if the project's quality gate passes.")
 @click.option("--override-by", help="With --cutover: who commits although the gate is missed (recorded in the run).")
 @click.option("--override-reason", help="With --override-by: why (recorded in the run).")
+@click.option("--delta-since", help="A run (uid, prefix or id): name and reconcile what changed in the sources since it.")
 def run(project: Path | None, export_dir: Path | None, layout: Path | None, db_url: str | None, out_dir: Path | None,
         dry_run: bool, accept_manifest_mismatch: bool, departments: str | None, corrections_dir: Path | None, pseudonymize: bool,
         lists_dir: Path | None, list_mappings: tuple[str, ...], no_progress: bool, cutover: bool, override_by: str | None,
-        override_reason: str | None) -> None:
+        override_reason: str | None, delta_since: str | None) -> None:
     """Run the migration pipeline: extract, transform, validate, load, reconcile."""
     options = build_run_options(project, export_dir, layout, db_url, out_dir, dry_run, accept_manifest_mismatch, departments,
                                 corrections_dir, pseudonymize)
     if lists_dir is not None:
         options.list_sources = tuple(resolve_list_sources(lists_dir, list_mappings))
     options.cutover = cutover
+    options.delta_since = delta_since
     if override_by or override_reason:
         if not (cutover and override_by and override_reason):
             raise click.UsageError("--override-by and --override-reason go together, with --cutover")

@@ -142,6 +142,7 @@ class RunOptions:
     gate: dict[str, Any] | None = None  # GateThresholds as a dict; None: no gate (unless cutover: the defaults)
     cutover: bool = False  # commit only when the quality gate passes
     gate_override: dict[str, str] | None = None  # {"by": who, "reason": why}: commit a cut-over that misses the gate
+    delta_since: str | None = None  # run (uid, prefix or id in out_dir): name and reconcile what changed since it
 
 
 PROJECT_TEMPLATE = """\

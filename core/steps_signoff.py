@@ -48,7 +48,36 @@ def add_signoff(state: RunState) -> None:
     if state.signoff is not None:
         summary.signoff = figures(state.signoff, state.export.batch, load.queries.get("signoff"), summary.money.get("manifest_cents"),
                                   state.code_lists)
+        add_delta(state)
     apply_gate(state)
+
+
+def add_delta(state: RunState) -> None:
+    """``--delta-since RUN``: what changed since that run, reconciled against what the load wrote."""
+    from jhmig.errors import RefusedInput
+    from jhmig.reports.delta import delta_figures, delta_since
+    from jhmig.reports.record_hashes import read_record_hashes
+    from jhmig.reports.run_diff import find_run
+
+    options, summary, load = state.options, state.summary, state.load
+    if options.delta_since is None or summary is None or load is None:
+        return
+    base = find_run(options.out_dir, options.delta_since)
+    hashes = read_record_hashes(base.path) if base is not None else None
+    current = read_record_hashes(state.run_dir)
+    if base is None or hashes is None or current is None:
+        raise RefusedInput(f"--delta-since {options.delta_since}: no such run with record hashes in {options.out_dir}",
+                           hint="list the runs with: jhmig runs list")
+    # the load's counts equal the delta only when the base run is the target's state
+    consecutive = base.summary.get("status") == "ok" and base.summary.get("run_id") == load.run_id - 1
+    stats: dict[str, dict[str, int]] = {}
+    for (_source, entity), s in load.stats.items():
+        e = stats.setdefault(entity, {"inserted": 0, "updated": 0, "deleted": 0})
+        e["inserted"] += s.inserted
+        e["updated"] += s.updated
+        e["deleted"] += s.deleted
+    summary.signoff["delta"] = delta_figures(delta_since(hashes, current), stats, consecutive, base.uid,
+                                             state.signoff.money if state.signoff else None)
 
 
 def apply_gate(state: RunState) -> None:

@@ -33,6 +33,10 @@ def evaluate_gate(summary: dict[str, Any], thresholds: dict[str, Any]) -> dict[s
     checks += _quarantine_checks(summary, thresholds.get("max_quarantine_percent") or {})
     if thresholds.get("statistics", "off") != "off":
         checks.append(_statistics_check(summary, thresholds["statistics"]))
+    delta = (summary.get("signoff") or {}).get("delta")
+    if delta and delta.get("ok") is not None:
+        checks.append(GateCheck("delta", f"Delta seit Lauf {delta['since']}: geschrieben = geändert", "je Tabelle gleich",
+                                ", ".join(e for e, v in delta["entities"].items() if not v["ok"]) or "gleich", bool(delta["ok"])))
     missed = [c.name for c in checks if not c.ok]
     return {"passed": not missed, "missed": missed, "checks": [asdict(c) for c in checks]}
 

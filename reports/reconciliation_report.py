@@ -76,6 +76,7 @@ def build_view(s: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, An
         "inobhutnahmen": so.get("inobhutnahmen", []),
         "controlling": _controlling(so.get("controlling") or {}, cells),
         "gate": s.get("gate"),
+        "delta": so.get("delta"),
         "shown_keys": SHOWN_KEYS,
         "charts": {
             "money": charts.money_chart(money.get("lines", [])),

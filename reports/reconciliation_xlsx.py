@@ -47,4 +47,8 @@ def write_reconciliation_xlsx(path: Path, view: dict[str, Any]) -> None:
                    [(r["service_type"], r["label"], y, cents(v.get("source")), cents(v.get("target")))
                     for r in view["controlling"]["costs"]["rows"] for y, v in sorted(r["years"].items())]),
     }
+    delta = view.get("delta")
+    if delta:
+        sheets["Delta"] = (["Tabelle", "Änderung", "Schlüssel"], [(e, kind, key) for e, v in delta["entities"].items()
+                                                               for kind in ("new", "changed", "gone") for key in v["records"][kind]])
     write_tables(path, sheets)
