@@ -183,6 +183,11 @@ def execute(options: RunOptions, progress: bool = True) -> int:
     with progress_bar(progress) as update:
         outcome = run_pipeline(options, progress=update)
     print_summary(outcome.summary.as_dict(), out)
+    signoff = outcome.summary.signoff or {}
+    if signoff.get("statistics"):
+        st, money = signoff["statistics"], signoff.get("money") or {}
+        out.print(f"  KJH statistics: {len(st['cells'])} cells, source = target {st['equal_share']:.1%}, "
+                  f"explained {st['explained_share']:.1%}; money per year and kind {'exact' if money.get('exact') else 'NOT exact'} (abgleich.html)")
     gate = outcome.summary.gate
     if gate:
         for check in gate["checks"]:

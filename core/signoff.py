@@ -28,7 +28,7 @@ from jhmig.records import Batch
 class SignoffInputs:
     source_system: str
     services: pd.DataFrame  # statistics columns of every service read (after transform, before quarantine)
-    payments: pd.DataFrame  # service-bound payments read: service_key, amount_cents, due_date
+    payments: pd.DataFrame  # service-bound payments read: legacy_key, service_key, amount_cents, due_date
     first_year: int
     last_year: int
     money: pd.DataFrame | None = None  # every payment read with its outcome (set before the load)
@@ -40,8 +40,9 @@ def capture(batch: Batch, as_of: dt.date | None, first_year: int | None = None) 
     services = service_snapshot(batch.frames.get("service"))
     years = year_range(services, as_of, first_year)
     frame = batch.frames.get("payment")
-    payments = (frame.loc[frame["service_key"].notna(), ["service_key", "amount_cents", "due_date"]].copy()
-                if frame is not None and "service_key" in frame else pd.DataFrame(columns=["service_key", "amount_cents", "due_date"]))
+    columns = ["legacy_key", "service_key", "amount_cents", "due_date"]
+    payments = (frame.loc[frame["service_key"].notna(), columns].copy()
+                if frame is not None and "service_key" in frame else pd.DataFrame(columns=columns))
     return SignoffInputs(batch.source_system, services, payments, years.first, years.last)
 
 
@@ -56,12 +57,11 @@ def target_query(inputs: SignoffInputs) -> Callable[[Any], dict[str, Any]]:
     """The SQL reads of the loaded target (run by the load inside its transaction)."""
 
     def query(connection: Any) -> dict[str, Any]:
-        from jhmig.load.statistics_sql import target_money, target_payment_amounts, target_statistics
+        from jhmig.load.statistics_sql import target_payment_amounts, target_statistics
         from jhmig.reports.money_table import loaded_by_cell, mismatched_cells
 
         started = time.perf_counter()
         found = target_statistics(connection, inputs.source_system, inputs.first_year, inputs.last_year)
-        found["money"] = target_money(connection, inputs.source_system)
         found["money_records"] = {}
         if inputs.money is not None:
             for year, kind in mismatched_cells(loaded_by_cell(inputs.money), found["money"]):
@@ -100,6 +100,8 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
               "source": int(r.source), "target": int(r.target), "difference": int(r.difference), "equal": bool(r.equal),
               "explained": bool(r.explained), "records": r.records} for r in table.itertuples()]
     costs_source = payment_costs(inputs.payments, inputs.services, years)
+    loaded_payments = batch.frames.get("payment", pd.DataFrame(columns=["legacy_key"]))["legacy_key"]
+    costs_loaded = payment_costs(inputs.payments[inputs.payments["legacy_key"].isin(loaded_payments)], inputs.services, years)
     out = {
         "years": [inputs.first_year, inputs.last_year],
         "statistics": {**statistics_summary(table), "cells": cells},
@@ -108,9 +110,10 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
                              target["money_records"] if target else None) if inputs.money is not None else None,
         "controlling": {
             "source": controlling(inputs.services, years, costs_source),
-            "target": controlling(target["services"], years, target["costs"]) if target else None,
+            "target": controlling(target["services"], years, costs_loaded) if target else None,
         },
     }
+    out["not_loaded_by_file"] = _not_loaded_by_file(outcomes)
     out["seconds"] = round(time.perf_counter() - started, 3)
     out["sql_seconds"] = round(target["seconds"], 3) if target else None
     return out
@@ -127,6 +130,26 @@ def write_reports(run_dir: Any, out_dir: Any, summary: dict[str, Any]) -> None:
     from jhmig.reports.reconciliation_report import run_history, write_reconciliation
 
     write_reconciliation(run_dir, summary, run_history(out_dir, summary["run_uid"]))
+
+
+def _not_loaded_by_file(outcomes: dict[str, pd.DataFrame], shown: int = 100) -> list[dict[str, Any]]:
+    """Per file and entity the first records not loaded (key, line, outcome, reason): the drill-down of the counts."""
+    parts = []
+    for kind, frame in outcomes.items():
+        if len(frame):
+            reason = frame["rule_ids"] if "rule_ids" in frame else frame.get("reason")
+            parts.append(frame[["src_path", "entity", "legacy_key", "src_line"]].assign(outcome=kind, reason=reason))
+    if not parts:
+        return []
+    rows = pd.concat(parts, ignore_index=True)
+    out = []
+    for (path, entity), part in rows.groupby(["src_path", "entity"], sort=True):
+        head = part.head(shown)
+        out.append({"file": str(path), "entity": str(entity), "count": int(len(part)),
+                    "records": [{"key": None if pd.isna(k) else str(k), "line": None if pd.isna(n) else int(n), "outcome": o,
+                                 "reason": None if pd.isna(r) else str(r)}
+                                for k, n, o, r in zip(head["legacy_key"], head["src_line"], head["outcome"], head["reason"])]})
+    return out
 
 
 def _protective(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -77,6 +77,7 @@ def build_view(s: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, An
         "controlling": _controlling(so.get("controlling") or {}, cells),
         "gate": s.get("gate"),
         "delta": so.get("delta"),
+        "not_loaded": so.get("not_loaded_by_file", []),
         "shown_keys": SHOWN_KEYS,
         "charts": {
             "money": charts.money_chart(money.get("lines", [])),

@@ -43,7 +43,7 @@ def write_reconciliation_xlsx(path: Path, view: dict[str, Any]) -> None:
                         [(p["source"]["year"], p["source"]["hze_running"], p["source"]["stationary_running"], p["source"]["share"],
                           (p["target"] or {}).get("share"), q["source"]["stationary_ended"], q["source"]["returned"], q["source"]["quota"],
                           (q["target"] or {}).get("quota")) for p, q in zip(view["controlling"]["stationary"], view["controlling"]["returns"])]),
-        "Kosten": (["Code", "Hilfeart", "Jahr", "Quelle €", "Ziel €"],
+        "Kosten": (["Code", "Hilfeart", "Jahr", "gelesen €", "geladen €"],
                    [(r["service_type"], r["label"], y, cents(v.get("source")), cents(v.get("target")))
                     for r in view["controlling"]["costs"]["rows"] for y, v in sorted(r["years"].items())]),
     }
