@@ -113,6 +113,21 @@ def test_departments_selection_skips_with_reason(tmp_path: Path) -> None:
     assert summary["money"]["skipped_cents"] == 512000 + 63700
 
 
+def test_a_deselected_record_with_an_error_counts_as_skipped_not_quarantined(tmp_path: Path) -> None:
+    export = MiniExport()
+    rows = export.rows["LEISTUNGEN.TXT"]
+    rows[1] = rows[1].replace("01.01.2020", "31.02.2020")  # WJH service 101: an impossible start date
+    folder = export.write(tmp_path / "x")
+    code, _ = run_cli("run", "--export", str(folder), "--db", f"sqlite:///{tmp_path / 't.sqlite'}", "--out", str(tmp_path / "runs"),
+                      "--departments", "UV", "--no-progress")
+    assert code == 0
+    summary = last_summary(tmp_path / "runs")
+    service = next(f for f in summary["files"] if f["file"] == "LEISTUNGEN.TXT")
+    assert (service["skipped"], service["quarantined"]) == (2, 0)
+    quarantine = (max((tmp_path / "runs").iterdir()) / "quarantine.csv").read_text(encoding="utf-8-sig")
+    assert "LEISTUNGEN.TXT" not in quarantine
+
+
 def test_init_writes_a_project_that_runs(tmp_path: Path) -> None:
     project = tmp_path / "p"
     assert run_cli("init", str(project))[0] == 0

@@ -257,3 +257,30 @@ def test_skipped_records_are_listed_one_per_row_without_personal_values(tmp_path
         ["laufend", "8", "hängt ab von einem vom Steward ausgeschlossenen Satz (person …)"],
         ["laufend", "15", "Summenzeile"], ["laufend", "17", "Hinweiszeile"]]
     assert rows.iloc[3].tolist() == ["legacy", "service", "LEISTUNGEN.TXT", "", "12", "Fachdienst nicht ausgewählt (--departments ASD)"]
+
+
+def test_html_work_list_and_rules_doc_show_the_one_catalog(runs: tuple[Path, Path, Path]) -> None:
+    """validierung.html, fehlerliste.xlsx and docs/rules.md give every rule of the run the same title and fix."""
+    import html as html_lib
+
+    first = runs[0]
+    catalog = rule_catalog()
+    findings = pd.read_csv(first / "findings.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    page = html_lib.unescape((first / "validierung.html").read_text(encoding="utf-8"))
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
+    wb = load_workbook(first / "fehlerliste.xlsx")
+    overview = {row[0]: row[1] for row in wb["Übersicht"].iter_rows(values_only=True) if row and row[0] in set(findings["rule_id"])}
+    fix_column = [h for h, _ in VISIBLE_COLUMNS].index("Behebung")
+    checked = 0
+    for (rule_id, entity), _ in findings.groupby(["rule_id", "entity"]):
+        entry = catalog.get(rule_id, entity)
+        assert entry.title and entry.fix, rule_id
+        assert entry.title in page, f"{rule_id}: HTML lacks the catalog title"
+        assert f"`{rule_id}`" in doc and entry.title in doc and entry.fix in doc, f"{rule_id}: docs/rules.md differs"
+        sheet = next(ws for ws in wb.worksheets[1:] if ws.cell(2, 1).value == rule_id)
+        fixes = {row[fix_column] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == rule_id}
+        assert entry.fix in fixes, f"{rule_id}: work list shows another fix"
+        checked += 1
+    assert overview and all(catalog.get(r).title == t or any(e.title == t for e in catalog.entries if e.rule_id == r)
+                            for r, t in overview.items())
+    assert checked >= 4
