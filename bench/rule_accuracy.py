@@ -47,7 +47,7 @@ EXPECTED: dict[str, tuple[str, ...] | None] = {
     "end_before_start": ("date.end_before_start",),
     "service_before_birth": ("date.before_birth",),
     "invalid_date": ("value.invalid_date",),
-    "retired_code": ("code.retired",),
+    "retired_code": ("code.retired", "code.retired_kept"),
     "unknown_code": ("code.unknown",),
     "invalid_iban": ("iban.checksum",),
     "plz_4_digits": ("address.plz_4_digits",),

@@ -127,14 +127,25 @@ def init(directory: Path, force: bool) -> None:
 @click.option("--list-mapping", "list_mappings", multiple=True,
               help="List mapping for --lists: a shipped name (asd, jgh) or a file; repeatable. Default: every shipped mapping matching the files.")
 @click.option("--no-progress", is_flag=True, help="Do not draw progress bars.")
+@click.option("--cutover", is_flag=True, help="The go-live load: commit only if the project's quality gate passes.")
+@click.option("--override-by", help="With --cutover: who commits although the gate is missed (recorded in the run).")
+@click.option("--override-reason", help="With --override-by: why (recorded in the run).")
+@click.option("--delta-since", help="A run (uid, prefix or id): name and reconcile what changed in the sources since it.")
 def run(project: Path | None, export_dir: Path | None, layout: Path | None, db_url: str | None, out_dir: Path | None,
         dry_run: bool, accept_manifest_mismatch: bool, departments: str | None, corrections_dir: Path | None, pseudonymize: bool,
-        lists_dir: Path | None, list_mappings: tuple[str, ...], no_progress: bool) -> None:
+        lists_dir: Path | None, list_mappings: tuple[str, ...], no_progress: bool, cutover: bool, override_by: str | None,
+        override_reason: str | None, delta_since: str | None) -> None:
     """Run the migration pipeline: extract, transform, validate, load, reconcile."""
     options = build_run_options(project, export_dir, layout, db_url, out_dir, dry_run, accept_manifest_mismatch, departments,
                                 corrections_dir, pseudonymize)
     if lists_dir is not None:
         options.list_sources = tuple(resolve_list_sources(lists_dir, list_mappings))
+    options.cutover = cutover
+    options.delta_since = delta_since
+    if override_by or override_reason:
+        if not (cutover and override_by and override_reason):
+            raise click.UsageError("--override-by and --override-reason go together, with --cutover")
+        options.gate_override = {"by": override_by, "reason": override_reason}
     sys.exit(execute(options, progress=not no_progress))
 
 
@@ -161,6 +172,7 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
             list_sources=tuple(pair for src in proj.sources.lists
                                for pair in resolve_list_sources(base / src.folder, [src.mapping] if src.mapping else [])),
             list_excludes=_list_excludes(proj.sources.lists, base),
+            gate=proj.gate.model_dump() if proj.gate else None,
         )
     if export_dir is None:
         raise click.UsageError("give --export DIR (or a project file with -p)")
@@ -185,6 +197,18 @@ def execute(options: RunOptions, progress: bool = True) -> int:
     with progress_bar(progress) as update:
         outcome = run_pipeline(options, progress=update)
     print_summary(outcome.summary.as_dict(), out)
+    signoff = outcome.summary.signoff or {}
+    if signoff.get("statistics"):
+        st, money = signoff["statistics"], signoff.get("money") or {}
+        out.print(f"  KJH statistics: {len(st['cells'])} cells, source = target {st['equal_share']:.1%}, "
+                  f"explained {st['explained_share']:.1%}; money per year and kind {'exact' if money.get('exact') else 'NOT exact'} (abgleich.html)")
+    gate = outcome.summary.gate
+    if gate:
+        for check in gate["checks"]:
+            if not check["ok"]:
+                out.print(f"  [red]gate missed[/red]  {escape(check['name'])}: {escape(check['actual'])} (threshold {escape(check['threshold'])})")
+        verdict = "passed" if gate["passed"] else ("missed, overridden by " + gate["override"]["by"] if "override" in gate else "missed")
+        out.print(f"  quality gate: {escape(verdict)}" + (" - cut-over not committed" if gate.get("cutover") and outcome.summary.status == "failed" else ""))
     out.print(f"run folder: {outcome.run_dir}")
     return outcome.exit_code
 
@@ -254,6 +278,16 @@ def schema_docs(out_file: Path) -> None:
     out_file.write_text(render_data_dictionary(), encoding="utf-8")
     out.print(f"wrote {out_file}")
 
+
+def _add_signoff_commands() -> None:
+    """Run registry, rollback (issue #13): commands kept in their own modules."""
+    from jhmig.cli_runs import rollback, runs
+
+    main.add_command(runs)
+    main.add_command(rollback)
+
+
+_add_signoff_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

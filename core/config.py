@@ -10,6 +10,7 @@ import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -51,6 +52,15 @@ class ProjectOptions(_Model):
     pseudonymize: bool = False  # reports carry pseudonyms instead of names and birth dates
 
 
+class GateThresholds(_Model):
+    """Quality gate of the project (docs/quality-gate.md): what a cut-over must meet."""
+
+    no_errors_of: list[str] = Field(default_factory=list)  # rule ids without any error finding ("*": none at all)
+    money_difference_cents: int | None = 0  # largest difference per year and kind allowed (None: not checked)
+    max_quarantine_percent: dict[str, float] = Field(default_factory=dict)  # per entity, "*" for all others
+    statistics: Literal["equal", "explained", "off"] = "explained"
+
+
 class Project(_Model):
     name: str = "jhmig migration"
     sources: Sources
@@ -58,6 +68,7 @@ class Project(_Model):
     output: Path = Path("runs")
     corrections: Path | None = None  # folder of the stewards' filled fehlerliste.xlsx / corrections CSVs
     options: ProjectOptions = Field(default_factory=ProjectOptions)
+    gate: GateThresholds | None = None  # quality gate; `jhmig run --cutover` commits only when it passes
 
 
 def load_project(path: Path) -> tuple[Project, Path]:
@@ -204,6 +215,10 @@ class RunOptions:
     corrections_dir: Path | None = None
     pseudonymize: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    gate: dict[str, Any] | None = None  # GateThresholds as a dict; None: no gate (unless cutover: the defaults)
+    cutover: bool = False  # commit only when the quality gate passes
+    gate_override: dict[str, str] | None = None  # {"by": who, "reason": why}: commit a cut-over that misses the gate
+    delta_since: str | None = None  # run (uid, prefix or id in out_dir): name and reconcile what changed since it
 
 
 PROJECT_TEMPLATE = """\

@@ -82,8 +82,31 @@ class ManifestLayout(_Strict):
 
 
 class CodeMapRef(_Strict):
-    file: str
+    """A code map of the layout. ``file``: the CSV mapping legacy codes onto the unified list;
+    none: the codes stay as written and must be in ``legacy_table`` (nationality, districts).
+    ``code_list``: the unified list as a CSV the office supplies (``code,label_de``); default
+    ``mappings/codes/<name>.csv``, or, without a map file, the codes of ``legacy_table``."""
+
+    file: str | None = None
     legacy_table: str | None = None
+    code_list: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> CodeMapRef:
+        if self.file is None and self.legacy_table is None:
+            raise ValueError("a code map needs a file, a legacy_table, or both")
+        return self
+
+
+class ExportInfo(_Strict):
+    """A file of the export that holds its date, office and version (when the manifest does not)."""
+
+    file: str
+    format: Literal["keyvalue", "json"] = "keyvalue"
+    export_date_key: str | None = None
+    office_key: str | None = None
+    version_key: str | None = None
+    encoding: str | None = None
 
 
 class Column(_Strict):
@@ -183,8 +206,9 @@ class FileLayout(_Strict):
         def known(entity: str) -> set[str]:
             return set(specs[entity].frame_columns) - set(LINEAGE_FRAME_COLUMNS)
 
-        # Fields only an `also` entity takes (the person file's street) are fine on the main file.
-        usable = known(self.entity) | {src for d in self.also for src in d.fields.values()}
+        # Fields only an `also` entity takes (the person file's street) are fine on the main file;
+        # the code table may name each retired code's successor (read, not loaded).
+        usable = known(self.entity) | {src for d in self.also for src in d.fields.values()} | ({"successor"} if self.code_table else set())
         for name, c in self.columns.items():
             for target in (c.field, c.copy_to):
                 if target is not None and target not in usable:
@@ -206,6 +230,7 @@ class Layout(_Strict):
     encoding: str = "cp1252"
     formats: Formats = Field(default_factory=Formats)
     manifest: ManifestLayout | None = None
+    export_info: ExportInfo | None = None  # export date / office kept in a file of their own
     code_maps: dict[str, CodeMapRef] = Field(default_factory=dict)
     files: tuple[FileLayout, ...]
     base_dir: Path = Path(".")  # folder the layout's relative code-map paths resolve against
@@ -221,14 +246,23 @@ class Layout(_Strict):
     def encoding_of(self, f: FileLayout) -> str:
         return f.encoding or self.encoding
 
-    def code_map_path(self, name: str) -> Path:
+    def code_map_path(self, name: str) -> Path | None:
+        """The code map's CSV; None for a map without file (codes checked against the code table)."""
         ref = self.code_maps[name]
+        return self._mapping_file(ref.file, "code map file") if ref.file else None
+
+    def code_list_path(self, name: str) -> Path | None:
+        """The office-supplied unified code list of a code map, if it names one."""
+        ref = self.code_maps[name]
+        return self._mapping_file(ref.code_list, "code list") if ref.code_list else None
+
+    def _mapping_file(self, relative: str, what: str) -> Path:
         for base in (self.base_dir, MAPPINGS_DIR):
-            candidate = (base / ref.file).resolve()
+            candidate = (base / relative).resolve()
             if candidate.exists():
                 return candidate
         raise ConfigError(
-            f"layout {self.name}: code map file {ref.file!r} not found",
+            f"layout {self.name}: {what} {relative!r} not found",
             hint=f"put it next to the layout ({self.base_dir}) or under {MAPPINGS_DIR}",
         )
 

@@ -29,6 +29,7 @@ from jhmig.run_summary import RunSummary
 from jhmig.steps_checks import apply_decisions, quarantine_records, validate_sources
 from jhmig.steps_load import ReportInputs, load_and_reconcile, prepare_reports
 from jhmig.steps_match import match_identities
+from jhmig.steps_signoff import capture_signoff, gate_exit_code, prepare_signoff, write_signoff_reports
 from jhmig.steps_sources import (
     apply_corrections,
     deselect_departments,
@@ -86,6 +87,7 @@ def _run_steps(state: RunState, note: Progress, pseudonyms: Pseudonymizer | None
     gate_control_totals(state)
     apply_corrections(state, pseudonyms)
     transform_export(state, note)
+    capture_signoff(state)
     read_lists(state, note)
     deselect_departments(state)
     match_identities(state, note)
@@ -93,17 +95,20 @@ def _run_steps(state: RunState, note: Progress, pseudonyms: Pseudonymizer | None
     validate_sources(state, note)
     apply_decisions(state)
     quarantine_records(state)
+    prepare_signoff(state)
 
     inputs = prepare_reports(state, pseudonyms)
     load_and_reconcile(state, inputs, note)
     note("reports", 0, 1)
     write_reports(state, inputs)
+    write_signoff_reports(state)
 
     summary = state.summary
     assert summary is not None
     if summary.status == "failed":
         mark_failed_reconciliation(state.run_dir, state.run_uid, [c.check for c in summary.checks if not c.ok])
-    return RunOutcome(state.run_uid, state.run_dir, summary.status, 0 if summary.status in ("ok", "dry_run") else 1, summary)
+    exit_code = max(0 if summary.status in ("ok", "dry_run") else 1, gate_exit_code(summary))
+    return RunOutcome(state.run_uid, state.run_dir, summary.status, exit_code, summary)
 
 
 def start_run(options: RunOptions) -> RunState:

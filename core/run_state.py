@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # types only: the core does not import the stages at module l
     from jhmig.layout import Layout
     from jhmig.load import LoadResult
     from jhmig.reports.steward import StewardReports
+    from jhmig.signoff import SignoffInputs
     from jhmig.transform.correction_plan import CorrectionPlan
     from jhmig.transform.source_index import SourceIndex
 
@@ -77,6 +78,7 @@ class RunState:
     review_in_clear: bool = False  # the review sheet shows names unmasked (matching configuration)
     load: LoadResult | None = None
     summary: RunSummary | None = None
+    signoff: SignoffInputs | None = None  # what the sign-off figures need of the source (jhmig.steps_signoff)
 
     @property
     def export(self) -> SourceBatch:

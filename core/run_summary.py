@@ -72,6 +72,8 @@ class RunSummary:
     unmapped_values: list[dict[str, Any]] = field(default_factory=list)
     matching: dict[str, Any] = field(default_factory=dict)  # identity resolution: outcomes per source pair, clusters, review
     unsummed_records: list[dict[str, Any]] = field(default_factory=list)  # file, line, reason: records the control totals miss
+    signoff: dict[str, Any] = field(default_factory=dict)  # KJH statistics, money per year and kind, controlling (jhmig.signoff)
+    gate: dict[str, Any] | None = None  # the quality gate's verdict (jhmig.reports.quality_gate), when thresholds are set
 
     @property
     def ok(self) -> bool:

@@ -331,6 +331,24 @@ class MigFinding(Base):
     message: Mapped[str] = col("Meldung (deutsch)", "message (German)", Text)
 
 
+class MigUndo(Base):
+    """Before-images of the rows a committed load changed or deleted, so that ``jhmig rollback`` can restore them."""
+
+    __tablename__ = "mig_undo"
+    __table_args__ = (
+        Index("ix_mig_undo_run_entity", "run_id", "entity"),
+        {"info": {"de": "Vorher-Stand geänderter und gelöschter Sätze je Lauf (für die Rücknahme eines Laufs)",
+                  "en": "before-images of rows a run changed or deleted (to roll the run back)"}},
+    )
+
+    undo_id: Mapped[int] = col("ID", "id", Integer, primary_key=True, autoincrement=False)
+    run_id: Mapped[int] = col("Lauf, der die Zeile geändert oder gelöscht hat", "run that changed or deleted the row", Integer)
+    entity: Mapped[str] = col("Tabelle", "table", String(40))
+    op: Mapped[str] = col("Vorgang: update oder delete", "operation: update or delete", String(10))
+    row_id: Mapped[int] = col("ID der Zeile", "id of the row", Integer)
+    before: Mapped[str] = col("Zeile vor dem Lauf (JSON)", "the row before the run (JSON)", Text)
+
+
 #: Domain tables in load order (parents before children).
 DOMAIN_TABLES: tuple[str, ...] = (
     "legacy_code",

@@ -18,6 +18,7 @@ import pandas as pd
 from jhmig import __version__
 from jhmig.run_state import RunState
 from jhmig.run_summary import RunSummary
+from jhmig.steps_signoff import add_signoff, signoff_queries
 
 Progress = Callable[[str, int, int], None]
 
@@ -81,11 +82,13 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
             request = LoadRequest(run_uid=state.run_uid, started_at=state.started, sources=state.source_descriptions(),
                                   options=state.run_options(), batches=state.batches, quarantine=state.quarantine,
                                   findings=state.findings, code_lists=state.code_lists, dry_run=state.options.dry_run,
-                                  release_frames=True, aliases=load_aliases(state))
+                                  release_frames=True, aliases=load_aliases(state),
+                                  target_queries=signoff_queries(state))
             with target.begin_load(request, progress=note) as pending:
                 files_written.result()  # raises what the thread raised: the run rolls back
                 state.load = pending.result
                 state.summary = reconcile(state)
+                add_signoff(state)  # statistics side by side, the quality gate: may fail the run
                 pending.decide(RunVerdict(status=state.summary.status, summary_json=state.summary.to_json(),
                                           commit=state.summary.status != "failed"))
         finally:

@@ -22,6 +22,7 @@ Progress = Callable[[str, int, int], None]
 def read_export(state: RunState, note: Progress) -> None:
     """The legacy export as raw strings with line numbers, its manifest and control totals."""
     from jhmig.extract import extract_export
+    from jhmig.fingerprints import input_fingerprints
     from jhmig.layout import load_layout
     from jhmig.transform.source_index import SourceIndex
 
@@ -30,7 +31,8 @@ def read_export(state: RunState, note: Progress) -> None:
     extract = extract_export(options.export_dir, state.layout, progress=note)
     manifest = extract.manifest
     description = {"export": str(options.export_dir), "layout": state.layout.name,
-                   "manifest": {"export_date": manifest.export_date, "office": manifest.office, "version": manifest.version}}
+                   "manifest": {"export_date": manifest.export_date, "office": manifest.office, "version": manifest.version},
+                   "fingerprints": input_fingerprints(options.export_dir, state.layout, options.layout_path)}
     state.sources.append(SourceBatch(BatchRole.EXPORT, extract, description, SourceIndex(extract, state.layout)))
 
 
@@ -75,7 +77,9 @@ def transform_export(state: RunState, note: Progress) -> None:
     note("transform", 0, 1)
     extract = state.export.extract
     assert state.layout is not None
-    transform_extract(extract, build_context(state.layout, extract, state.code_lists))
+    context = build_context(state.layout, extract, state.code_lists)
+    transform_extract(extract, context)
+    state.code_lists = context.code_lists  # with the export's historical codes and code-table lists
     state.payments_read = payment_amounts(extract.batch)
 
 

@@ -27,6 +27,12 @@ _INT = re.compile(r"^[+-]?\d+$")
 
 
 def read_manifest(export_dir: Path, layout: Layout) -> Manifest:
+    from jhmig.extract.export_info import apply_export_info
+
+    return apply_export_info(_read_manifest(export_dir, layout), export_dir, layout, _export_date)
+
+
+def _read_manifest(export_dir: Path, layout: Layout) -> Manifest:
     spec = layout.manifest
     if spec is None:
         return Manifest(present=False)

@@ -44,6 +44,9 @@ class LoadRequest:
     # Records the matching stage merged into a survivor: source_system, entity, legacy_key, survivor_source,
     # survivor_key (IdentityResult.aliases). Their keys enter mig_key_map with the survivor's id.
     aliases: pd.DataFrame | None = None
+    # Named reads of the loaded target (e.g. the KJH statistics by SQL), run inside the open
+    # transaction after the load and before ``before_commit``: a dry run sees its own rows too.
+    target_queries: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +69,7 @@ class LoadResult:
     run_id: int
     stats: dict[tuple[str, str], EntityLoadStats] = field(default_factory=dict)  # (source_system, entity)
     payment_sum_cents: dict[str, int] = field(default_factory=dict)  # per source_system, by SQL after the load
+    queries: dict[str, Any] = field(default_factory=dict)  # results of LoadRequest.target_queries
     committed: bool = False
 
 

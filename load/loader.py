@@ -29,6 +29,7 @@ from jhmig.load.runlog import start_run
 from jhmig.load.sourcefiles import SourceFiles, register_source_files, source_file_triples
 from jhmig.load.testhooks import pause_after_entity
 from jhmig.records import Batch
+from jhmig.load.undo import save_before_images
 from jhmig.schema import Base
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
     run_ids = RunIds()
     for batch in request.batches:
         result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress, request.release_frames,
-                                        request.aliases, run_ids))
+                                        request.aliases, run_ids, keep_undo=not request.dry_run))
 
     _write_outcomes(connection, bulk, request, run_id, files, progress)
 
@@ -60,6 +61,8 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
             result.stats[(batch.source_system, spec.name)].in_target = found.rows if found else 0
             if spec.name == PAYMENT_SUM[0]:
                 result.payment_sum_cents[batch.source_system] = found.total if found else 0
+    for name, query in request.target_queries.items():  # e.g. the KJH statistics by SQL, in the open transaction
+        result.queries[name] = query(connection)
     return result
 
 
@@ -73,6 +76,7 @@ def _load_batch(
     release_frames: bool = False,
     aliases: pd.DataFrame | None = None,
     run_ids: RunIds | None = None,
+    keep_undo: bool = False,
 ) -> dict[tuple[str, str], EntityLoadStats]:
     source = batch.source_system
     specs = list(entity_specs().values())
@@ -94,7 +98,10 @@ def _load_batch(
             gone = gone_ids(states[spec.name], keys[spec.name])
             merged = alias_ids.get(spec.name)
             protected = np.concatenate([run_ids.ids(spec.name), merged.to_numpy(dtype=np.int64) if merged is not None else []])
-            bulk.delete(_table(spec), gone[~np.isin(gone, protected)])
+            gone = gone[~np.isin(gone, protected)]
+            if keep_undo:  # before-images for `jhmig rollback`
+                save_before_images(connection, _table(spec), gone, run_id, "delete")
+            bulk.delete(_table(spec), gone)
 
     # Then plan and write one entity at a time, parents first, so that only one
     # entity's rows are held as table rows at any moment (payments are millions).
@@ -120,6 +127,8 @@ def _load_batch(
         step = f"{source}/{plan.spec.name}"
         total = len(plan.inserts) + len(plan.updates)
         bulk.insert(table, plan.inserts, _offset(progress, step, 0, total))
+        if keep_undo and len(plan.updates):
+            save_before_images(connection, table, plan.updates[spec.id_column].to_numpy(dtype="int64"), run_id, "update")
         bulk.update(table, plan.updates, _offset(progress, step, len(plan.inserts), total))
         # The new keys go into the key map after the rows, once these are released: the two
         # frames of two million payments are never held at the same time.

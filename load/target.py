@@ -91,6 +91,22 @@ class Target:
             pending.decide(before_commit(pending.result))
         return pending.result
 
+    def rollback(self, ident: str, *, force: bool = False, by: str | None = None) -> Any:
+        """Take one committed run back out (:mod:`jhmig.load.rollback`): one transaction, reconciled before the commit."""
+        from jhmig.errors import RefusedInput
+        from jhmig.load.rollback import rollback_run
+        from jhmig.load.run_registry import run_id_of
+
+        with self._engine.connect() as connection:
+            connection = connection.execution_options(**WRITE_OPTIONS)
+            with connection.begin():
+                self._check_schema(connection)
+                self._bulk(connection).lock()
+                run_id = run_id_of(connection, ident)
+                if run_id is None:
+                    raise RefusedInput(f"run {ident!r} is not in the target", hint="list the runs with: jhmig runs list --db URL")
+                return rollback_run(connection, run_id, force=force, by=by)
+
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         """The most recent ``mig_run`` rows, newest first."""
         with self._engine.connect() as connection:

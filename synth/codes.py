@@ -43,6 +43,8 @@ HA = _codes("HA", [
     ("110", "Inobhutnahme (§ 42 SGB VIII)"),
     ("111", "Vorläufige Inobhutnahme unbegleiteter Minderjähriger (§ 42a SGB VIII)"),
     ("120", "Flexible Hilfe zur Erziehung (§ 27 Abs. 2 SGB VIII)"),
+    # retired without successor: no code map row and no text pattern knows it
+    ("097", "Sozialpädagogische Sonderbetreuung (alt)", dt.date(2012, 12, 31)),
 ])
 
 EG = _codes("EG", [
@@ -55,6 +57,7 @@ EG = _codes("EG", [
     ("45", "Rückführung in die Herkunftsfamilie"),
     ("50", "Volljährigkeit"),
     ("90", "sonstiges"),
+    ("08", "Hilfe beendet wegen Umzugs (alt)", dt.date(2013, 12, 31)),  # retired without successor
 ])
 
 TA = _codes("TA", [
@@ -101,6 +104,8 @@ RETIRED_EG = {c.code: c for c in EG if c.valid_to}
 UNKNOWN_HA = ("075", "045", "099")
 UNKNOWN_EG = ("99", "70", "15")
 UNKNOWN_TA = ("35", "50")
+UNKNOWN_ST = ("999", "431", "170")  # nationality codes ST does not list
+UNKNOWN_SR = ("13", "99", "00")  # social districts the office does not have
 
 PLACEMENT_TYPES = frozenset({"060", "065", "070"})  # §33 / §34: the child left the UVG parent
 HZE_MINOR_TYPES = frozenset({"010", "020", "030", "035", "040", "050", "060", "065", "070", "080", "090", "095", "120"})

@@ -20,6 +20,7 @@ from jhmig.synth.codes import (
     UNKNOWN_TA,
 )
 from jhmig.synth.defects import RESERVED, DefectLog, FreeRows, Ref, claim, wanted
+from jhmig.synth.defects_codes import CodeDefects, used_late
 from jhmig.synth.defects_values import ValueDefects
 from jhmig.synth.iban import german_iban
 from jhmig.synth.layout import AKTEN, BETEILIGTE, LEISTUNGEN, PERSONEN, TRAEGER, UVG
@@ -68,6 +69,7 @@ class RecordDefects:
         self.dangling_refs()
         self.values.invalid_dates()
         self.unknown_codes()
+        CodeDefects(self.rows, self.free_rows, self.rng, self.log).plant()
         self.values.invalid_ibans()
         self.values.plz_4_digits()
         self.values.unparseable_amounts()
@@ -112,7 +114,8 @@ class RecordDefects:
             assert code is not None
             column = "HILFEART" if ha in RETIRED_HA else "END_GRUND"
             self.log.add("retired_code", LEISTUNGEN, row, field=column, detail={
-                "table": code.table, "valid_to": dates.fmt(code.valid_to), "successor": code.successor})
+                "table": code.table, "valid_to": dates.fmt(code.valid_to), "successor": code.successor,
+                "used_after_retirement": used_late(row, column, code)})
 
     def unknown_codes(self) -> None:
         services = self.rows[LEISTUNGEN]

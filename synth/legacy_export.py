@@ -23,7 +23,9 @@ from jhmig.synth.manifest import truncate_payments, write_manifest
 from jhmig.synth.payment_streams import build_streams
 from jhmig.synth.payments import PaymentWriter
 from jhmig.synth.scenario import Scenario
+from jhmig.synth.office import EXPORT_DATE
 from jhmig.synth.truth import build_truth
+from jhmig.synth.truth_statistics import statistics_truth
 from jhmig.synth.writers import write_delimited
 
 Progress = Callable[[str, int, int], None]
@@ -70,4 +72,5 @@ def write_legacy_export(scenario: Scenario, out_dir: Path, *, truncate: bool = F
         truncated=truncated,
         identities={f"{PERSONEN}:{r.pers_nr}": r.identity.id for r in records.person_records},
         features=collect_features(records.rows), defects=log.resolve(), by_year_type=payments.by_year_type,
+        statistics=statistics_truth(records.rows, EXPORT_DATE.year),
     )

@@ -22,7 +22,8 @@ def payments_by_year_type(by_year_type: dict[tuple[int, str], list[int]]) -> dic
 
 def build_truth(*, seed: int, size: str, legacy_dir: str, files: dict[str, dict[str, int]], manifest: dict[str, dict[str, int]],
                 truncated: dict[str, Any] | None, identities: dict[str, str], features: dict[str, Any],
-                defects: list[dict[str, Any]], by_year_type: dict[tuple[int, str], list[int]]) -> dict[str, Any]:
+                defects: list[dict[str, Any]], by_year_type: dict[tuple[int, str], list[int]],
+                statistics: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "generator": "jhmig.synth",
         "version": TRUTH_VERSION,
@@ -33,6 +34,7 @@ def build_truth(*, seed: int, size: str, legacy_dir: str, files: dict[str, dict[
         "features": features,
         "defects": defects,
         "payments_by_year_type": payments_by_year_type(by_year_type),
+        "statistics": statistics,
     }
 
 

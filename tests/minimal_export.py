@@ -58,6 +58,11 @@ SCHLUESSEL = [
     "TA;1;öffentlich;",
     "TA;2;frei-gemeinnützig;",
     "TA;3;privat-gewerblich;",
+    "ST;000;deutsch;",
+    "ST;163;türkisch;",
+    "SR;01;Sozialraum Nord;",
+    "SR;02;Sozialraum Mitte;",
+    "SR;03;Sozialraum Süd;",
 ]
 
 HEADERS = {
@@ -160,7 +165,7 @@ _B_CODES = {
     "kind_measure": {"060": "P33", "070": "P34", "065": "P33V"},
     "kind_provider": {"1": "public", "2": "nonprofit", "3": "commercial"},
     "unit_rate": {"T": "day", "M": "month", "S": "hour"},
-    "table": {"HA": "MEASURE", "EG": "END", "TA": "PROVIDER"},
+    "table": {"HA": "MEASURE", "EG": "END", "TA": "PROVIDER", "ST": "NATION", "SR": "DISTRICT"},
     "pay": {"UV": "uvg", "HE": "help", "KB": "kita", "RG": "recovery", "ST": "reversal"},
 }
 

@@ -72,7 +72,7 @@ def test_reference_values_are_mapped(tmp_path: Path) -> None:
     assert services.loc["100", "termination_reason"] == "planned"  # EG mapped by its text in SCHLUESSEL.TXT
     assert services.loc["101", "service_type"] == "33"  # retired 065 -> successor
     retired = rule_rows(result, "code.retired")
-    assert retired["src_line"].tolist() == [3] and retired["severity"].tolist() == ["info"]
+    assert retired["src_line"].tolist() == [3] and retired["severity"].tolist() == ["warning"]
     claims = frames["uvg_claim"]
     assert pd.isna(claims["end_date"].iloc[0])  # 31.12.9999 = running
     assert bool(claims["recovery_pursued"].iloc[0]) is True

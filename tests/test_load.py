@@ -357,7 +357,7 @@ def test_revision_files_are_packaged_with_the_load_package() -> None:
 
     versions = Path(migrations_dir()) / "versions"
     assert (versions / "__init__.py").exists() and (versions.parent / "__init__.py").exists()
-    assert head_revision() == "0003"
+    assert head_revision() == "0004"
 
 
 def test_unreachable_server_gives_clear_error_without_password() -> None:

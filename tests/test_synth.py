@@ -437,9 +437,22 @@ def test_dates_codes_amounts_plz(export: Export) -> None:
     for r in export.text["TRAEGER.TXT"]:
         if r.values["ART"] not in codes["TA"]:
             unknown.add(("TRAEGER.TXT", r.line))
+    for r in export.text["PERSONEN.TXT"]:
+        for column, table in (("STAATSANG", "ST"), ("SOZRAUM", "SR")):
+            if r.values[column] and r.values[column] not in codes[table]:
+                unknown.add(("PERSONEN.TXT", r.line))
     assert unknown == planted(export, "unknown_code")
+    assert {d["detail"]["table"] for d in export.defects("unknown_code") if d["file"] == "PERSONEN.TXT"} == {"ST", "SR"}
     assert retired == planted(export, "retired_code")
     assert sum(1 for d in export.defects("retired_code") if d["value"] == "065") >= 3
+    # with and without successor, and used after retirement (BEGINN for HILFEART, ENDE for END_GRUND)
+    assert {d["detail"]["successor"] is None for d in export.defects("retired_code")} == {True, False}
+    for d in export.defects("retired_code"):
+        row = next(r for r in export.text["LEISTUNGEN.TXT"] if r.line == d["line"])
+        day = row.values["BEGINN" if d["field"] == "HILFEART" else "ENDE"]
+        late = day[6:] + day[3:5] + day[:2] > d["detail"]["valid_to"][6:] + d["detail"]["valid_to"][3:5] + d["detail"]["valid_to"][:2]
+        assert d["detail"]["used_after_retirement"] == late, d
+    assert any(d["detail"]["used_after_retirement"] for d in export.defects("retired_code"))
     amounts = {("LEISTUNGEN.TXT", r.line) for r in export.text["LEISTUNGEN.TXT"]
                if r.values["ENTGELT"] and not AMOUNT.match(r.values["ENTGELT"])}
     assert amounts == planted(export, "unparseable_amount")

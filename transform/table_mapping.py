@@ -11,14 +11,23 @@ of a record are reported together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from jhmig.entities import conform, entity_spec
 from jhmig.layout import Column, FileLayout, Layout
 from jhmig.records import ExtractResult, Severity, SourceFileRead, rows_to_findings
-from jhmig.transform.codes import CodeMap, LegacyCode, legacy_tables, read_code_map, read_unified_code_lists
+from jhmig.transform.code_checks import RetiredUse, check_retired_use, map_codes
+from jhmig.transform.codes import (
+    CodeMap,
+    LegacyCode,
+    extra_code_list_rows,
+    legacy_tables,
+    read_code_list_file,
+    read_code_map,
+    read_unified_code_lists,
+)
 from jhmig.transform.names import person_keys
 from jhmig.values import clean, parse_amount_cents, parse_dates, parse_int
 
@@ -27,30 +36,59 @@ class TransformContext:
     layout: Layout
     code_maps: dict[str, CodeMap]
     legacy_codes: dict[str, dict[str, LegacyCode]]
-    code_lists: pd.DataFrame
+    code_lists: pd.DataFrame  # the unified lists, grown by the export's own codes (see add_codes)
+    found_codes: dict[str, dict[str, tuple[str, str | None]]] = field(default_factory=dict)
+
+    def add_codes(self, code_list: str, codes: dict[str, tuple[str, str | None]]) -> None:
+        """Codes the export brings along (historical codes, code-table lists) join the code lists."""
+        known = set(self.code_lists.loc[self.code_lists["code_list"] == code_list, "code"])
+        new = {c: v for c, v in codes.items() if c not in known}
+        if new:
+            self.code_lists = pd.concat([self.code_lists, extra_code_list_rows(code_list, new)], ignore_index=True)
+            self.found_codes.setdefault(code_list, {}).update(new)
 
 
 def build_context(layout: Layout, extract: ExtractResult, code_lists: pd.DataFrame | None = None) -> TransformContext:
     code_lists = read_unified_code_lists() if code_lists is None else code_lists
-    maps = {}
-    for name in layout.code_maps:
-        unified = set(code_lists.loc[code_lists["code_list"] == name, "code"])
+    legacy = _legacy_codes(layout, extract)
+    for name in layout.code_maps:  # an office-supplied list replaces a shipped one of the same name
+        office = layout.code_list_path(name)
+        if office is not None:
+            code_lists = pd.concat([code_lists[code_lists["code_list"] != name], read_code_list_file(name, office)], ignore_index=True)
+    ctx = TransformContext(layout, {}, legacy, code_lists)
+    for name, ref in layout.code_maps.items():
+        path = layout.code_map_path(name)
+        if path is None and layout.code_list_path(name) is None:
+            # no map and no list: the code table itself is the list (labels = its texts)
+            table = legacy.get(ref.legacy_table or "", {})
+            ctx.add_codes(name, {code: (entry.text, None) for code, entry in table.items()})
+        unified = set(ctx.code_lists.loc[ctx.code_lists["code_list"] == name, "code"])
+        if path is None:
+            ctx.code_maps[name] = CodeMap(name=name, path=None)
+            continue
         if not unified:
             from jhmig.errors import ConfigError
 
             raise ConfigError(f"layout {layout.name}: code map {name!r} names no unified code list (mappings/codes/{name}.csv)")
-        maps[name] = read_code_map(name, layout.code_map_path(name), unified)
+        ctx.code_maps[name] = read_code_map(name, path, unified)
+    ctx.found_codes.clear()  # only codes met in records count as found
+    return ctx
+
+
+def _legacy_codes(layout: Layout, extract: ExtractResult) -> dict[str, dict[str, LegacyCode]]:
     code_file = next((f for f in layout.files if f.code_table), None)
-    legacy: dict[str, dict[str, LegacyCode]] = {}
-    if code_file is not None:
-        table = next((t for t in extract.tables if t.file == code_file.file), None)
-        if table is not None:
-            cols = {c.field: name for name, c in code_file.columns.items()}
-            legacy = legacy_tables(table.frame, cols, retired=_retired_codes(table.frame, code_file, layout))
-    return TransformContext(layout, maps, legacy, code_lists)
+    if code_file is None:
+        return {}
+    table = next((t for t in extract.tables if t.file == code_file.file), None)
+    if table is None:
+        return {}
+    cols = {c.field: name for name, c in code_file.columns.items() if c.field}
+    valid_to = _valid_to(table.frame, code_file, layout)
+    retired = None if valid_to is None else valid_to.value.notna() | valid_to.bad
+    return legacy_tables(table.frame, cols, retired=retired, valid_to=None if valid_to is None else valid_to.value)
 
 
-def _retired_codes(raw: pd.DataFrame, code_file: FileLayout, layout: Layout) -> pd.Series | None:
+def _valid_to(raw: pd.DataFrame, code_file: FileLayout, layout: Layout):  # type: ignore[no-untyped-def]
     """Codes whose valid-to is a real date, read with the export's own date format and open-end sentinels.
 
     A vendor writing 99991231 (or a declared open end such as 2099-12-31) for codes
@@ -61,8 +99,7 @@ def _retired_codes(raw: pd.DataFrame, code_file: FileLayout, layout: Layout) -> 
         return None
     fmt = layout.formats
     date_format = code_file.columns[name].date_format or code_file.date_format or fmt.date
-    parsed = parse_dates(raw[name], date_format, unknown=fmt.unknown_dates, open_end=fmt.open_end_dates, century_pivot=fmt.century_pivot)
-    return parsed.value.notna() | parsed.bad
+    return parse_dates(raw[name], date_format, unknown=fmt.unknown_dates, open_end=fmt.open_end_dates, century_pivot=fmt.century_pivot)
 
 
 def transform_extract(extract: ExtractResult, ctx: TransformContext) -> None:
@@ -110,14 +147,21 @@ def _map_table(raw: pd.DataFrame, fl: FileLayout, src_path: str, src_sheet: str,
                                  entity=fl.entity, field=field, value=value[mask])
             )
 
+    retired_uses: list[RetiredUse] = []
     for name, col in fl.columns.items():
         values = raw[name]
         if col.copy_to:
             out[col.copy_to] = clean(values)
         if col.field is None or col.field == "legacy_key":  # unmapped position, or the key built above
             continue
-        parsed = _parse(values, name, col, fl, ctx, report)
+        if col.type == "code":
+            parsed, used = map_codes(values, name, col, ctx, report, fl.entity)
+            retired_uses.extend(used)
+        else:
+            parsed = _parse(values, name, col, fl, ctx, report)
         out[col.field] = parsed
+    for used in retired_uses:  # needs the record's dates, parsed by now
+        check_retired_use(out, used, report)
     if fl.entity == "service" and "service_type" in out:
         add_service_attributes(out, ctx.code_lists)
     if fl.entity == "person":
@@ -160,35 +204,7 @@ def _parse(values: pd.Series, name: str, col: Column, fl: FileLayout, ctx: Trans
         bad = v.notna() & result.isna()
         report(bad, "value.invalid_flag", Severity.ERROR, f"{name}: weder ja noch nein", col.field, values)
         return result
-    if t == "code":
-        return _map_codes(values, name, col, ctx, report)
     raise AssertionError(f"unhandled type {t}")  # the layout model admits no other
-
-
-def _map_codes(values: pd.Series, name: str, col: Column, ctx: TransformContext, report) -> pd.Series:  # type: ignore[no-untyped-def]
-    assert col.code_map
-    cmap = ctx.code_maps[col.code_map]
-    table_name = ctx.layout.code_maps[col.code_map].legacy_table
-    table = ctx.legacy_codes.get(table_name) if table_name else None
-    v = clean(values)
-    resolved: dict[str, tuple[str | None, str]] = {u: cmap.resolve(u, table) for u in v.dropna().unique()}
-    unified = v.map({k: r[0] for k, r in resolved.items()}).astype("string")
-    if col.if_empty is not None:
-        unified = unified.mask(v.isna(), col.if_empty)
-    unknown = v.notna() & unified.isna()
-    where = f" (Tabelle {table_name} in der Schlüsseldatei)" if table_name else ""
-    report(unknown, "code.unknown", Severity.ERROR,
-           f"{name}: Schlüssel ist weder in der Zuordnung {cmap.path.name} noch über seinen Text{where} bekannt", col.field, values)
-    if table is not None:
-        retired_codes = {c for c in resolved if c in table and table[c].retired}
-        retired = v.isin(list(retired_codes)).fillna(False) & unified.notna()
-        msg = v.map({c: f"{name}: stillgelegter Schlüssel {c} ({table[c].text}) wird als {resolved[c][0]} übernommen" for c in retired_codes})
-        report(retired, "code.retired", Severity.INFO, msg.astype("string"), col.field, values)
-        missing_codes = {c for c, r in resolved.items() if r[0] is not None and c not in table}
-        missing = v.isin(list(missing_codes)).fillna(False)
-        report(missing, "code.not_in_code_table", Severity.WARNING,
-               f"{name}: Schlüssel fehlt in der Schlüsseldatei (Tabelle {table_name}), ist aber zugeordnet", col.field, values)
-    return unified
 
 
 def add_service_attributes(out: pd.DataFrame, code_lists: pd.DataFrame) -> None:

@@ -1,0 +1,173 @@
+"""Past runs from their folders, and what changed between two of them.
+
+Every run (dry runs too: they leave nothing in the target) keeps its folder:
+``summary.json``, ``findings.csv``, ``quarantine.csv`` and
+``record_hashes.parquet``. :func:`diff_runs` compares two folders: counts per
+entity, findings per rule (new, fixed, still open, matched finding by
+finding), records that moved between loaded and quarantined, and loaded
+records whose values changed.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from jhmig.reports.history import RUN_UID
+from jhmig.reports.record_hashes import read_record_hashes
+
+FINDING_ID = ["rule_id", "entity", "legacy_key", "field"]
+RECORD_ID = ["source_system", "entity", "legacy_key"]
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    path: Path
+    summary: dict[str, Any]
+
+    @property
+    def uid(self) -> str:
+        return self.path.name
+
+
+def run_folders(out_dir: Path) -> list[RunFolder]:
+    """Run folders with a summary, oldest first."""
+    if not out_dir.is_dir():
+        return []
+    found = []
+    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir() and RUN_UID.match(p.name)):
+        try:
+            summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        found.append(RunFolder(folder, summary))
+    return found
+
+
+def find_run(out_dir: Path, ident: str) -> RunFolder | None:
+    """A run by its uid (or a unique prefix) or by its run id (the latest folder with that id)."""
+    runs = run_folders(out_dir)
+    exact = [r for r in runs if r.uid == ident] or [r for r in runs if r.uid.startswith(ident)]
+    if len(exact) == 1:
+        return exact[0]
+    if ident.isdigit():
+        numbered = [r for r in runs if str(r.summary.get("run_id")) == ident]
+        return numbered[-1] if numbered else None
+    return None
+
+
+def key_figures(summary: dict[str, Any]) -> dict[str, Any]:
+    """One line of ``jhmig runs list``."""
+    entities = summary.get("entities") or {}
+    options = summary.get("options") or {}
+    money = summary.get("money") or {}
+    source = next(iter((summary.get("sources") or {}).values()), {}) or {}
+    prints = source.get("fingerprints") or {}
+    statistics = ((summary.get("signoff") or {}).get("statistics") or {})
+    return {
+        "run_id": summary.get("run_id"), "run_uid": summary.get("run_uid"), "started_at": summary.get("started_at"),
+        "mode": options.get("mode") or ("dry_run" if options.get("dry_run") else "load"), "status": summary.get("status"),
+        "read": sum(int(e.get("read", 0)) for e in entities.values()), "loaded": sum(int(e.get("loaded", 0)) for e in entities.values()),
+        "quarantined": sum(int(e.get("quarantined", 0)) for e in entities.values()),
+        "errors": int(((summary.get("findings") or {}).get("by_severity") or {}).get("error", 0)),
+        "loaded_cents": money.get("loaded_cents"), "statistics_equal": statistics.get("equal_share"),
+        "gate": (summary.get("gate") or {}).get("passed"),
+        "inputs": _short(prints.get("files")), "layout": prints.get("layout"), "mappings": prints.get("mappings"),
+    }
+
+
+def _short(files: dict[str, str] | None) -> str | None:
+    """One digest over all input files' digests (the full list is in summary.json)."""
+    if not files:
+        return None
+    import hashlib
+
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def diff_runs(a: RunFolder, b: RunFolder) -> dict[str, Any]:
+    return {
+        "a": key_figures(a.summary), "b": key_figures(b.summary),
+        "counts": _counts(a.summary, b.summary),
+        "rules": _rules(_findings(a.path), _findings(b.path)),
+        "moved": _moved(a.path, b.path),
+        "changed": _changed(a.path, b.path),
+    }
+
+
+def _counts(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    ea, eb = a.get("entities") or {}, b.get("entities") or {}
+    rows = []
+    for entity in list(eb) + [e for e in ea if e not in eb]:
+        for k in ("read", "loaded", "merged", "quarantined", "skipped"):
+            then, now = int(ea.get(entity, {}).get(k, 0)), int(eb.get(entity, {}).get(k, 0))
+            if then != now:
+                rows.append({"entity": entity, "count": k, "a": then, "b": now, "delta": now - then})
+    return rows
+
+
+def _findings(folder: Path) -> pd.DataFrame:
+    path = folder / "findings.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=FINDING_ID)
+    frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig", usecols=lambda c: c in FINDING_ID)
+    return frame.reindex(columns=FINDING_ID).fillna("")
+
+
+def _rules(a: pd.DataFrame, b: pd.DataFrame) -> list[dict[str, Any]]:
+    """Per rule: findings only in B (new), only in A (fixed), in both (still open), matched one by one."""
+    # a rule can fire twice on one record and field (e.g. two columns feed one field): count with multiplicity
+    ca = a.groupby(FINDING_ID).size().rename("a")
+    cb = b.groupby(FINDING_ID).size().rename("b")
+    both = pd.concat([ca, cb], axis=1).fillna(0).astype("int64").reset_index()
+    both["still"] = both[["a", "b"]].min(axis=1)
+    both["new"] = both["b"] - both["still"]
+    both["fixed"] = both["a"] - both["still"]
+    per_rule = both.groupby("rule_id")[["new", "fixed", "still"]].sum()
+    rows = []
+    for rule_id, r in per_rule.iterrows():
+        part = both[both["rule_id"] == rule_id]
+        rows.append({"rule_id": str(rule_id), "new": int(r.new), "fixed": int(r.fixed), "still_open": int(r.still),
+                     "new_records": _keys(part[part["new"] > 0]), "fixed_records": _keys(part[part["fixed"] > 0])})
+    return sorted(rows, key=lambda r: (-(r["new"] + r["fixed"]), r["rule_id"]))
+
+
+def _keys(frame: pd.DataFrame) -> list[str]:
+    return [f"{e}:{k}" + (f" ({f})" if f else "") for e, k, f in zip(frame["entity"], frame["legacy_key"], frame["field"])]
+
+
+def _quarantined(folder: Path) -> pd.DataFrame:
+    path = folder / "quarantine.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=[*RECORD_ID, "rule_ids"])
+    frame = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig", usecols=lambda c: c in (*RECORD_ID, "rule_ids"))
+    return frame.drop_duplicates(RECORD_ID)
+
+
+def _moved(a: Path, b: Path) -> dict[str, list[dict[str, Any]]]:
+    """Records loaded in one run and quarantined in the other."""
+    qa, qb = _quarantined(a), _quarantined(b)
+    la, lb = read_record_hashes(a), read_record_hashes(b)
+    out: dict[str, list[dict[str, Any]]] = {"to_loaded": [], "to_quarantine": []}
+    if lb is not None:
+        now_loaded = qa.merge(lb[RECORD_ID].astype("string"), on=RECORD_ID)
+        out["to_loaded"] = [{"entity": e, "key": k, "was": r} for e, k, r in zip(now_loaded["entity"], now_loaded["legacy_key"], now_loaded["rule_ids"])]
+    if la is not None:
+        now_quarantined = qb.merge(la[RECORD_ID].astype("string"), on=RECORD_ID)
+        out["to_quarantine"] = [{"entity": e, "key": k, "why": r}
+                                for e, k, r in zip(now_quarantined["entity"], now_quarantined["legacy_key"], now_quarantined["rule_ids"])]
+    return out
+
+
+def _changed(a: Path, b: Path) -> list[dict[str, Any]]:
+    """Records loaded in both runs whose values differ."""
+    la, lb = read_record_hashes(a), read_record_hashes(b)
+    if la is None or lb is None:
+        return []
+    both = la.merge(lb, on=RECORD_ID, suffixes=("_a", "_b"))
+    changed = both[both["hash_a"] != both["hash_b"]]
+    return [{"entity": e, "key": k} for e, k in zip(changed["entity"], changed["legacy_key"])]

@@ -1,0 +1,55 @@
+"""Run registry: `jhmig runs list/show/diff` over run folders (dry runs included)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from jhmig.cli import main
+from jhmig.reports.run_diff import diff_runs, run_folders
+from minimal_export import MiniExport
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def dry_run(export: MiniExport, tmp_path: Path, name: str) -> None:
+    folder = export.write(tmp_path / name)
+    code, output = run_cli("run", "--export", str(folder), "--db", f"sqlite:///{tmp_path / 't.sqlite'}", "--out", str(tmp_path / "runs"),
+                           "--no-progress", "--dry-run")
+    assert code in (0, 1), output
+
+
+def test_runs_diff_lists_exactly_the_known_changes(tmp_path: Path) -> None:
+    first = MiniExport()
+    first.rows["UVG.TXT"][0] = "51.3-UV-2019/00001;3;2;1;01.03.2019;31.12.9999;ca. 230;J"  # unreadable amount: quarantined
+    dry_run(first, tmp_path, "a")
+    second = MiniExport()  # the amount is fixed ...
+    second.rows["BETEILIGTE.TXT"][3] = "51.3-WJH-2020/00002;4;K;10.01.2020;31.02.2021"  # ... a participant breaks ...
+    second.rows["LEISTUNGEN.TXT"][0] = second.rows["LEISTUNGEN.TXT"][0].replace("5.120,00", "5.200,00")  # ... a rate changes
+    dry_run(second, tmp_path, "b")
+
+    a, b = run_folders(tmp_path / "runs")
+    d = diff_runs(a, b)
+    rules = {r["rule_id"]: r for r in d["rules"] if r["new"] or r["fixed"]}
+    assert set(rules) == {"value.invalid_amount", "value.invalid_date"}
+    assert rules["value.invalid_amount"]["fixed_records"] == ["uvg_claim:51.3-UV-2019/00001|3|01.03.2019 (monthly_amount_cents)"]
+    assert rules["value.invalid_amount"]["new"] == 0
+    assert rules["value.invalid_date"]["new_records"] == ["participant:51.3-WJH-2020/00002|4|K|10.01.2020 (valid_to)"]
+    assert d["moved"]["to_loaded"] == [{"entity": "uvg_claim", "key": "51.3-UV-2019/00001|3|01.03.2019", "was": "value.invalid_amount"}]
+    assert [(m["entity"], m["key"]) for m in d["moved"]["to_quarantine"]] == [("participant", "51.3-WJH-2020/00002|4|K|10.01.2020")]
+    assert d["changed"] == [{"entity": "service", "key": "100"}]
+    assert {(c["entity"], c["count"], c["delta"]) for c in d["counts"]} == {
+        ("uvg_claim", "loaded", 1), ("uvg_claim", "quarantined", -1), ("participant", "loaded", -1), ("participant", "quarantined", 1)}
+
+    code, output = run_cli("runs", "diff", a.uid, b.uid, "--out", str(tmp_path / "runs"), "--report", str(tmp_path / "cmp"))
+    assert code == 0 and "value.invalid_amount" in output and "service:100" in output
+    assert (tmp_path / "cmp" / "vergleich.html").exists() and (tmp_path / "cmp" / "vergleich.xlsx").exists()
+    code, output = run_cli("runs", "list", "--out", str(tmp_path / "runs"))
+    assert code == 0 and a.uid[:10] in output and "dry_run" in output
+    code, output = run_cli("runs", "show", b.uid[:18], "--out", str(tmp_path / "runs"))
+    assert code == 0 and json.loads(output)["key_figures"]["run_uid"] == b.uid
