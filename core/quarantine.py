@@ -26,14 +26,17 @@ from jhmig.records import QUARANTINE_COLUMNS, Batch, Finding, Severity, rows_to_
 ROW_ID = ["src_path", "src_sheet", "src_line"]
 
 
-def quarantine_batch(batch: Batch, known_elsewhere: dict[str, set[str]] | None = None) -> int:
+def quarantine_batch(batch: Batch, known_elsewhere: dict[str, set[str]] | None = None,
+                     quarantined_elsewhere: dict[str, set[str]] | None = None) -> int:
     """The quarantine step: rows with error findings, then every row that depends on one; returns the count moved.
 
-    ``known_elsewhere``: keys per entity that resolve outside the batch's frames (records merged into a survivor).
+    ``known_elsewhere``: keys per entity that resolve outside the batch's frames (records merged into a
+    survivor that is loaded); ``quarantined_elsewhere``: keys whose record went to quarantine outside the
+    batch (merged into a survivor that is quarantined): their dependants follow it.
     """
     before = sum(len(q) for q in batch.quarantined)
     quarantine_flagged(batch, batch.findings.frame())
-    quarantine_unresolved(batch, known_elsewhere)
+    quarantine_unresolved(batch, known_elsewhere, quarantined_elsewhere)
     return sum(len(q) for q in batch.quarantined) - before
 
 
@@ -89,19 +92,22 @@ ENTITY_DE = {
 }
 
 
-def quarantine_unresolved(batch: Batch, known_elsewhere: dict[str, set[str]] | None = None) -> pd.DataFrame:
+def quarantine_unresolved(batch: Batch, known_elsewhere: dict[str, set[str]] | None = None,
+                          quarantined_elsewhere: dict[str, set[str]] | None = None) -> pd.DataFrame:
     """Quarantine rows whose references do not resolve; returns the findings it made.
 
     ``known_elsewhere`` holds legacy keys per entity that resolve outside this
-    batch (e.g. records of the same source already in the target).
+    batch (e.g. records of the same source already in the target);
+    ``quarantined_elsewhere`` keys whose record is in quarantine outside it.
     """
     known_elsewhere = known_elsewhere or {}
     # Key sets stay Arrow arrays: Python sets of two million payment keys cost seconds to build.
-    quarantined_keys: dict[str, list[pa.Array]] = {}
+    quarantined_keys: dict[str, list[pa.Array]] = {
+        entity: [pa.array(sorted(keys), type=pa.string())] for entity, keys in (quarantined_elsewhere or {}).items() if keys}
     q = batch.outcome_frame("quarantined")
     if len(q):
         for entity, keys in q.dropna(subset=["legacy_key"]).groupby("entity")["legacy_key"]:
-            quarantined_keys[str(entity)] = [_arrow_keys(keys)]
+            quarantined_keys.setdefault(str(entity), []).append(_arrow_keys(keys))
     made: list[pd.DataFrame] = []
     for spec in entity_specs().values():
         frame = batch.frames.get(spec.name)

@@ -120,8 +120,6 @@ STAGE_RULES: tuple[RuleEntry, ...] = (
     _rule("list.file_not_read", Severity.ERROR, "*", "extract", "Datei im Listenordner, die keine Zuordnung liest",
           "Datei profilieren (jhmig profile DATEI --suggest zuordnung.yaml) und die Zuordnung angeben, oder die Datei "
           "im Projekt ausschließen"),
-    _rule("match.unmatched", Severity.INFO, "person", "transform", "Person aus einer Liste, noch nicht mit anderen Quellen abgeglichen",
-          "nur zur Kenntnis: der Abgleich über die Quellen folgt"),
     _rule("ref.missing", Severity.ERROR, "*", "integrity", "verweist auf einen Satz, den es in der Quelle nicht gibt",
           "fehlenden Satz im Altsystem anlegen oder den Verweis korrigieren"),
     _rule("ref.depends_on_quarantined", Severity.ERROR, "*", "integrity", "hängt von einem Satz ab, der in Quarantäne ist",

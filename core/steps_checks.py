@@ -53,9 +53,13 @@ def quarantine_records(state: RunState) -> None:
     """Error findings and what depends on them go to quarantine; then the run's findings and quarantine as frames."""
     from jhmig.steps_match import alias_keys
 
-    merged = alias_keys(state)
-    for batch in state.batches:
-        quarantine_batch(batch, merged.get(batch.source_system))
+    # A survivor quarantined in one batch takes the dependants of its merged records in another along:
+    # repeat until no batch moves a record any more (sources can merge into each other in any order).
+    moved = 1
+    while moved:
+        resolvable, quarantined = alias_keys(state)
+        moved = sum(quarantine_batch(b, resolvable.get(b.source_system), quarantined.get(b.source_system))
+                    for b in state.batches)
     state.findings = pd.concat([b.findings.frame() for b in state.batches], ignore_index=True)
     state.quarantine = pd.concat([quarantine_frame(b) for b in state.batches], ignore_index=True)
     plan = state.corrections

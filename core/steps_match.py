@@ -83,20 +83,22 @@ def review_table(result: IdentityResult, batches: list[Batch]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def alias_keys(state: RunState) -> dict[str, dict[str, set[str]]]:
-    """Per source: keys per entity that were merged into a survivor still in its frame (they resolve in the load)."""
+def alias_keys(state: RunState) -> tuple[dict[str, dict[str, set[str]]], dict[str, dict[str, set[str]]]]:
+    """Per source and entity: keys merged into a survivor still in its frame (they resolve in the load),
+    and keys merged into a survivor that went to quarantine (their dependants follow it there)."""
     result = state.identity
     if result is None:
-        return {}
+        return {}, {}
     present = {(b.source_system, e): set(f["legacy_key"].astype(str)) for b in state.batches for e, f in b.frames.items()}
-    out: dict[str, dict[str, set[str]]] = {}
+    resolvable: dict[str, dict[str, set[str]]] = {}
+    quarantined: dict[str, dict[str, set[str]]] = {}
     for entity in ENTITIES:
         for cluster in result.clusters(entity):
-            if cluster.survivor.legacy_key not in present.get((cluster.survivor.source_system, entity), set()):
-                continue
+            loaded = cluster.survivor.legacy_key in present.get((cluster.survivor.source_system, entity), set())
+            into = resolvable if loaded else quarantined
             for member in cluster.merged:
-                out.setdefault(member.source_system, {}).setdefault(entity, set()).add(member.legacy_key)
-    return out
+                into.setdefault(member.source_system, {}).setdefault(entity, set()).add(member.legacy_key)
+    return resolvable, quarantined
 
 
 def load_aliases(state: RunState) -> pd.DataFrame | None:

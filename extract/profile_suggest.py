@@ -37,6 +37,7 @@ class _Seen:
 
     names: dict[str, list[str]] = field(default_factory=dict)  # field -> column names
     unguessed: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)  # names written twice in one header: a mapping naming them is refused
     legend_sheets: list[str] = field(default_factory=list)
     hidden_sheets: list[str] = field(default_factory=list)
     two_rows: bool = False
@@ -55,8 +56,10 @@ def _seen(readable: Sequence[WorkbookProfile]) -> _Seen:
             continue
         seen.two_rows = seen.two_rows or (sheet.header_last or 0) > sheet.header_first
         seen.search = max(seen.search, (sheet.header_last or sheet.header_first) + 2)
+        twice = {name for name, _ in sheet.duplicate_columns}
+        seen.duplicated += [f"{name!r} ({', '.join(letters)})" for name, letters in sheet.duplicate_columns]
         for column in sheet.columns:
-            if not column.name:
+            if not column.name or column.name in twice:
                 continue
             if column.guessed_field:
                 bucket = seen.names.setdefault(column.guessed_field, [])
@@ -82,6 +85,8 @@ def suggest_mapping(profiles: Sequence[WorkbookProfile], name: str | None = None
         lines.append("# TODO: no column holds the file number (Az.) or a name: add one, or the mapping cannot produce case rows")
     if seen.unguessed:
         lines.append(f"# TODO: columns without a field (not read): {', '.join(seen.unguessed[:40])}")
+    if seen.duplicated:
+        lines.append(f"# TODO: column names written twice, left out (rename one in the list, then map it): {', '.join(seen.duplicated)}")
     lines += ["closed:", "  grey_fill: true", "  strikethrough: true",
               "  # TODO: status_values / sheet_names if the list marks closed cases differently"]
     text = "\n".join(lines) + "\n"
