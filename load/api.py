@@ -84,7 +84,7 @@ class RunVerdict:
 
 @dataclass
 class PendingLoad:
-    """A written, not yet committed run: the caller reconciles ``result`` and then :meth:`decide`\ s."""
+    """A written, not yet committed run: the caller reconciles ``result`` and then :meth:`decide` it."""
 
     result: LoadResult
     verdict: RunVerdict | None = None

@@ -35,6 +35,19 @@ def score_pairs(frames: list[pd.DataFrame], config: MatchConfig) -> tuple[pd.Dat
     return scored.pairs, scored.model
 
 
+def deterministic_pairs(records: pd.DataFrame, rules: tuple[tuple[str, ...], ...]) -> pd.DataFrame:
+    """Pairs that agree on every (non-empty) column of at least one rule, scored 1.0: for data too small to train on."""
+    found = []
+    for rule in rules:
+        keyed = records[[UID, *rule]].dropna()
+        keyed = keyed[(keyed[list(rule)].astype("string") != "").all(axis=1)]
+        pairs = keyed.merge(keyed, on=list(rule), suffixes=("_l", "_r"))
+        found.append(pairs.loc[pairs[f"{UID}_l"] < pairs[f"{UID}_r"], [f"{UID}_l", f"{UID}_r"]])
+    pairs = (pd.concat(found, ignore_index=True).drop_duplicates() if found
+             else pd.DataFrame(columns=[f"{UID}_l", f"{UID}_r"]))
+    return pairs.assign(match_probability=1.0).reset_index(drop=True)
+
+
 def _years(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values.astype("string").str.slice(0, 4), errors="coerce")
 

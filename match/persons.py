@@ -10,7 +10,7 @@ import pandas as pd
 from jhmig.entities import entity_spec
 from jhmig.identity import Cluster, Outcome, PairDecision, ReviewDecision, pair_key
 from jhmig.match.config import MatchConfig
-from jhmig.match.engine import constrained_components, decide, prepare_records, score_pairs
+from jhmig.match.engine import deterministic_pairs, constrained_components, decide, prepare_records, score_pairs
 from jhmig.match.engine import VETO_REASONS
 from jhmig.match.records import SEP, person_records, ref_of
 from jhmig.match.survivorship import Survivorship, build_clusters
@@ -77,10 +77,15 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
                     known_ids: pd.Series | None = None) -> PersonResolution:
     records = person_records(batches)
     result = PersonResolution(records=len(records))
-    if len(records) < max(2, int(config.extra.get("min_records", 2))):
-        return result  # too few records to train a model on: nothing is merged automatically
+    if len(records) < 2:
+        return result
     prepared = prepare_records(records, config, records["uid"])
-    scored, result.model = score_pairs([prepared], config)
+    if len(records) < int(config.extra.get("min_records", 2)):
+        # too few records to train a model on (one small list, a test office): only records that
+        # agree on every column of a deterministic rule are merged; everything else stays apart
+        scored, result.model = deterministic_pairs(prepared, config.prior_rules), "deterministic"
+    else:
+        scored, result.model = score_pairs([prepared], config)
     decided = _apply_decisions(decide(scored, prepared, config), decisions, set(records["uid"]))
     matches = decided[decided["outcome"] == Outcome.MATCH.value]
     vetoed = decided[(decided["veto"] != "") | ((decided["decided_by"] == "steward") & (decided["outcome"] == Outcome.NON_MATCH.value))]

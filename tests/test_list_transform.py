@@ -13,6 +13,7 @@ from openpyxl.styles import PatternFill
 from jhmig.extract.excel_lists import extract_lists
 from jhmig.layout import MAPPINGS_DIR
 from jhmig.list_mapping import load_list_mapping
+from jhmig.match import resolve_identities
 from jhmig.records import ExtractResult
 from jhmig.transform import read_unified_code_lists
 from jhmig.transform.list_rows import build_list_context, transform_lists
@@ -77,6 +78,7 @@ def asd(tmp_path_factory: pytest.TempPathFactory) -> ExtractResult:
     mapping = load_list_mapping(MAPPINGS_DIR / "lists" / "asd.yaml")
     result = extract_lists(folder, mapping)
     transform_lists(result, build_list_context(mapping, read_unified_code_lists()))
+    resolve_identities([result.batch])  # the orchestrator's next step: one child, one person
     return result
 
 
@@ -124,8 +126,11 @@ def test_cells_merged_down_belong_to_every_row(tmp_path: Path) -> None:
     mapping = load_list_mapping(MAPPINGS_DIR / "lists" / "asd.yaml")
     result = extract_lists(tmp_path, mapping)
     transform_lists(result, build_list_context(mapping, read_unified_code_lists()))
+    resolve_identities([result.batch])
     services = result.batch.frames["service"]
-    assert services["person_key"].tolist() == ["L:kambs|marie|2016-05-14"] * 2
+    # the merged name cell names the child of both rows: one person, keyed by its first row
+    assert services["person_key"].tolist() == ["L:ASD_merged.xlsx|laufend|2"] * 2
+    assert result.batch.frames["person"]["legacy_key"].tolist() == ["L:ASD_merged.xlsx|laufend|2"]
     assert sorted(services["service_type"]) == ["31", "32"]
     assert "list.no_name" not in set(result.batch.findings.frame()["rule_id"])
 

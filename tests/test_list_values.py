@@ -106,6 +106,7 @@ def _asd_list(path: Path) -> None:
     ws.append(["A-2", "Weber, Paul", dt.datetime(2011, 1, 2), "EB", "Erziehungsberatungsstelle Caritas", "2023", None, "90 €/Tag"])
     ws.append(["A-3", "Koch, Mia", dt.datetime(2013, 2, 3), "§ 8a", None, dt.datetime(2024, 6, 1), dt.datetime(2024, 7, 1), None])
     ws.append(["A-4", "Braun, Ben", dt.datetime(2014, 3, 4), "s. Akte", "AWO", dt.datetime(2024, 1, 1), "?", "45 €/Std."])
+    ws.append(["A-5", None, dt.datetime(2015, 4, 5), "SPFH", "AWO", dt.datetime(2024, 2, 1), None, None])  # no name
     wb.save(path)
 
 
@@ -166,7 +167,8 @@ def test_the_reports_fundstelle_of_a_list_cell_has_letter_and_header(asd: Extrac
     assert cells.at[ambiguous, "src_column"] == "D „Hilfeart“" and cells.at[ambiguous, "src_value"] == "EB"
     where = location("ASD_Ost.xlsx", "2024", 4, cells.at[ambiguous, "src_column"])
     assert where == "ASD_Ost.xlsx, Blatt 2024, Zeile 4, Spalte D „Hilfeart“"
-    named = findings[findings["field"] == "family_name"]  # the name stands in "Name, Vorname" (column B)
+    named = findings[findings["field"] == "family_name"]  # row 8 has no name, which stands in "Name, Vorname" (column B)
+    assert named["rule_id"].tolist() == ["list.no_name"] and named["src_line"].tolist() == [8]
     assert len(named) and all(cells.at[i, "src_column"] == "B „Name, Vorname“" for i in named.index)
 
 
