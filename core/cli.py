@@ -172,6 +172,7 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
             list_sources=tuple(pair for src in proj.sources.lists
                                for pair in resolve_list_sources(base / src.folder, [src.mapping] if src.mapping else [])),
             list_excludes=_list_excludes(proj.sources.lists, base),
+            list_as_of={base / src.folder: src.as_of for src in proj.sources.lists if src.as_of},
             gate=proj.gate.model_dump() if proj.gate else None,
         )
     if export_dir is None:

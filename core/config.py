@@ -6,6 +6,7 @@ environment variable that holds it (credentials stay out of the repository).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ class ListSource(_Model):
     folder: Path
     mapping: str | None = None  # a shipped mapping's name (asd, jgh) or a mapping file; empty: every shipped mapping that matches
     exclude: list[str] = Field(default_factory=list)  # files of the folder not to read (globs), listed as excluded
+    as_of: dt.date | None = None  # the lists' "Stand" for this folder; overrides the mapping's, title cells and file names
 
 
 class Sources(_Model):
@@ -53,7 +55,7 @@ class ProjectOptions(_Model):
 
 
 class GateThresholds(_Model):
-    """Quality gate of the project (docs/quality-gate.md): what a cut-over must meet."""
+    """Quality gate of the project (docs/signoff.md): what a cut-over must meet."""
 
     no_errors_of: list[str] = Field(default_factory=list)  # rule ids without any error finding ("*": none at all)
     money_difference_cents: int | None = 0  # largest difference per year and kind allowed (None: not checked)
@@ -212,6 +214,7 @@ class RunOptions:
     project_name: str = "jhmig migration"
     list_sources: tuple[tuple[Path, Path], ...] = ()  # (lists folder, list mapping file)
     list_excludes: dict[Path, tuple[str, ...]] = field(default_factory=dict)  # lists folder -> globs of files not to read
+    list_as_of: dict[Path, dt.date] = field(default_factory=dict)  # lists folder -> its "Stand" from the project file
     corrections_dir: Path | None = None
     pseudonymize: bool = False
     extra: dict[str, str] = field(default_factory=dict)
@@ -241,6 +244,7 @@ sources:
   #   - folder: ./listen
   #     mapping: jgh
   #     exclude: ["Notizen*.xlsx"]   # files of the folder not to migrate (listed as excluded)
+  #     as_of: 2025-03-14           # the lists' "Stand": an end date up to it closes the case
   # Every spreadsheet in a lists folder must be read by a mapping or excluded: else the run fails.
 
 target:
@@ -270,4 +274,12 @@ options:
   # reports (key: $JHMIG_PSEUDONYM_KEY, else a key file outside the run
   # folders, see README "Pseudonyms").
   pseudonymize: false
+
+# Quality gate for the go-live (docs/signoff.md): a run that misses it ends with
+# exit code 1; `jhmig run --cutover` commits only when it passes.
+# gate:
+#   no_errors_of: [code.unknown, ref.missing]   # "*": no error findings at all
+#   money_difference_cents: 0
+#   max_quarantine_percent: {{payment: 1, "*": 5}}
+#   statistics: explained                       # equal | explained | off
 """

@@ -7,12 +7,14 @@ exclusions follow validation (:mod:`jhmig.steps_checks`).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
 from jhmig.errors import RefusedInput
+from jhmig.list_mapping import ListMapping
 from jhmig.records import Batch, Finding, Severity
 from jhmig.run_state import BatchRole, RunState, SourceBatch
 
@@ -94,7 +96,8 @@ def read_lists(state: RunState, note: Progress) -> None:
     from jhmig.transform.list_rows import build_list_context, transform_lists
 
     # every mapping is checked before any list is read: a mapping that cannot produce case rows stops the run here
-    mappings = [(folder, load_list_mapping(mapping_path)) for folder, mapping_path in state.options.list_sources]
+    mappings = [(folder, _with_as_of(load_list_mapping(mapping_path), state.options.list_as_of.get(folder)))
+                for folder, mapping_path in state.options.list_sources]
     accounted: set[Path] = set()
     for folder, mapping in mappings:
         extract = extract_lists(folder, mapping, progress=note)
@@ -113,6 +116,11 @@ def read_lists(state: RunState, note: Progress) -> None:
             record_not_read(extract.batch, account)
             description["not_read"] = [f.as_dict() for f in account.not_read]
         state.sources.append(SourceBatch(BatchRole.LIST, extract, description, index))
+
+
+def _with_as_of(mapping: ListMapping, as_of: dt.date | None) -> ListMapping:
+    """The project file's "Stand" of a lists folder wins over the mapping's, the title cells' and the file names'."""
+    return mapping.model_copy(update={"as_of": as_of}) if as_of else mapping
 
 
 def deselect_departments(state: RunState) -> None:

@@ -6,6 +6,7 @@ message names (file, line, encoding, record) and what the target holds.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
@@ -351,6 +352,10 @@ def test_check_target_reads_the_schema_revision(sqlite_url: str) -> None:
 # --------------------------------------------------------------------------
 
 
+EXAMPLE_KEYS = ("lists:", "- folder:", "mapping:", "exclude:", "as_of:", "gate:", "no_errors_of:", "money_difference_cents:",
+                "max_quarantine_percent:", "statistics:")
+
+
 def uncommented(template: str) -> str:
     """The template with its commented examples switched on, as an operator would do it."""
     out = []
@@ -358,9 +363,23 @@ def uncommented(template: str) -> str:
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
         body = stripped[2:] if stripped.startswith("# ") else None
-        if body is not None and body.lstrip().startswith(("lists:", "- folder:", "mapping:")):
+        if body is not None and body.lstrip().startswith(EXAMPLE_KEYS):
             out.append(indent + body)
         else:
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _without_list_entries(text: str) -> str:
+    out, in_lists = [], False
+    for line in text.splitlines():
+        if line == "  lists:":
+            out.append("  lists: []")
+            in_lists = True
+        elif in_lists and line.startswith("    "):
+            out.append("#" + line)
+        else:
+            in_lists = False
             out.append(line)
     return "\n".join(out) + "\n"
 
@@ -384,7 +403,9 @@ def test_init_template_with_its_examples_uncommented_runs(tmp_path: Path, monkey
     assert options.db_url == f"sqlite:///{(project / 'jhmig.sqlite').resolve()}"
     assert options.export_dir.resolve() == (project / "export").resolve()
     assert [m.stem for _, m in options.list_sources] == ["asd", "jgh"]
-    text = text.replace("  lists:\n", "  lists: []\n#").replace("\n    - folder", "\n#    - folder").replace("\n      mapping", "\n#      mapping")
+    assert options.list_excludes[project / "listen"] == ("Notizen*.xlsx",) and options.gate is not None
+    assert set(options.list_as_of.values()) == {dt.date(2025, 3, 14)}
+    text = _without_list_entries(text)  # the folder is empty: a run with the lists switched off again
     (project / "jhmig.yaml").write_text(text, encoding="utf-8")
     code, output = cli("run", "-p", str(project / "jhmig.yaml"), "--no-progress")
     assert code == 0, output

@@ -260,3 +260,26 @@ def test_a_header_the_mapping_names_no_field_of_is_reported_as_such(tmp_path: Pa
     f = result.batch.findings.frame()
     message = f.loc[f["rule_id"] == "extract.no_header", "message"].iloc[0]
     assert "Zeile 1 erkannt (4 Spalten)" in message and "Lena" not in message
+
+
+def test_the_project_files_as_of_closes_cases_that_ended_before_it(tmp_path: Path) -> None:
+    from jhmig.config import load_project
+
+    export = MiniExport().write(tmp_path / "export")
+    lists = tmp_path / "listen"
+    lists.mkdir()
+    _book(lists / "ASD_Nord.xlsx", {"laufend": [HEADER,  # no title, no date in the file name: only the project names the Stand
+                                                ["A-1", "Müller, Lena", "03.05.2012", "SPFH", "01.01.2024", "31.01.2025", None],
+                                                ["A-2", "Weber, Paul", "02.01.2011", "SPFH", "01.01.2024", "30.06.2025", None]]})
+    project = tmp_path / "jhmig.yaml"
+    project.write_text(yaml.safe_dump({"sources": {"legacy": {"export": "export"},
+                                                   "lists": [{"folder": "listen", "mapping": "asd", "as_of": "2025-03-14"}]},
+                                       "target": {"default": "sqlite:///t.sqlite"}}), encoding="utf-8")
+    proj, _ = load_project(project)
+    assert proj.sources.lists[0].as_of == dt.date(2025, 3, 14)
+    result = CliRunner().invoke(main, ["run", "-p", str(project), "--no-progress"], catch_exceptions=False)
+    assert result.exit_code in (0, 1), result.output
+    import sqlalchemy as sa
+    with sa.create_engine(f"sqlite:///{tmp_path / 't.sqlite'}").connect() as conn:
+        status = dict(conn.execute(sa.text("select file_number, status from case_file where file_number like 'A-%'")).all())
+    assert status == {"A-1": "closed", "A-2": "active"}
