@@ -29,7 +29,6 @@ import json
 import resource
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 

@@ -1,16 +1,20 @@
 """The orchestrator: one run from the source files to the reconciliation report.
 
-    read export -> control gate -> corrections -> transform -> read lists -> deselect departments
-      -> match identities (all sources at once) -> validate -> stewards' decisions -> quarantine -> prepare reports -> load + reconcile -> reports
+    check target -> read export -> control gate -> corrections -> transform -> sign-off capture -> read lists
+      -> deselect departments -> match identities (all sources at once) -> validate -> stewards' decisions
+      -> quarantine -> sign-off figures -> prepare reports -> load + reconcile (+ statistics by SQL, gate)
+      -> reports -> abgleich.html/xlsx
 
 Each step is a function over one typed :class:`~jhmig.run_state.RunState`
-(:mod:`jhmig.steps_sources`, :mod:`jhmig.steps_checks`, :mod:`jhmig.steps_load`);
+(:mod:`jhmig.steps_sources`, :mod:`jhmig.steps_match`, :mod:`jhmig.steps_checks`,
+:mod:`jhmig.steps_load`, :mod:`jhmig.steps_signoff`);
 stages never import each other, they exchange the records of :mod:`jhmig.records`.
 Follow one record: it is read by ``extract`` (raw strings, line number), mapped
-by ``transform`` (typed unified fields, legacy key), checked by ``validation``
-(findings), met by a steward's decision, moved to the quarantine if an error
-finding remains, otherwise written by ``load`` (new id via the key map,
-lineage, run id) and counted by ``reports``.
+by ``transform`` (typed unified fields, legacy key), merged by ``match`` with
+the records of other sources that describe the same person, case file or
+provider, checked by ``validation`` (findings), met by a steward's decision,
+moved to the quarantine if an error finding remains, otherwise written by
+``load`` (new id via the key map, lineage, run id) and counted by ``reports``.
 """
 
 from __future__ import annotations

@@ -265,7 +265,7 @@ def test_a_header_the_mapping_names_no_field_of_is_reported_as_such(tmp_path: Pa
 def test_the_project_files_as_of_closes_cases_that_ended_before_it(tmp_path: Path) -> None:
     from jhmig.config import load_project
 
-    export = MiniExport().write(tmp_path / "export")
+    MiniExport().write(tmp_path / "export")
     lists = tmp_path / "listen"
     lists.mkdir()
     _book(lists / "ASD_Nord.xlsx", {"laufend": [HEADER,  # no title, no date in the file name: only the project names the Stand

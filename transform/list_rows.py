@@ -23,7 +23,7 @@ import pandas as pd
 
 from jhmig.entities import conform
 from jhmig.list_mapping import ListMapping
-from jhmig.records import Batch, ExtractResult, RawTable, Severity, SourceFileRead, rows_to_findings
+from jhmig.records import Batch, ExtractResult, RawTable, Severity, SourceFileRead
 from jhmig.transform.list_entities import proceedings, services
 from jhmig.transform.list_sheet import SheetRows, case_files
 from jhmig.transform.list_values import split_full_name

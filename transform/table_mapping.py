@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from jhmig.entities import conform, entity_spec
+from jhmig.entities import conform
 from jhmig.layout import Column, FileLayout, Layout
 from jhmig.records import ExtractResult, Severity, SourceFileRead, rows_to_findings
 from jhmig.transform.code_checks import RetiredUse, check_retired_use, map_codes
@@ -118,7 +118,6 @@ def transform_extract(extract: ExtractResult, ctx: TransformContext) -> None:
             # reach the target twice under one key.
             _report_conflicts(dframe.loc[dframe["src_line"].isin(conflicts)], derived.entity, batch)
             _append(batch.frames, derived.entity, dframe)
-        spec = entity_spec(file_layout.entity)
         _append(batch.frames, file_layout.entity, conform(frame, file_layout.entity))
 
 
@@ -214,7 +213,6 @@ def add_service_attributes(out: pd.DataFrame, code_lists: pd.DataFrame) -> None:
 
 
 def _derive(frame: pd.DataFrame, entity: str, fields: dict[str, str]) -> pd.DataFrame:
-    spec = entity_spec(entity)
     out = pd.DataFrame(index=frame.index)
     for target, source in fields.items():
         out[target] = frame[source] if source in frame else pd.NA
