@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -78,80 +79,132 @@ def _load_batch(
     run_ids: RunIds | None = None,
     keep_undo: bool = False,
 ) -> dict[tuple[str, str], EntityLoadStats]:
-    source = batch.source_system
-    specs = list(entity_specs().values())
-    run_ids = run_ids if run_ids is not None else RunIds()
-    full = {spec.name: read_key_state(bulk, spec, source) for spec in specs}
-    # Merged records (aliases): their keys resolve to the survivor's id, here or in a source loaded before.
-    alias_rows = {spec.name: aliases_of(aliases, source, spec.name) for spec in specs}
-    # ids known before this batch is planned (earlier batches, the key map): they protect survivors' rows
-    alias_ids = {spec.name: survivor_ids(bulk, spec, alias_rows[spec.name], run_ids) for spec in specs if len(alias_rows[spec.name])}
-    states = {spec.name: without_aliases(full[spec.name], pd.Index(alias_rows[spec.name]["legacy_key"])) for spec in specs}
-    keys = check_references(source, specs, batch.frames, states,
-                            {spec.name: pd.Index(alias_rows[spec.name]["legacy_key"]) for spec in specs if len(alias_rows[spec.name])})
-
-    # Children before parents, and before any insert: a new row may take over a
-    # unique value (legacy_code) of a row that is going away. A survivor's row is never
-    # gone because a record once merged into it is (old alias entries share its id).
-    for spec in reversed(specs):
-        if spec.name in keys:
-            gone = gone_ids(states[spec.name], keys[spec.name])
-            merged = alias_ids.get(spec.name)
-            protected = np.concatenate([run_ids.ids(spec.name), merged.to_numpy(dtype=np.int64) if merged is not None else []])
-            gone = gone[~np.isin(gone, protected)]
-            if keep_undo:  # before-images for `jhmig rollback`
-                save_before_images(connection, _table(spec), gone, run_id, "delete")
-            bulk.delete(_table(spec), gone)
-
+    load = _BatchLoad.start(connection, bulk, batch, run_id, files, progress, release_frames, aliases,
+                            run_ids if run_ids is not None else RunIds(), keep_undo)
+    load.delete_gone()
     # Then plan and write one entity at a time, parents first, so that only one
     # entity's rows are held as table rows at any moment (payments are millions).
     stats: dict[tuple[str, str], EntityLoadStats] = {}
-    live: dict[str, pd.Series] = {}
-    referenced = {ref.target for spec in specs for ref in spec.references}
-    for spec in specs:
-        plan = _plan(connection, bulk, batch, spec, states.pop(spec.name), run_id, files, live, keys.pop(spec.name, None))
-        run_ids.add(source, spec.name, plan.live)
-        merged_ids = None
-        if len(alias_rows[spec.name]):  # now also survivors planned in this very batch resolve
-            merged_ids = alias_ids[spec.name] = survivor_ids(bulk, spec, alias_rows[spec.name], run_ids)
-        if spec.name in referenced:
-            live[spec.name] = plan.live if merged_ids is None else pd.concat([plan.live, merged_ids])
-        elif spec.name not in referenced:
-            run_ids.planned.pop((source, spec.name), None)  # payments: two million keys nobody refers to
-        plan.live = plan.live.iloc[:0]  # not needed while the rows are written (payments: two million keys)
-        if release_frames and spec.name in batch.frames:
-            # The plan holds the table rows now; the frame's values would only double the
-            # memory while they are written (payments: ~400 MB). Keys and lineage stay for the counts.
-            batch.frames[spec.name] = batch.frames[spec.name][["legacy_key", *LINEAGE_FRAME_COLUMNS]]
+    for spec in load.specs:
+        stats[(load.source, spec.name)] = load.write_entity(spec)
+        pause_after_entity(spec.name)
+    load.delete_superseded()
+    return stats
+
+
+@dataclass
+class _BatchLoad:
+    """One batch's load: key states, merged records' aliases and the ids planned so far."""
+
+    connection: sa.Connection
+    bulk: BulkWriter
+    batch: Batch
+    run_id: int
+    files: SourceFiles
+    progress: Progress | None
+    release_frames: bool
+    run_ids: RunIds
+    keep_undo: bool
+    specs: list[EntitySpec]
+    full: dict[str, KeyState]  # the key map of each entity before this batch
+    alias_rows: dict[str, pd.DataFrame]
+    alias_ids: dict[str, pd.Series]
+    states: dict[str, KeyState]  # the key map without the aliases
+    keys: dict[str, pd.Series]  # per entity: the keys in the target after the load
+    live: dict[str, pd.Series] = field(default_factory=dict)
+    referenced: set[str] = field(default_factory=set)
+
+    @property
+    def source(self) -> str:
+        return self.batch.source_system
+
+    @classmethod
+    def start(cls, connection: sa.Connection, bulk: BulkWriter, batch: Batch, run_id: int, files: SourceFiles,
+              progress: Progress | None, release_frames: bool, aliases: pd.DataFrame | None, run_ids: RunIds,
+              keep_undo: bool) -> _BatchLoad:
+        source = batch.source_system
+        specs = list(entity_specs().values())
+        full = {spec.name: read_key_state(bulk, spec, source) for spec in specs}
+        # Merged records (aliases): their keys resolve to the survivor's id, here or in a source loaded before.
+        alias_rows = {spec.name: aliases_of(aliases, source, spec.name) for spec in specs}
+        # ids known before this batch is planned (earlier batches, the key map): they protect survivors' rows
+        alias_ids = {spec.name: survivor_ids(bulk, spec, alias_rows[spec.name], run_ids)
+                     for spec in specs if len(alias_rows[spec.name])}
+        states = {spec.name: without_aliases(full[spec.name], pd.Index(alias_rows[spec.name]["legacy_key"])) for spec in specs}
+        keys = check_references(source, specs, batch.frames, states,
+                                {spec.name: pd.Index(alias_rows[spec.name]["legacy_key"]) for spec in specs
+                                 if len(alias_rows[spec.name])})
+        return cls(connection, bulk, batch, run_id, files, progress, release_frames, run_ids, keep_undo, specs, full,
+                   alias_rows, alias_ids, states, keys, referenced={ref.target for spec in specs for ref in spec.references})
+
+    def delete_gone(self) -> None:
+        """Children before parents, and before any insert: a new row may take over a
+        unique value (legacy_code) of a row that is going away. A survivor's row is never
+        gone because a record once merged into it is (old alias entries share its id)."""
+        for spec in reversed(self.specs):
+            if spec.name in self.keys:
+                gone = gone_ids(self.states[spec.name], self.keys[spec.name])
+                merged = self.alias_ids.get(spec.name)
+                protected = np.concatenate([self.run_ids.ids(spec.name),
+                                            merged.to_numpy(dtype=np.int64) if merged is not None else []])
+                gone = gone[~np.isin(gone, protected)]
+                if self.keep_undo:  # before-images for `jhmig rollback`
+                    save_before_images(self.connection, _table(spec), gone, self.run_id, "delete")
+                self.bulk.delete(_table(spec), gone)
+
+    def write_entity(self, spec: EntitySpec) -> EntityLoadStats:
+        source, bulk = self.source, self.bulk
+        plan = _plan(self.connection, bulk, self.batch, spec, self.states.pop(spec.name), self.run_id, self.files, self.live,
+                     self.keys.pop(spec.name, None))
+        merged_ids = self._remember_live(spec, plan)
+        self._release_frame(spec)
         table = _table(plan.spec)
         step = f"{source}/{plan.spec.name}"
         total = len(plan.inserts) + len(plan.updates)
-        bulk.insert(table, plan.inserts, _offset(progress, step, 0, total))
-        if keep_undo and len(plan.updates):
-            save_before_images(connection, table, plan.updates[spec.id_column].to_numpy(dtype="int64"), run_id, "update")
-        bulk.update(table, plan.updates, _offset(progress, step, len(plan.inserts), total))
+        bulk.insert(table, plan.inserts, _offset(self.progress, step, 0, total))
+        if self.keep_undo and len(plan.updates):
+            save_before_images(self.connection, table, plan.updates[spec.id_column].to_numpy(dtype="int64"), self.run_id, "update")
+        bulk.update(table, plan.updates, _offset(self.progress, step, len(plan.inserts), total))
         # The new keys go into the key map after the rows, once these are released: the two
         # frames of two million payments are never held at the same time.
         inserted, updated = len(plan.inserts), len(plan.updates)
         plan.inserts = plan.updates = plan.inserts.iloc[:0]
-        add_keys(bulk, source, spec.name, plan.new_keys, plan.new_key_ids, run_id)
+        add_keys(bulk, source, spec.name, plan.new_keys, plan.new_key_ids, self.run_id)
         if merged_ids is not None:  # an alias already in the key map keeps its entry (entries never change)
-            fresh = ~merged_ids.index.isin(full[spec.name].keys.astype(str))
-            add_keys(bulk, source, spec.name, pd.Series(merged_ids.index[fresh]), merged_ids.to_numpy()[fresh], run_id)
-        if progress is not None:
-            progress(step, total, total)
-        stats[(source, plan.spec.name)] = EntityLoadStats(
-            inserted=inserted, updated=updated, unchanged=plan.unchanged, deleted=len(plan.delete_ids)
-        )
-        log.info("%s: %d inserted, %d updated, %d unchanged, %d deleted", step, inserted, updated, plan.unchanged, len(plan.delete_ids))
-        del plan
-        pause_after_entity(spec.name)
-    # Records that had rows of their own and are merged now: their rows go once every
-    # reference to them has been rewritten to the survivor (children first).
-    for spec in reversed(specs):
-        if spec.name in alias_ids:
-            bulk.delete(_table(spec), superseded_ids(full[spec.name], alias_ids[spec.name]))
-    return stats
+            fresh = ~merged_ids.index.isin(self.full[spec.name].keys.astype(str))
+            add_keys(bulk, source, spec.name, pd.Series(merged_ids.index[fresh]), merged_ids.to_numpy()[fresh], self.run_id)
+        if self.progress is not None:
+            self.progress(step, total, total)
+        log.info("%s: %d inserted, %d updated, %d unchanged, %d deleted", step, inserted, updated, plan.unchanged,
+                 len(plan.delete_ids))
+        return EntityLoadStats(inserted=inserted, updated=updated, unchanged=plan.unchanged, deleted=len(plan.delete_ids))
+
+    def _remember_live(self, spec: EntitySpec, plan: EntityPlan) -> pd.Series | None:
+        """The ids children will refer to; merged records resolve to their survivors, also those planned just now."""
+        source = self.source
+        self.run_ids.add(source, spec.name, plan.live)
+        merged_ids = None
+        if len(self.alias_rows[spec.name]):
+            merged_ids = self.alias_ids[spec.name] = survivor_ids(self.bulk, spec, self.alias_rows[spec.name], self.run_ids)
+        if spec.name in self.referenced:
+            self.live[spec.name] = plan.live if merged_ids is None else pd.concat([plan.live, merged_ids])
+        else:
+            self.run_ids.planned.pop((source, spec.name), None)  # payments: two million keys nobody refers to
+        plan.live = plan.live.iloc[:0]  # not needed while the rows are written (payments: two million keys)
+        return merged_ids
+
+    def _release_frame(self, spec: EntitySpec) -> None:
+        if self.release_frames and spec.name in self.batch.frames:
+            # The plan holds the table rows now; the frame's values would only double the
+            # memory while they are written (payments: ~400 MB). Keys and lineage stay for the counts.
+            self.batch.frames[spec.name] = self.batch.frames[spec.name][["legacy_key", *LINEAGE_FRAME_COLUMNS]]
+
+    def delete_superseded(self) -> None:
+        """Records that had rows of their own and are merged now: their rows go once every
+        reference to them has been rewritten to the survivor (children first)."""
+        for spec in reversed(self.specs):
+            if spec.name in self.alias_ids:
+                self.bulk.delete(_table(spec), superseded_ids(self.full[spec.name], self.alias_ids[spec.name]))
 
 
 def _plan(
