@@ -181,3 +181,39 @@ def test_no_name_or_birth_date_in_any_key(tmp_path: Path) -> None:
             for k in frame[column].dropna().astype(str)]
     assert keys and not [k for k in keys if "stner" in k.lower() or "mila" in k.lower() or "2012" in k]
     assert set(result.batch.frames["person"]["legacy_key"]) == {"L:ASD_Nord.xlsx|laufend|2", "L:ASD_Nord.xlsx|laufend|3"}
+
+
+def _load_with(db: Path, batches: list[Batch], aliases: list[tuple[str, str]], run: str) -> None:
+    """A load whose matching merged each (record, survivor) pair of export persons (merged rows leave the frame)."""
+    for batch in batches:
+        persons = batch.frames["person"]
+        batch.frames["person"] = persons[~persons["legacy_key"].isin([k for k, _ in aliases])].reset_index(drop=True)
+    frame = pd.DataFrame([("legacy", "person", k, "legacy", s) for k, s in aliases],
+                         columns=["source_system", "entity", "legacy_key", "survivor_source", "survivor_key"])
+    request = LoadRequest(run_uid=run, started_at=dt.datetime(2026, 12, 3, 8, 0), sources={}, options={}, batches=batches,
+                          quarantine=pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "raw"]), findings=findings_frame(),
+                          code_lists=read_unified_code_lists(), aliases=frame)
+    target = open_target(f"sqlite:///{db}")
+    try:
+        target.upgrade()
+        target.load(request, lambda r: RunVerdict(status="ok", summary_json="{}", commit=True))
+    finally:
+        target.dispose()
+
+
+def test_a_record_that_moves_to_another_cluster_leaves_its_old_row_to_the_records_still_on_it(tmp_path: Path) -> None:
+    db = tmp_path / "t.sqlite"
+    _load_with(db, [_export()], [("95002", "95001")], "r1")  # run 1: 95002 merged into 95001
+    first = _key_map(db)
+    shared = first[("legacy", "person", "95001")]
+    assert first[("legacy", "person", "95002")] == shared
+    # run 2 (a steward's decision, a changed record): 95001 now belongs to 95003, 95002 stands alone on the old row
+    _load_with(db, [_export()], [("95001", "95003")], "r2")
+    second = _key_map(db)
+    assert second[("legacy", "person", "95002")] == shared  # its id is kept, and so is its row
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("select count(*) from person where person_id = ?", (shared,)).fetchone()[0] == 1
+        assert con.execute("pragma foreign_key_check").fetchall() == []
+    finally:
+        con.close()
