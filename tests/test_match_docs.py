@@ -131,3 +131,12 @@ def test_provider_and_case_file_settings_are_checked(tmp_path: Path) -> None:
     with pytest.raises(MatchConfigError):
         load_settings(path, PROVIDER_KEYS)
     assert load_settings(path, CASE_FILE_KEYS) == {"person_and_period": {"enabled": False}}
+
+
+def test_kjh_is_the_kinder_und_jugendhaus_and_nothing_else() -> None:
+    from jhmig.orgnames import provider_words
+
+    assert provider_words("KJH St. Josef") == provider_words("Kinder- und Jugendhaus St. Josef Stiftung")
+    assert provider_words("DRK KJH Sonnenschein") == provider_words("DRK  Kinder-  und Jugendhaus Sonnenschein")
+    assert provider_words("KJH St. Josef") != provider_words("Kinder- und Jugendhilfe St. Josef")
+    assert provider_words("KJH Bethesda") != provider_words("Kinderhaus Bethesda")
