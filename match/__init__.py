@@ -42,12 +42,10 @@ def _config(settings: MatchSettings, name: str):  # type: ignore[no-untyped-def]
 
 
 def _raw(settings: MatchSettings, name: str) -> dict:
-    import yaml
+    from jhmig.match.config import CASE_FILE_KEYS, MATCHING_DIR, PROVIDER_KEYS, load_settings
 
-    from jhmig.match.config import MATCHING_DIR
-
-    path = (settings.config_dir or MATCHING_DIR) / f"{name}.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    schema = {"providers": PROVIDER_KEYS, "case_files": CASE_FILE_KEYS}[name]
+    return load_settings((settings.config_dir or MATCHING_DIR) / f"{name}.yaml", schema)
 
 
 def resolve_identities(batches: list[Batch], settings: MatchSettings | None = None,

@@ -28,8 +28,10 @@ def normalise_numbers(numbers: pd.Series, strip_prefix: str | None) -> pd.Series
     return STEPS["file_number"](text.astype("object"))
 
 
-def _cases(batches: list[Batch], strip_prefix: str | None, person_of: Mapping[str, str]) -> pd.DataFrame:
-    """All case files with source order, normalised number, child cluster and period."""
+def _cases(batches: list[Batch], strip_prefix: str | None, person_of: Mapping[str, str],
+           roles: frozenset[str] = frozenset({"child"})) -> pd.DataFrame:
+    """All case files with source order, normalised number, the cluster of the person it is about (first participant
+    in one of ``roles``) and period."""
     rows = []
     for order, batch in enumerate(batches):
         cases = batch.frames.get("case_file")
@@ -43,7 +45,7 @@ def _cases(batches: list[Batch], strip_prefix: str | None, person_of: Mapping[st
                               "closed": pd.to_datetime(cases["closed_on"]).to_numpy()})
         parts = batch.frames.get("participant")
         if parts is not None and len(parts):
-            child = parts[parts["role"].astype("string") == "child"].drop_duplicates("case_file_key")
+            child = parts[parts["role"].astype("string").isin(roles).fillna(False)].drop_duplicates("case_file_key")
             uid = batch.source_system + SEP + child["person_key"].astype("string")
             cluster = uid.map(lambda u: person_of.get(u, u)).astype("string")
             frame["child"] = frame["legacy_key"].map(pd.Series(cluster.to_numpy(), index=child["case_file_key"].astype("string").to_numpy()))
@@ -62,7 +64,8 @@ def _overlaps(a_start, a_end, b_start, b_end) -> bool:  # type: ignore[no-untype
 def resolve_case_files(batches: list[Batch], settings: dict, person_of: Mapping[str, str]) -> list[Cluster]:
     """Clusters of case files; ``person_of`` maps person uid -> survivor uid (from the person matching)."""
     strip = (settings.get("file_number") or {}).get("strip_prefix")
-    cases = _cases(batches, strip, person_of)
+    period = settings.get("person_and_period") or {}
+    cases = _cases(batches, strip, person_of, frozenset(period.get("roles") or ("child",)))
     if not len(cases):
         return []
     first_order = int(cases["order"].min())
@@ -72,7 +75,6 @@ def resolve_case_files(batches: list[Batch], settings: dict, person_of: Mapping[
     joined = numbered.join(first.add_suffix("_first"), on="number")
     later = joined[joined["order_first"] < joined["order"]]  # never two case files of one source (other units, same serial)
     target.update(zip(later.index, later["index_first"]))
-    period = settings.get("person_and_period") or {}
     if period.get("enabled", True):
         allowed = {k: set(v) for k, v in (period.get("departments") or {}).items()}
         earlier = cases[(cases["order"] == first_order) & cases["child"].notna()]

@@ -14,17 +14,52 @@ from typing import Any
 
 import yaml
 
-from jhmig.errors import JhmigError
+from jhmig.errors import ConfigError
 from jhmig.layout import MAPPINGS_DIR
 
 MATCHING_DIR = MAPPINGS_DIR / "matching"
 LEVEL_KINDS = ("exact", "swapped", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "overlap", "equals_other",
                "date_gap_years", "sql")
 
+# Every key the loaders read (docs/matching.md documents each one; tests/test_match_docs.py holds the two together).
+# A key not named here is refused when the file is loaded: a misspelt setting must not silently do nothing.
+#: top-level key -> the keys of its mapping (None: a value or a list, checked where it is read)
+TOP_KEYS: dict[str, frozenset[str] | None] = {
+    "name": None, "link_type": None, "fields": None, "blocking": None, "comparisons": None, "vetoes": None, "min_records": None,
+    "prior": frozenset({"value", "rules", "recall"}),
+    "training": frozenset({"u_max_pairs", "seed", "em_blocking"}),
+    "thresholds": frozenset({"match", "review"}),
+    "survivorship": frozenset({"default", "fields"}),
+    "review": frozenset({"show_names"}),
+}
+LINK_TYPES = ("link_and_dedupe", "dedupe_only", "link_only")
+FIELD_KEYS = frozenset({"from", "steps"})
+COMPARISON_KEYS = frozenset({"name", "levels"})
+LEVEL_OPTIONS = frozenset({"min", "max", "tf", "m", "label"})
+#: veto kind -> its parameters (implemented in jhmig.match.engine.VETOES)
+VETO_PARAMS: dict[str, frozenset[str]] = {
+    "birth_year_gap": frozenset({"column", "min_years"}),
+    "twins": frozenset({"date", "given", "first", "family", "max_edits"}),
+    "different": frozenset({"column"}),
+    "date_conflict": frozenset({"column", "swapped", "max_edits"}),
+}
+SURVIVORSHIP_RULES = ("source", "newer", "filled")
+SHOW_NAMES = ("masked", "clear")
+#: case_files.yaml and providers.yaml (read by jhmig.match.case_files / jhmig.match.providers)
+CASE_FILE_KEYS: dict[str, frozenset[str] | None] = {
+    "name": None, "file_number": frozenset({"strip_prefix"}), "person_and_period": frozenset({"enabled", "departments", "roles"}),
+}
+PROVIDER_KEYS: dict[str, frozenset[str] | None] = {
+    "name": None, "thresholds": frozenset({"token_sort", "token_set", "min_common_words", "margin"}),
+    "export_variants": frozenset({"enabled", "token_sort"}),
+}
 
-class MatchConfigError(JhmigError):
+
+class MatchConfigError(ConfigError):
+    """A matching configuration is missing or names a setting the loader does not read (exit code 2)."""
+
     def __init__(self, path: Path, message: str) -> None:
-        super().__init__(f"{path.name}: {message}", hint="see docs/matching.md for the configuration language", exit_code=2)
+        super().__init__(f"{path.name}: {message}", hint="see docs/matching.md for the configuration language")
 
 
 @dataclass(frozen=True)
@@ -81,6 +116,62 @@ class MatchConfig:
     path: Path
 
 
+def check_sections(path: Path, raw: dict[str, Any], schema: dict[str, frozenset[str] | None]) -> None:
+    """Refuse top-level keys, and keys of the mapping sections, that no loader reads."""
+    if not isinstance(raw, dict):
+        raise MatchConfigError(path, "the file must be a mapping of settings")
+    unknown = sorted(set(raw) - set(schema))
+    if unknown:
+        raise MatchConfigError(path, f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(schema)}")
+    for key, allowed in schema.items():
+        value = raw.get(key)
+        if allowed is None or value is None or isinstance(value, (int, float)) and key == "prior":
+            continue
+        if not isinstance(value, dict):
+            raise MatchConfigError(path, f"{key}: a mapping of {', '.join(sorted(allowed))} is expected")
+        extra = sorted(set(value) - allowed)
+        if extra:
+            raise MatchConfigError(path, f"{key}: unknown setting(s) {', '.join(extra)}; known: {', '.join(sorted(allowed))}")
+
+
+def _check_entries(path: Path, raw: dict[str, Any]) -> None:
+    """Fields, comparisons, levels, vetoes, survivorship rules and the review option: only what the code knows."""
+    if str(raw.get("link_type", "link_and_dedupe")) not in LINK_TYPES:
+        raise MatchConfigError(path, f"link_type must be one of {', '.join(LINK_TYPES)}")
+    for name, spec in (raw.get("fields") or {}).items():
+        if not isinstance(spec, dict) or set(spec) - FIELD_KEYS:
+            raise MatchConfigError(path, f"field {name}: only {', '.join(sorted(FIELD_KEYS))} are known")
+    for comparison in raw.get("comparisons") or ():
+        if set(comparison) - COMPARISON_KEYS:
+            raise MatchConfigError(path, f"comparison {comparison.get('name')}: only {', '.join(sorted(COMPARISON_KEYS))} are known")
+        for level in comparison.get("levels") or ():
+            extra = set(level) - set(LEVEL_KINDS) - LEVEL_OPTIONS
+            if extra:
+                raise MatchConfigError(path, f"level {level}: unknown option(s) {', '.join(sorted(extra))}")
+    for veto in raw.get("vetoes") or ():
+        kind = veto.get("kind")
+        if kind not in VETO_PARAMS:
+            raise MatchConfigError(path, f"veto kind {kind!r} is unknown; known: {', '.join(VETO_PARAMS)}")
+        extra = set(veto) - {"kind"} - VETO_PARAMS[kind]
+        if extra:
+            raise MatchConfigError(path, f"veto {kind}: unknown parameter(s) {', '.join(sorted(extra))}")
+    survivorship = raw.get("survivorship") or {}
+    rules = [*survivorship.get("default", ()), *(r for v in (survivorship.get("fields") or {}).values() for r in v)]
+    if any(r not in SURVIVORSHIP_RULES for r in rules):
+        raise MatchConfigError(path, f"survivorship rules are {', '.join(SURVIVORSHIP_RULES)}")
+    if str((raw.get("review") or {}).get("show_names", "masked")) not in SHOW_NAMES:
+        raise MatchConfigError(path, f"review.show_names must be one of {', '.join(SHOW_NAMES)}")
+
+
+def load_settings(path: Path, schema: dict[str, frozenset[str] | None]) -> dict[str, Any]:
+    """A plain settings file (case_files.yaml, providers.yaml), its keys checked; {} when it does not exist."""
+    if not path.is_file():
+        return {}
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    check_sections(path, raw, schema)
+    return raw
+
+
 def _rule(entry: Any) -> tuple[str, ...]:
     if isinstance(entry, str):
         return (entry,)
@@ -110,7 +201,9 @@ def load_match_config(name_or_path: str | Path) -> MatchConfig:
     if not path.is_file():
         raise MatchConfigError(path, "matching configuration not found")
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    check_sections(path, raw, TOP_KEYS)
     try:
+        _check_entries(path, raw)
         fields = tuple(FieldSpec(n, tuple(s["from"]) if isinstance(s["from"], list) else (s["from"],), tuple(s.get("steps", ())))
                        for n, s in (raw.get("fields") or {}).items())
         comparisons = tuple(Comparison(c["name"], tuple(_level(path, lv) for lv in c["levels"])) for c in raw.get("comparisons", ()))
@@ -136,5 +229,5 @@ def load_match_config(name_or_path: str | Path) -> MatchConfig:
                                                               "training", "thresholds", "vetoes"}},
             path=path,
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise MatchConfigError(path, f"malformed entry ({error})") from None
