@@ -149,18 +149,30 @@ def _quarantined(folder: Path) -> pd.DataFrame:
 
 
 def _moved(a: Path, b: Path) -> dict[str, list[dict[str, Any]]]:
-    """Records loaded in one run and quarantined in the other."""
+    """Records loaded in one run and quarantined in the other.
+
+    A key that is loaded and quarantined in one run alike (a key delivered twice with other
+    content: one copy quarantined) has not moved when the other run says the same.
+    """
     qa, qb = _quarantined(a), _quarantined(b)
     la, lb = read_record_hashes(a), read_record_hashes(b)
     out: dict[str, list[dict[str, Any]]] = {"to_loaded": [], "to_quarantine": []}
     if lb is not None:
-        now_loaded = qa.merge(lb[RECORD_ID].astype("string"), on=RECORD_ID)
+        now_loaded = _without(qa.merge(lb[RECORD_ID].astype("string").drop_duplicates(), on=RECORD_ID), qb)
         out["to_loaded"] = [{"entity": e, "key": k, "was": r} for e, k, r in zip(now_loaded["entity"], now_loaded["legacy_key"], now_loaded["rule_ids"])]
     if la is not None:
-        now_quarantined = qb.merge(la[RECORD_ID].astype("string"), on=RECORD_ID)
+        now_quarantined = _without(qb.merge(la[RECORD_ID].astype("string").drop_duplicates(), on=RECORD_ID), qa)
         out["to_quarantine"] = [{"entity": e, "key": k, "why": r}
                                 for e, k, r in zip(now_quarantined["entity"], now_quarantined["legacy_key"], now_quarantined["rule_ids"])]
     return out
+
+
+def _without(frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` whose record is not in ``other``."""
+    if not len(frame) or not len(other):
+        return frame
+    marked = frame.merge(other[RECORD_ID].astype("string").drop_duplicates().assign(_other=True), on=RECORD_ID, how="left")
+    return frame[marked["_other"].isna().to_numpy()]
 
 
 def _changed(a: Path, b: Path) -> list[dict[str, Any]]:

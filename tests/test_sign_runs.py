@@ -53,3 +53,26 @@ def test_runs_diff_lists_exactly_the_known_changes(tmp_path: Path) -> None:
     assert code == 0 and a.uid[:10] in output and "dry_run" in output
     code, output = run_cli("runs", "show", b.uid[:18], "--out", str(tmp_path / "runs"))
     assert code == 0 and json.loads(output)["key_figures"]["run_uid"] == b.uid
+
+
+def test_a_key_loaded_and_quarantined_in_both_runs_has_not_moved(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from jhmig.reports.record_hashes import FILE
+    from jhmig.reports.run_diff import _moved
+
+    def folder(name: str, quarantined: list[str], loaded: list[str]) -> Path:
+        run = tmp_path / name
+        run.mkdir()
+        pd.DataFrame({"source_system": "legacy", "entity": "case_file", "legacy_key": quarantined,
+                      "rule_ids": "key.duplicate"}).to_csv(run / "quarantine.csv", sep=";", index=False, encoding="utf-8-sig")
+        pd.DataFrame({"source_system": "legacy", "entity": "case_file", "legacy_key": loaded,
+                      "hash": range(len(loaded))}).to_parquet(run / FILE, index=False)
+        return run
+
+    # K1: one copy loaded, one quarantined in both runs; K2: quarantined, then loaded; K3: loaded, then quarantined
+    a = folder("a", ["K1", "K2"], ["K1", "K3"])
+    b = folder("b", ["K1", "K3"], ["K1", "K2"])
+    moved = _moved(a, b)
+    assert [m["key"] for m in moved["to_loaded"]] == ["K2"]
+    assert [m["key"] for m in moved["to_quarantine"]] == ["K3"]
