@@ -66,10 +66,15 @@ def without_aliases(state: KeyState, alias_keys: pd.Index) -> KeyState:
     return KeyState(keys=state.keys[keep], new_id=state.new_id[keep], row_hash=state.row_hash.filter(pa.array(keep)))
 
 
-def superseded_ids(state: KeyState, merged: pd.Series) -> np.ndarray:
-    """Rows of records that stood alone before and are now merged into another id: they go."""
+def superseded_ids(state: KeyState, merged: pd.Series, live: np.ndarray) -> np.ndarray:
+    """Rows of records that stood alone before and are now merged into another id: they go.
+
+    ``live``: ids this run keeps (planned rows); a record that moved to another cluster leaves its
+    old row to the records still carrying it, and a survivor's row is never superseded.
+    """
     if not len(merged) or not len(state.keys):
         return np.zeros(0, dtype=np.int64)
     own = pd.Series(state.new_id, index=pd.Index(state.keys.astype(str)))[state.in_target]
     own = own[own.index.isin(merged.index)]
-    return own[own.to_numpy() != merged.reindex(own.index).to_numpy()].to_numpy(dtype=np.int64)
+    gone = own[own.to_numpy() != merged.reindex(own.index).to_numpy()].to_numpy(dtype=np.int64)
+    return gone[~np.isin(gone, np.concatenate([live, merged.to_numpy(dtype=np.int64)]))]

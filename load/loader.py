@@ -204,10 +204,8 @@ class _BatchLoad:
         reference to them has been rewritten to the survivor (children first)."""
         for spec in reversed(self.specs):
             if spec.name in self.alias_ids:
-                gone = superseded_ids(self.full[spec.name], self.alias_ids[spec.name])
-                # a record that moved to another cluster leaves its old row to the records still carrying it
-                kept = np.concatenate([self.run_ids.ids(spec.name), self.alias_ids[spec.name].to_numpy(dtype=np.int64)])
-                self.bulk.delete(_table(spec), gone[~np.isin(gone, kept)])
+                self.bulk.delete(_table(spec), superseded_ids(self.full[spec.name], self.alias_ids[spec.name],
+                                                              self.run_ids.ids(spec.name)))
 
 
 def _plan(
