@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jhmig.config import RunOptions
+from jhmig.memory import release_memory
 from jhmig.run_folder import mark_failed_reconciliation, mark_unfinished
 from jhmig.run_state import RunState
 from jhmig.run_summary import RunSummary
@@ -91,14 +92,18 @@ def _run_steps(state: RunState, note: Progress, pseudonyms: Pseudonymizer | None
     gate_control_totals(state)
     apply_corrections(state, pseudonyms)
     transform_export(state, note)
+    release_memory()  # each heavy step copies the payments; what it freed goes back before the next one
     capture_signoff(state)
     read_lists(state, note)
     deselect_departments(state)
     match_identities(state, note)
+    release_memory()
 
     validate_sources(state, note)
+    release_memory()
     apply_decisions(state)
     quarantine_records(state)
+    release_memory()
     prepare_signoff(state)
 
     inputs = prepare_reports(state, pseudonyms)

@@ -56,12 +56,29 @@ def quarantine_flagged(batch: Batch, findings: pd.DataFrame) -> int:
         frame = batch.frames.get(str(entity))
         if frame is None or not len(frame):
             continue
-        keys = frame[ROW_ID].astype({"src_line": "int64"})
-        joined = keys.merge(part.drop(columns="entity"), on=ROW_ID, how="left")
-        joined.index = frame.index
-        mask = joined["rule_ids"].notna()
-        moved += batch.quarantine(str(entity), mask, joined["rule_ids"], joined["messages"])
+        rule_ids, messages = _flags_by_row(frame, part)
+        moved += batch.quarantine(str(entity), rule_ids.notna(), rule_ids, messages)
     return moved
+
+
+def _flags_by_row(frame: pd.DataFrame, flagged: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Rule ids and messages of the frame's flagged rows (None elsewhere), aligned with the frame.
+
+    Looked up per file by line number: a join over all (file, sheet, line) keys of two million
+    payments would copy their lineage strings and cost a few hundred MB at the run's peak.
+    """
+    rule_ids = np.full(len(frame), None, dtype=object)
+    messages = np.full(len(frame), None, dtype=object)
+    lines = frame["src_line"].to_numpy(dtype=np.int64)
+    paths, sheets = frame["src_path"].fillna(""), frame["src_sheet"].fillna("")
+    flagged = flagged.assign(src_path=flagged["src_path"].fillna(""), src_sheet=flagged["src_sheet"].fillna(""))
+    for (path, sheet), group in flagged.groupby(["src_path", "src_sheet"], sort=False):
+        in_file = np.flatnonzero((paths == path).to_numpy(dtype=bool) & (sheets == sheet).to_numpy(dtype=bool))
+        found = pd.Index(group["src_line"].to_numpy(dtype=np.int64)).get_indexer(lines[in_file])
+        rows = in_file[found >= 0]
+        rule_ids[rows] = group["rule_ids"].to_numpy(dtype=object)[found[found >= 0]]
+        messages[rows] = group["messages"].to_numpy(dtype=object)[found[found >= 0]]
+    return pd.Series(rule_ids, index=frame.index), pd.Series(messages, index=frame.index)
 
 
 def quarantine_frame(batch: Batch) -> pd.DataFrame:

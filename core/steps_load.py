@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jhmig import __version__
+from jhmig.memory import release_memory
 from jhmig.run_state import RunState
 from jhmig.run_summary import RunSummary
 from jhmig.steps_signoff import add_signoff, signoff_queries
@@ -123,28 +124,3 @@ def _rows_with_findings(raw: dict[tuple[str, str], pd.DataFrame], findings: pd.D
         if wanted:
             out[key] = frame.loc[frame.index.isin(list(wanted))].copy()
     return out
-
-
-def release_memory() -> None:
-    """Hand freed frames back to the OS before the load builds its rows (Arrow keeps a pool)."""
-    import gc
-
-    import pyarrow as pa
-
-    gc.collect()
-    pa.default_memory_pool().release_unused()
-    _trim_c_heap()
-
-
-def _trim_c_heap() -> None:
-    """glibc keeps freed heap pages of the extract stage (hundreds of MB); give them back where it can."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        if libc is not None and hasattr(libc, "malloc_trim"):
-            libc.malloc_trim(0)
-    except OSError:  # not glibc (musl, macOS): nothing to trim
-        pass

@@ -17,7 +17,7 @@ from jhmig.load.errors import TargetUnreachableError, UnsupportedTargetError
 _SQLITE_PRAGMAS = (
     "journal_mode = WAL",
     "synchronous = NORMAL",
-    "cache_size = -262144",  # KiB, i.e. 256 MiB
+    "cache_size = -65536",  # KiB, i.e. 64 MiB
     "temp_store = MEMORY",
     "foreign_keys = ON",
     "busy_timeout = 60000",
