@@ -18,7 +18,7 @@ from jhmig.errors import ConfigError
 from jhmig.layout import MAPPINGS_DIR
 
 MATCHING_DIR = MAPPINGS_DIR / "matching"
-LEVEL_KINDS = ("exact", "swapped", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "overlap", "equals_other",
+LEVEL_KINDS = ("exact", "swapped", "swapped_overlap", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "overlap", "equals_other",
                "date_gap_years", "sql")
 
 # Every key the loaders read (docs/matching.md documents each one; tests/test_match_docs.py holds the two together).

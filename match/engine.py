@@ -61,10 +61,10 @@ def _veto_birth_year_gap(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.Data
 
 def _veto_twins(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
     """Same birth date and family, but given names without a common word and not one typo apart: twins (siblings)."""
-    from rapidfuzz.distance import DamerauLevenshtein
-
     date, given = str(veto.params.get("date", "birth_date")), str(veto.params.get("given", "given_words"))
     first = str(veto.params.get("first", "given1"))
+    family = str(veto.params["family"]) if veto.params.get("family") else None
+    edits = int(veto.params.get("max_edits", 1))
     same_day = (left[date].astype("string") == right[date].astype("string")).fillna(False).to_numpy(dtype=bool)
     out = np.zeros(len(pairs), dtype=bool)
     for i in np.flatnonzero(same_day):
@@ -73,10 +73,17 @@ def _veto_twins(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, ve
         if not isinstance(a, (list, np.ndarray)) or not isinstance(b, (list, np.ndarray)) or not len(a) or not len(b):
             continue
         common = set(a) & set(b)
-        close = isinstance(fa, str) and isinstance(fb, str) and DamerauLevenshtein.distance(fa, fb) <= int(veto.params.get("max_edits", 1))
-        swapped = veto.params.get("family") and (left[first].iat[i] == right[str(veto.params["family"])].iat[i])
+        close = _close(fa, fb, edits)
+        # swapped columns: either record's first given name is the other's family name (a list swaps either way)
+        swapped = family is not None and (_close(fa, right[family].iat[i], edits) or _close(fb, left[family].iat[i], edits))
         out[i] = not common and not close and not swapped
     return out
+
+
+def _close(a: object, b: object, edits: int) -> bool:
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    return isinstance(a, str) and isinstance(b, str) and DamerauLevenshtein.distance(a, b) <= edits
 
 
 def _veto_date_conflict(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
