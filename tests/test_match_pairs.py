@@ -30,8 +30,19 @@ PAIRS = [
      person("90122", "Wendeborn", "Maria Luise", "2003-06-30", sex="w"), False),
     ("siblings sharing an Aktenzeichen", person("90111", "Ellerbrock", "Jana", "2009-12-01"),
      person("90112", "Ellerbrock", "Tom", "2012-04-15"), False),
+    # a list that swaps the columns puts all given names, in any order, into the family name
+    ("family and given names swapped, two given names reordered", person("90131", "Quellmalz", "Leonie Mareile", "2017-01-03"),
+     person("90132", "Mareile Leonie", "Quellmalz", "2017-01-03"), True),
+    ("family and given name swapped and a typo", person("90141", "Tietbohl", "Kasimir", "2015-11-26"),
+     person("90142", "Kasimir", "Tiebtohl", "2015-11-26"), True),
+    ("typos in family and given name, same birth date", person("90151", "Rautenstrauch", "Franziska", "2018-04-20"),
+     person("90152", "Rautenstruach", "Franzsika", "2018-04-20"), True),
+    ("day and month swapped and a typo in the family name", person("90161", "Hövelmann", "Annedore Milka", "1983-11-03"),
+     person("90162", "Hövelmnan", "Annedore Milka", "1983-03-11"), True),
+    ("twins, the second record with swapped columns", person("90171", "Gottschling", "Paula", "2016-02-29", sex="w"),
+     person("90172", "Ida", "Gottschling", "2016-02-29"), False),
 ]
-SAME_ADDRESS = {"90041", "90091", "90092", "90101", "90102", "90111", "90112", "90121", "90122"}
+SAME_ADDRESS = {"90041", "90091", "90092", "90101", "90102", "90111", "90112", "90121", "90122", "90171", "90172"}
 
 
 @pytest.fixture(scope="module")
