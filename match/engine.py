@@ -136,7 +136,41 @@ def decide(pairs: pd.DataFrame, records: pd.DataFrame, config: MatchConfig) -> p
     outcome = np.where(p >= config.match_threshold, Outcome.MATCH.value,
                        np.where(p >= config.review_threshold, Outcome.REVIEW.value, Outcome.NON_MATCH.value))
     outcome = np.where(veto != "", Outcome.NON_MATCH.value, outcome)
-    return pairs.assign(outcome=outcome, veto=veto)
+    ambiguous = ambiguous_matches(pairs["uid_l"].to_numpy(dtype=object), pairs["uid_r"].to_numpy(dtype=object), outcome, veto)
+    outcome = np.where(ambiguous, Outcome.REVIEW.value, outcome)
+    return pairs.assign(outcome=outcome, veto=veto, ambiguous=ambiguous)
+
+
+#: vetoes between two records that a third one, matching both, cannot tell apart (no or no usable birth date)
+AMBIGUOUS_VETOES = ("birth_year_gap", "date_conflict", "different")
+
+
+def ambiguous_matches(uid_l: np.ndarray, uid_r: np.ndarray, outcome: np.ndarray, veto: np.ndarray) -> np.ndarray:
+    """Matches of one record with two records that may never be one person (a vetoed pair).
+
+    A record without a birth date that matches both father and son of one name (same address) cannot
+    tell which of them it is; the model's tie would pick one at random. Both matches go to the steward.
+    Only vetoes on the birth data count (``AMBIGUOUS_VETOES``): twins differ in their given names, which
+    the third record has, so it matches one twin only, or a twin veto that a typo on each side made.
+    """
+    conflicting = np.isin(veto, AMBIGUOUS_VETOES)
+    banned = {(a, b) for a, b in zip(uid_l[conflicting], uid_r[conflicting])}
+    banned |= {(b, a) for a, b in banned}
+    out = np.zeros(len(uid_l), dtype=bool)
+    if not banned:
+        return out
+    edges: dict[object, list[tuple[object, int]]] = {}
+    for i in np.flatnonzero(outcome == Outcome.MATCH.value):
+        edges.setdefault(uid_l[i], []).append((uid_r[i], i))
+        edges.setdefault(uid_r[i], []).append((uid_l[i], i))
+    for neighbours in edges.values():
+        if len(neighbours) < 2:
+            continue
+        for x, i in neighbours:
+            for y, j in neighbours:
+                if (x, y) in banned:
+                    out[i] = out[j] = True
+    return out
 
 
 def constrained_components(uids: pd.Series, edges: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:

@@ -72,6 +72,7 @@ def comparison_dict(comparison: Comparison) -> dict:
             entry["tf_adjustment_weight"] = 1.0
         if level.m is not None:
             entry["m_probability"] = level.m
+            entry["fix_m_probability"] = level.fix_m
         levels.append(entry)
     levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
     return {"output_column_name": comparison.name, "comparison_levels": levels}
