@@ -18,7 +18,7 @@ from jhmig.errors import ConfigError
 from jhmig.layout import MAPPINGS_DIR
 
 MATCHING_DIR = MAPPINGS_DIR / "matching"
-LEVEL_KINDS = ("exact", "swapped", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "overlap", "equals_other",
+LEVEL_KINDS = ("exact", "swapped", "swapped_overlap", "jaro_winkler", "jaro", "levenshtein", "damerau_levenshtein", "overlap", "equals_other",
                "date_gap_years", "sql")
 
 # Every key the loaders read (docs/matching.md documents each one; tests/test_match_docs.py holds the two together).
@@ -35,7 +35,7 @@ TOP_KEYS: dict[str, frozenset[str] | None] = {
 LINK_TYPES = ("link_and_dedupe", "dedupe_only", "link_only")
 FIELD_KEYS = frozenset({"from", "steps"})
 COMPARISON_KEYS = frozenset({"name", "levels"})
-LEVEL_OPTIONS = frozenset({"min", "max", "tf", "m", "label"})
+LEVEL_OPTIONS = frozenset({"min", "max", "tf", "m", "fix_m", "label"})
 #: veto kind -> its parameters (implemented in jhmig.match.engine.VETOES)
 VETO_PARAMS: dict[str, frozenset[str]] = {
     "birth_year_gap": frozenset({"column", "min_years"}),
@@ -80,6 +80,7 @@ class Level:
     tf: bool = False  # term-frequency adjusted (exact levels)
     label: str = ""
     m: float | None = None  # starting m probability (kept where training never sees the level)
+    fix_m: bool = False  # m is not trained: a level the training pairs hardly ever show among matches
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ def _check_entries(path: Path, raw: dict[str, Any]) -> None:
             extra = set(level) - set(LEVEL_KINDS) - LEVEL_OPTIONS
             if extra:
                 raise MatchConfigError(path, f"level {level}: unknown option(s) {', '.join(sorted(extra))}")
+            if level.get("fix_m") and "m" not in level:
+                raise MatchConfigError(path, f"level {level}: fix_m needs the m it keeps")
     for veto in raw.get("vetoes") or ():
         kind = veto.get("kind")
         if kind not in VETO_PARAMS:
@@ -191,7 +194,7 @@ def _level(path: Path, entry: dict[str, Any]) -> Level:
     columns = tuple(spec) if isinstance(spec, list) else (str(spec),)
     value = entry.get("min", entry.get("max"))
     return Level(kind, columns, float(value) if value is not None else None, tf=bool(entry.get("tf", False)),
-                 m=float(entry["m"]) if "m" in entry else None, label=str(entry.get("label", f"{kind} {'/'.join(columns)}" + (f" {value}" if value is not None else ""))))
+                 m=float(entry["m"]) if "m" in entry else None, fix_m=bool(entry.get("fix_m", False)), label=str(entry.get("label", f"{kind} {'/'.join(columns)}" + (f" {value}" if value is not None else ""))))
 
 
 def load_match_config(name_or_path: str | Path) -> MatchConfig:

@@ -61,10 +61,10 @@ def _veto_birth_year_gap(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.Data
 
 def _veto_twins(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
     """Same birth date and family, but given names without a common word and not one typo apart: twins (siblings)."""
-    from rapidfuzz.distance import DamerauLevenshtein
-
     date, given = str(veto.params.get("date", "birth_date")), str(veto.params.get("given", "given_words"))
     first = str(veto.params.get("first", "given1"))
+    family = str(veto.params["family"]) if veto.params.get("family") else None
+    edits = int(veto.params.get("max_edits", 1))
     same_day = (left[date].astype("string") == right[date].astype("string")).fillna(False).to_numpy(dtype=bool)
     out = np.zeros(len(pairs), dtype=bool)
     for i in np.flatnonzero(same_day):
@@ -73,10 +73,17 @@ def _veto_twins(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, ve
         if not isinstance(a, (list, np.ndarray)) or not isinstance(b, (list, np.ndarray)) or not len(a) or not len(b):
             continue
         common = set(a) & set(b)
-        close = isinstance(fa, str) and isinstance(fb, str) and DamerauLevenshtein.distance(fa, fb) <= int(veto.params.get("max_edits", 1))
-        swapped = veto.params.get("family") and (left[first].iat[i] == right[str(veto.params["family"])].iat[i])
+        close = _close(fa, fb, edits)
+        # swapped columns: either record's first given name is the other's family name (a list swaps either way)
+        swapped = family is not None and (_close(fa, right[family].iat[i], edits) or _close(fb, left[family].iat[i], edits))
         out[i] = not common and not close and not swapped
     return out
+
+
+def _close(a: object, b: object, edits: int) -> bool:
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    return isinstance(a, str) and isinstance(b, str) and DamerauLevenshtein.distance(a, b) <= edits
 
 
 def _veto_date_conflict(pairs: pd.DataFrame, left: pd.DataFrame, right: pd.DataFrame, veto: Veto) -> np.ndarray:
@@ -129,7 +136,41 @@ def decide(pairs: pd.DataFrame, records: pd.DataFrame, config: MatchConfig) -> p
     outcome = np.where(p >= config.match_threshold, Outcome.MATCH.value,
                        np.where(p >= config.review_threshold, Outcome.REVIEW.value, Outcome.NON_MATCH.value))
     outcome = np.where(veto != "", Outcome.NON_MATCH.value, outcome)
-    return pairs.assign(outcome=outcome, veto=veto)
+    ambiguous = ambiguous_matches(pairs["uid_l"].to_numpy(dtype=object), pairs["uid_r"].to_numpy(dtype=object), outcome, veto)
+    outcome = np.where(ambiguous, Outcome.REVIEW.value, outcome)
+    return pairs.assign(outcome=outcome, veto=veto, ambiguous=ambiguous)
+
+
+#: vetoes between two records that a third one, matching both, cannot tell apart (no or no usable birth date)
+AMBIGUOUS_VETOES = ("birth_year_gap", "date_conflict", "different")
+
+
+def ambiguous_matches(uid_l: np.ndarray, uid_r: np.ndarray, outcome: np.ndarray, veto: np.ndarray) -> np.ndarray:
+    """Matches of one record with two records that may never be one person (a vetoed pair).
+
+    A record without a birth date that matches both father and son of one name (same address) cannot
+    tell which of them it is; the model's tie would pick one at random. Both matches go to the steward.
+    Only vetoes on the birth data count (``AMBIGUOUS_VETOES``): twins differ in their given names, which
+    the third record has, so it matches one twin only, or a twin veto that a typo on each side made.
+    """
+    conflicting = np.isin(veto, AMBIGUOUS_VETOES)
+    banned = {(a, b) for a, b in zip(uid_l[conflicting], uid_r[conflicting])}
+    banned |= {(b, a) for a, b in banned}
+    out = np.zeros(len(uid_l), dtype=bool)
+    if not banned:
+        return out
+    edges: dict[object, list[tuple[object, int]]] = {}
+    for i in np.flatnonzero(outcome == Outcome.MATCH.value):
+        edges.setdefault(uid_l[i], []).append((uid_r[i], i))
+        edges.setdefault(uid_r[i], []).append((uid_l[i], i))
+    for neighbours in edges.values():
+        if len(neighbours) < 2:
+            continue
+        for x, i in neighbours:
+            for y, j in neighbours:
+                if (x, y) in banned:
+                    out[i] = out[j] = True
+    return out
 
 
 def constrained_components(uids: pd.Series, edges: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:

@@ -17,6 +17,7 @@ from jhmig.match.survivorship import Survivorship, build_clusters
 from jhmig.records import Batch
 
 STEWARD = "Entscheidung Datenpflege"
+AMBIGUOUS = "passt zu zwei Personen, die nicht dieselbe sein können"
 
 
 @dataclass
@@ -67,7 +68,8 @@ def _apply_decisions(decided: pd.DataFrame, decisions: list[ReviewDecision], uid
             outcome[i] = Outcome.MATCH.value if wanted.pop(k) else Outcome.NON_MATCH.value
             by[i] = "steward"
     extra = pd.DataFrame([{"uid_l": a, "uid_r": b, "match_probability": 1.0 if same else 0.0, "outcome":
-                           Outcome.MATCH.value if same else Outcome.NON_MATCH.value, "veto": "", "decided_by": "steward"}
+                           Outcome.MATCH.value if same else Outcome.NON_MATCH.value, "veto": "", "decided_by": "steward",
+                           "ambiguous": False}
                           for (a, b), same in wanted.items()])
     out = decided.assign(outcome=outcome, decided_by=by)
     return pd.concat([out, extra], ignore_index=True) if len(extra) else out
@@ -101,7 +103,8 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
                    | (decided["match_probability"] >= config.review_threshold * 0.5)].reset_index(drop=True)
     reasons = _reasons(near, config)
     for i, row in enumerate(near.itertuples(index=False)):
-        why = reasons[i] + ((VETO_REASONS.get(row.veto, row.veto),) if row.veto else ()) + ((STEWARD,) if row.decided_by == "steward" else ())
+        why = reasons[i] + ((VETO_REASONS.get(row.veto, row.veto),) if row.veto else ()) + ((AMBIGUOUS,) if bool(row.ambiguous) else ())
+        why += (STEWARD,) if row.decided_by == "steward" else ()
         left, right = pair_key(ref_of(row.uid_l, "person"), ref_of(row.uid_r, "person"))
         result.pairs.append(PairDecision(left, right, float(row.match_probability), Outcome(row.outcome), why, str(row.decided_by)))
     return result

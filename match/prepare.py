@@ -92,6 +92,7 @@ STEPS: dict[str, Step] = {
     "join": _per_value(lambda t: t.replace(" ", "") or None),
     "first_word": _per_value(lambda t: (t.split() or [None])[0]),
     "last_word": _per_value(lambda t: (t.split() or [None])[-1]),
+    "prefix3": _per_value(lambda t: t[:3] or None),
     "sorted_words": _per_value(lambda t: " ".join(sorted(t.split())) or None),
     "phonetic": _per_value(_phonetic),
     "digits": _per_value(lambda t: re.sub(r"\D", "", t) or None),

@@ -18,6 +18,8 @@ import pandas as pd
 from jhmig.match.config import Comparison, Level, MatchConfig
 
 UID = "uid"
+#: level kinds whose columns are lists of text
+LIST_KINDS = ("overlap", "swapped_overlap")
 
 
 def _q(column: str, side: str) -> str:
@@ -30,8 +32,14 @@ def level_sql(level: Level) -> str:
     match level.kind:
         case "exact":
             return f"{l0} = {r0}"
+        case "swapped" if level.value is not None:  # swapped, and each side at most `max` edits off
+            edits = int(level.value)
+            return (f"damerau_levenshtein({_q(c[0], 'l')}, {_q(c[1], 'r')}) <= {edits} AND "
+                    f"damerau_levenshtein({_q(c[1], 'l')}, {_q(c[0], 'r')}) <= {edits}")
         case "swapped":
             return f"{_q(c[0], 'l')} = {_q(c[1], 'r')} AND {_q(c[1], 'l')} = {_q(c[0], 'r')}"
+        case "swapped_overlap":
+            return f"list_has_any({_q(c[0], 'l')}, {_q(c[1], 'r')}) AND list_has_any({_q(c[1], 'l')}, {_q(c[0], 'r')})"
         case "equals_other":
             return f"({_q(c[0], 'l')} = {_q(c[1], 'r')} OR {_q(c[1], 'l')} = {_q(c[0], 'r')})"
         case "jaro_winkler":
@@ -64,6 +72,7 @@ def comparison_dict(comparison: Comparison) -> dict:
             entry["tf_adjustment_weight"] = 1.0
         if level.m is not None:
             entry["m_probability"] = level.m
+            entry["fix_m_probability"] = level.fix_m
         levels.append(entry)
     levels.append({"sql_condition": "ELSE", "label_for_charts": "else"})
     return {"output_column_name": comparison.name, "comparison_levels": levels}
@@ -119,7 +128,7 @@ def _arrow(frame: pd.DataFrame, config: MatchConfig):  # type: ignore[no-untyped
     list of text for ``overlap`` levels), so that DuckDB does not guess a number type."""
     import pyarrow as pa
 
-    lists = {c for comparison in config.comparisons for level in comparison.levels if level.kind == "overlap" for c in level.columns}
+    lists = {c for comparison in config.comparisons for level in comparison.levels if level.kind in LIST_KINDS for c in level.columns}
     fields, arrays = [], []
     for column in frame.columns:
         kind = pa.list_(pa.string()) if column in lists else pa.string()
