@@ -6,6 +6,8 @@
   the survivor (so that rules see one child under one key); references to a
   survivor in another source stay as they are and resolve through the
   loader's aliases (``IdentityResult.aliases``);
+* a list service whose child another Träger of the same name serves names the
+  key of its own row (``IdentityResult.repointed``), merged into that Träger;
 * dependants that repeat across sources (a list row copying the export's
   participant or service of the same child) are merged into the first.
 """
@@ -17,7 +19,7 @@ from collections import defaultdict
 import pandas as pd
 
 from jhmig.entities import entity_specs
-from jhmig.identity import Cluster, IdentityResult, RecordRef
+from jhmig.identity import Cluster, IdentityResult, RecordRef, Repointed
 from jhmig.records import Batch
 
 WHAT = {"person": "gleiche Person wie", "case_file": "gleiche Akte wie", "provider": "gleicher Träger wie",
@@ -91,9 +93,24 @@ def dependant_clusters(batches: list[Batch], maps: dict[tuple[str, str], dict[st
     return clusters
 
 
+def repoint(batches: dict[str, Batch], repointed: list[Repointed]) -> None:
+    """References rewritten by the matching stage (a list service naming the key of its own Träger)."""
+    by_frame: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
+    for r in repointed:
+        by_frame[(r.record.source_system, r.record.entity, r.column)][r.record.legacy_key] = r.target.legacy_key
+    for (source, entity, column), targets in by_frame.items():
+        batch = batches.get(source)
+        frame = batch.frames.get(entity) if batch else None
+        if frame is None or column not in frame:
+            continue
+        new = frame["legacy_key"].astype("string").map(targets)
+        frame[column] = new.where(new.notna(), frame[column]).astype("string")
+
+
 def apply_identities(batches: list[Batch], result: IdentityResult, person_values: dict[RecordRef, dict[str, object]]) -> None:
     by_source = {b.source_system: b for b in batches}
     _set_values(by_source, "person", person_values)
+    repoint(by_source, result.repointed)
     maps = _survivor_maps(result, ("person", "case_file", "provider"))
     result.dependants = dependant_clusters(batches, maps)
     maps.update(_survivor_maps(result, ("participant", "service")))
