@@ -46,22 +46,37 @@ def _stem(words: str) -> str:
 def _table(batch: Batch) -> pd.DataFrame:
     frame = batch.frames.get("provider")
     if frame is None or not len(frame):
-        return pd.DataFrame(columns=["legacy_key", "words", "postcode"])
+        return pd.DataFrame(columns=["legacy_key", "words", "postcode", "address"])
     names = frame["name"].astype("string")
     postcode = frame["postcode"].astype("string").str.strip().str.zfill(5) if "postcode" in frame else pd.Series(pd.NA, index=frame.index)
     return pd.DataFrame({"legacy_key": frame["legacy_key"].astype("string").to_numpy(),
                          "words": names.map(lambda n: _stem(provider_words(n)) if isinstance(n, str) else "").to_numpy(),
-                         "postcode": postcode.to_numpy()})
+                         "postcode": postcode.to_numpy(), "address": _addresses(frame).to_numpy()})
 
 
-def _export_variants(reference: pd.DataFrame, limit: float) -> dict[str, str]:
-    """Spelling variants of one institution in the reference source: later key -> first key (same postcode)."""
+def _addresses(frame: pd.DataFrame) -> pd.Series:
+    """Street and house number compared loosely ("Hauptstr. 5" = "Hauptstraße 5"); NA where either is missing."""
+    if "street" not in frame or "house_number" not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    street = frame["street"].astype("string").str.casefold().str.replace(r"str\.?$|straße$|strasse$", "str", regex=True)
+    street = street.str.replace(r"[^a-zäöüß0-9]+", "", regex=True)
+    number = frame["house_number"].astype("string").str.casefold().str.replace(r"\s+", "", regex=True)
+    both = street.fillna("").ne("") & number.fillna("").ne("")
+    return (street + " " + number).where(both)
+
+
+def _export_variants(reference: pd.DataFrame, limit: float, same_address: bool = True) -> dict[str, str]:
+    """Spelling variants of one institution in the reference source: later key -> first key (same postcode).
+
+    ``same_address``: where both records give street and house number, these must agree too; two Träger
+    of one name in one town ("Familienzentrum Am Mühlgraben gGmbH" and "... GmbH & Co. KG") are two."""
     parent: dict[str, str] = {}
     for _, group in reference[reference["postcode"].notna() & (reference["words"] != "")].groupby("postcode", sort=False):
-        keys, words = group["legacy_key"].tolist(), group["words"].tolist()
+        keys, words, address = group["legacy_key"].tolist(), group["words"].tolist(), group["address"].tolist()
         for i in range(len(keys)):
             for j in range(i):
-                if keys[j] not in parent and fuzz.token_sort_ratio(words[i], words[j]) >= limit:
+                elsewhere = same_address and isinstance(address[i], str) and isinstance(address[j], str) and address[i] != address[j]
+                if keys[j] not in parent and not elsewhere and fuzz.token_sort_ratio(words[i], words[j]) >= limit:
                     parent.setdefault(keys[i], keys[j])
                     break
     return parent
@@ -248,7 +263,8 @@ def resolve_providers(batches: list[Batch], settings: dict, person_of: Mapping[s
     reference_source, reference = tables[0]
     thresholds = {"token_sort": 92.0, "token_set": 96.0, "min_common_words": 2, "margin": 3.0, **(settings.get("thresholds") or {})}
     variants = settings.get("export_variants") or {}
-    canonical = _export_variants(reference, float(variants.get("token_sort", 95))) if variants.get("enabled", True) else {}
+    canonical = (_export_variants(reference, float(variants.get("token_sort", 95)), bool(variants.get("same_address", True)))
+                 if variants.get("enabled", True) else {})
     links = _Links(reference_source, out)
     for key, first in canonical.items():
         links.members.setdefault(first, [RecordRef(reference_source, "provider", first)]).append(
