@@ -141,34 +141,56 @@ def _passing(words: str, choices: list[str], thresholds: dict) -> set[int]:
     return out
 
 
+#: weight of a vote by how closely the export's service matches the list row's (same help and start, same help, another)
+VOTE_WEIGHTS = (100, 10, 1)
+
+
+def _service_columns(frame: pd.DataFrame) -> list[pd.Series]:
+    """legacy_key, person_key, provider_key, service_type and start day of a service frame, as text."""
+    columns = [frame[c].astype("string") if c in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+               for c in ("legacy_key", "person_key", "provider_key", "service_type")]
+    start = pd.to_datetime(frame["start_date"], errors="coerce") if "start_date" in frame else pd.Series(pd.NaT, index=frame.index)
+    return columns + [start.dt.strftime("%Y-%m-%d").astype("string")]
+
+
 def _used_by_same_children(batches: list[Batch], person_of: Mapping[str, str], canonical: dict[str, str]) -> dict[tuple[str, str], dict[str, Counter[str]]]:
     """(list source, provider key) -> per list service (its key): the reference provider keys the first
-    source's services name for the same child. Per row, not per name: one name in a list can stand for
-    two Träger of the export, each serving other children."""
+    source's services name for the same child, weighted by how closely each service is the list row's
+    (:data:`VOTE_WEIGHTS`). Per row, not per name: one name in a list can stand for two Träger of the
+    export, each serving other children; a child served by both is told apart by the help."""
     if not batches or not person_of:
         return {}
     reference = batches[0]
     services = reference.frames.get("service")
     if services is None or not len(services):
         return {}
-    by_person: dict[str, set[str]] = {}
-    for person, provider in zip(services["person_key"].astype("string"), services["provider_key"].astype("string")):
+    by_person: dict[str, list[tuple[str, object, object]]] = {}
+    for _, person, provider, kind, start in zip(*_service_columns(services)):
         if isinstance(person, str) and isinstance(provider, str):
             uid = reference.source_system + SEP + person
-            by_person.setdefault(person_of.get(uid, uid), set()).add(canonical.get(provider, provider))
+            by_person.setdefault(person_of.get(uid, uid), []).append((canonical.get(provider, provider), kind, start))
     out: dict[tuple[str, str], dict[str, Counter[str]]] = {}
     for batch in batches[1:]:
         frame = batch.frames.get("service")
         if frame is None or not len(frame):
             continue
-        columns = (frame[c].astype("string") for c in ("legacy_key", "person_key", "provider_key"))
-        for service, person, provider in zip(*columns):
+        for service, person, provider, kind, start in zip(*_service_columns(frame)):
             if isinstance(service, str) and isinstance(person, str) and isinstance(provider, str):
                 uid = batch.source_system + SEP + person
                 found = by_person.get(person_of.get(uid, uid))
                 if found:
-                    out.setdefault((batch.source_system, provider), {}).setdefault(service, Counter()).update(found)
+                    out.setdefault((batch.source_system, provider), {})[service] = _weighted(found, kind, start)
     return out
+
+
+def _weighted(found: list[tuple[str, object, object]], kind: object, start: object) -> Counter[str]:
+    votes: Counter[str] = Counter()
+    for provider, their_kind, their_start in found:
+        same_kind = isinstance(kind, str) and isinstance(their_kind, str) and their_kind == kind
+        same_start = isinstance(start, str) and isinstance(their_start, str) and their_start == start
+        level = 0 if same_kind and same_start else 1 if same_kind else 2
+        votes[provider] = max(votes[provider], VOTE_WEIGHTS[level])
+    return votes
 
 
 def _total(rows: dict[str, Counter[str]] | None) -> Counter[str] | None:
