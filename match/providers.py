@@ -6,6 +6,12 @@ legacy export). A list name is compared in its comparison form
 ``token_sort_ratio`` catches word order, ``token_set_ratio`` a name that
 contains the other (plus a town, a legal form); the best candidate must
 beat the second best institution by a margin, or nothing is attached.
+
+Where several Träger pass (the GmbH and the Stiftung "Familienhilfe
+Rosengarten"), the export's services of the same child decide, per list row:
+a list family's rows naming one name are one provider record, but a row
+whose child the other Träger serves names a key of its own
+(``T:<name>#<TRAEGER_NR>``), merged into that Träger.
 """
 
 from __future__ import annotations
@@ -153,7 +159,10 @@ def _service_columns(frame: pd.DataFrame) -> list[pd.Series]:
     return columns + [start.dt.strftime("%Y-%m-%d").astype("string")]
 
 
-def _used_by_same_children(batches: list[Batch], person_of: Mapping[str, str], canonical: dict[str, str]) -> dict[tuple[str, str], dict[str, Counter[str]]]:
+Votes = dict[tuple[str, str], dict[str, Counter[str]]]  # (list source, provider key) -> list service key -> Träger keys, weighted
+
+
+def _used_by_same_children(batches: list[Batch], person_of: Mapping[str, str], canonical: dict[str, str]) -> Votes:
     """(list source, provider key) -> per list service (its key): the reference provider keys the first
     source's services name for the same child, weighted by how closely each service is the list row's
     (:data:`VOTE_WEIGHTS`). Per row, not per name: one name in a list can stand for two Träger of the
@@ -169,7 +178,7 @@ def _used_by_same_children(batches: list[Batch], person_of: Mapping[str, str], c
         if isinstance(person, str) and isinstance(provider, str):
             uid = reference.source_system + SEP + person
             by_person.setdefault(person_of.get(uid, uid), []).append((canonical.get(provider, provider), kind, start))
-    out: dict[tuple[str, str], dict[str, Counter[str]]] = {}
+    out: Votes = {}
     for batch in batches[1:]:
         frame = batch.frames.get("service")
         if frame is None or not len(frame):
