@@ -88,7 +88,8 @@ def _export_variants(reference: pd.DataFrame, limit: float, same_address: bool =
     return parent
 
 
-def _best(words: str, choices: list[str], keys: list[str], thresholds: dict, used: Counter[str] | None = None) -> tuple[int | None, float]:
+def _best(words: str, choices: list[str], keys: list[str], thresholds: dict, used: Counter[str] | None = None,
+          passing: set[int] | None = None) -> tuple[int | None, float]:
     """Index of the reference name that is this institution, or None; and its score.
 
     ``used``: reference keys the export's services of the same children name. Among names that pass the
@@ -106,7 +107,7 @@ def _best(words: str, choices: list[str], keys: list[str], thresholds: dict, use
         if score >= thresholds["token_set"] and common >= thresholds["min_common_words"]:
             scored[i] = max(scored.get(i, 0.0), score - 0.5)  # containment is a little weaker than the same words
     exact = {i for _, score, i in process.extract(words, choices, scorer=fuzz.token_sort_ratio, limit=10) if score >= 100.0}
-    voted = _voted(exact | _passing(words, choices, thresholds), keys, used)
+    voted = _voted(exact | (_passing(words, choices, thresholds) if passing is None else passing), keys, used)
     if voted is not None:
         return voted, 100.0
     if len({choices[i] for i in exact}) == 1:  # the same words: that institution, however close another one is
@@ -221,15 +222,13 @@ class _Reference:
     thresholds: dict
 
 
-def _split_rows(words: str, target: str | None, rows: dict[str, Counter[str]] | None, ref: _Reference) -> dict[str, str]:
+def _split_rows(passing: set[int], target: str | None, rows: dict[str, Counter[str]] | None, ref: _Reference) -> dict[str, str]:
     """Service key -> another Träger than ``target``, for the rows of one list name whose child that Träger serves.
 
-    Only among the Träger whose names pass for this name; a row whose child's services name none of them,
+    Only among the Träger whose names pass for this name (``passing``, indexes into the reference); a row whose child's services name none of them,
     or two, follows the name's decision."""
-    if not rows or not words:
+    if not rows or not passing:
         return {}
-    passing = _passing(words, ref.choices, ref.thresholds)
-    passing |= {i for i, c in enumerate(ref.choices) if c == words}
     out = {}
     for service, votes in sorted(rows.items()):
         index = _voted(passing, ref.keys, votes)
@@ -269,9 +268,10 @@ class _Links:
 def _link_name(links: _Links, record: RecordRef, words: str, rows: dict[str, Counter[str]] | None, ref: _Reference) -> None:
     """One list provider: to the Träger its name (and its children's services) point at; rows whose child
     another Träger of that name serves get a key of their own, merged into that Träger."""
-    index, score = _best(words, ref.choices, ref.keys, ref.thresholds, _total(rows)) if words else (None, 0.0)
+    passing = _passing(words, ref.choices, ref.thresholds) if words else set()  # the Träger this name may be
+    index, score = _best(words, ref.choices, ref.keys, ref.thresholds, _total(rows), passing) if words else (None, 0.0)
     target = ref.keys[index] if index is not None else None
-    splits = _split_rows(words, target, rows, ref)
+    splits = _split_rows(passing, target, rows, ref)
     if target is None and splits and len(splits) == len(rows or {}):
         target, score = Counter(splits.values()).most_common(1)[0][0], 100.0  # every row knows its Träger: no new provider
         splits = {s: t for s, t in splits.items() if t != target}
