@@ -148,8 +148,8 @@ def _passing(words: str, choices: list[str], thresholds: dict) -> set[int]:
     return out
 
 
-#: weight of a vote by how closely the export's service matches the list row's (same help and start, same help, another)
-VOTE_WEIGHTS = (100, 10, 1)
+#: weight of a vote by how closely the export's service matches the list row's (providers.yaml ``votes``)
+VOTE_WEIGHTS = {"same_help_and_start": 100, "same_help": 10, "other_help": 1}
 
 
 def _service_columns(frame: pd.DataFrame) -> list[pd.Series]:
@@ -163,10 +163,11 @@ def _service_columns(frame: pd.DataFrame) -> list[pd.Series]:
 Votes = dict[tuple[str, str], dict[str, Counter[str]]]  # (list source, provider key) -> list service key -> Träger keys, weighted
 
 
-def _used_by_same_children(batches: list[Batch], person_of: Mapping[str, str], canonical: dict[str, str]) -> Votes:
+def _used_by_same_children(batches: list[Batch], person_of: Mapping[str, str], canonical: dict[str, str],
+                           weights: Mapping[str, int] = VOTE_WEIGHTS) -> Votes:
     """(list source, provider key) -> per list service (its key): the reference provider keys the first
     source's services name for the same child, weighted by how closely each service is the list row's
-    (:data:`VOTE_WEIGHTS`). Per row, not per name: one name in a list can stand for two Träger of the
+    (``weights``, :data:`VOTE_WEIGHTS`). Per row, not per name: one name in a list can stand for two Träger of the
     export, each serving other children; a child served by both is told apart by the help."""
     if not batches or not person_of:
         return {}
@@ -189,17 +190,17 @@ def _used_by_same_children(batches: list[Batch], person_of: Mapping[str, str], c
                 uid = batch.source_system + SEP + person
                 found = by_person.get(person_of.get(uid, uid))
                 if found:
-                    out.setdefault((batch.source_system, provider), {})[service] = _weighted(found, kind, start)
+                    out.setdefault((batch.source_system, provider), {})[service] = _weighted(found, kind, start, weights)
     return out
 
 
-def _weighted(found: list[tuple[str, object, object]], kind: object, start: object) -> Counter[str]:
+def _weighted(found: list[tuple[str, object, object]], kind: object, start: object, weights: Mapping[str, int]) -> Counter[str]:
     votes: Counter[str] = Counter()
     for provider, their_kind, their_start in found:
         same_kind = isinstance(kind, str) and isinstance(their_kind, str) and their_kind == kind
         same_start = isinstance(start, str) and isinstance(their_start, str) and their_start == start
-        level = 0 if same_kind and same_start else 1 if same_kind else 2
-        votes[provider] = max(votes[provider], VOTE_WEIGHTS[level])
+        level = "same_help_and_start" if same_kind and same_start else "same_help" if same_kind else "other_help"
+        votes[provider] = max(votes[provider], weights[level])
     return votes
 
 
@@ -301,7 +302,8 @@ def resolve_providers(batches: list[Batch], settings: dict, person_of: Mapping[s
         links.members.setdefault(first, [RecordRef(reference_source, "provider", first)]).append(
             RecordRef(reference_source, "provider", key))
     ref = _Reference(reference_source, [canonical.get(k, k) for k in reference["legacy_key"]], reference["words"].tolist(), thresholds)
-    used = _used_by_same_children(batches, person_of or {}, canonical)
+    weights = {k: int(v) for k, v in {**VOTE_WEIGHTS, **(settings.get("votes") or {})}.items()}
+    used = _used_by_same_children(batches, person_of or {}, canonical, weights)
     for source, table in tables[1:]:
         for key, words in zip(table["legacy_key"], table["words"]):
             _link_name(links, RecordRef(source, "provider", str(key)), words, used.get((source, str(key))), ref)
