@@ -80,6 +80,19 @@ def pair_key(a: RecordRef, b: RecordRef) -> tuple[RecordRef, RecordRef]:
     return (a, b) if a <= b else (b, a)
 
 
+@dataclass(frozen=True)
+class Repointed:
+    """A reference the matching stage rewrote: ``record``'s ``column`` now names ``target``, a key of the same source.
+
+    One list provider name can stand for two Träger of the export (the GmbH and the Stiftung "Familienhilfe
+    Rosengarten"): the list row whose child the Stiftung serves names a key of its own (``T:<name>#<Träger>``),
+    which is merged into that Träger like any list provider."""
+
+    record: RecordRef
+    column: str
+    target: RecordRef
+
+
 @dataclass
 class IdentityResult:
     """What the matching stage found for a run."""
@@ -90,6 +103,7 @@ class IdentityResult:
     dependants: list[Cluster] = field(default_factory=list)  # participants/services that repeat a survivor's across sources
     pairs: list[PairDecision] = field(default_factory=list)  # person pairs: matches, review cases, near misses
     new_providers: list[RecordRef] = field(default_factory=list)  # list providers no export Träger matched
+    repointed: list[Repointed] = field(default_factory=list)  # list services naming a provider key of their own row
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # "entity: src / src" -> outcome -> count
     seconds: float = 0.0
     model: str = ""  # what scored the persons (e.g. "splink 5.0.0 / duckdb 2.0.1")

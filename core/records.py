@@ -218,6 +218,26 @@ class Batch:
         """Rows that are the same record as a row that stays (e.g. an exact duplicate line)."""
         return self._move(self.merged, entity, mask, reason)
 
+    def relabel_merged(self, entity: str, rows: pd.DataFrame) -> int:
+        """Merged records whose survivor a later stage decided anew: ``rows`` (src_path, src_sheet, src_line,
+        old_key, legacy_key, reason) name each by its place and key and give it its new key and reason.
+        The rows stay merged: no count changes. Returns how many were relabelled."""
+        if not len(rows):
+            return 0
+        where = {(str(r.src_path), str(r.src_sheet), int(r.src_line), str(r.old_key)): (str(r.legacy_key), str(r.reason))
+                 for r in rows.itertuples(index=False)}
+        done = 0
+        for part in self.merged:
+            if not len(part) or "entity" not in part:
+                continue
+            for i in part.index[part["entity"] == entity]:
+                new = where.get((str(part.at[i, "src_path"]), str(part.at[i, "src_sheet"]), int(part.at[i, "src_line"]),
+                                 str(part.at[i, "legacy_key"])))
+                if new is not None:
+                    part.at[i, "legacy_key"], part.at[i, "reason"] = new
+                    done += 1
+        return done
+
     def skip(self, entity: str, mask: pd.Series, reason: str | pd.Series) -> int:
         """Rows deliberately not migrated (e.g. a department not selected), with the reason."""
         return self._move(self.skipped, entity, mask, reason)

@@ -162,14 +162,15 @@ def matching_summary(result: IdentityResult | None) -> dict:
     """summary.json "matching": outcomes per source pair, what was merged, review cases (counts only)."""
     if result is None:
         return {}
+    own = {r.target for r in result.repointed}  # keys of list rows naming a Träger of their own: aliases, not source records
     return {
         "model": result.model,
         "seconds": round(result.seconds, 2),
         "by_source_pair": result.counts,
         "persons": {"clusters": len(result.persons), "records_merged": sum(len(c.merged) for c in result.persons)},
         "case_files": {"clusters": len(result.case_files), "records_merged": sum(len(c.merged) for c in result.case_files)},
-        "providers": {"clusters": len(result.providers), "records_merged": sum(len(c.merged) for c in result.providers),
-                      "new_from_lists": len(result.new_providers)},
+        "providers": {"clusters": len(result.providers), "records_merged": sum(len(c.merged) for c in result.providers) - len(own),
+                      "new_from_lists": len(result.new_providers), "list_rows_own_traeger": len(result.repointed)},
         "dependants_merged": sum(len(c.merged) for c in result.dependants),
         "review": len(result.review()),
         "person_fields_won_by": _won_by(result),

@@ -66,7 +66,7 @@ def resolve_identities(batches: list[Batch], settings: MatchSettings | None = No
     providers = resolve_providers(batches, _raw(settings, "providers"), persons.cluster_of)
     result.persons, result.pairs, result.model = persons.clusters, persons.pairs, persons.model
     result.case_files = resolve_case_files(batches, _raw(settings, "case_files"), persons.cluster_of)
-    result.providers, result.new_providers = providers.clusters, providers.new
+    result.providers, result.new_providers, result.repointed = providers.clusters, providers.new, providers.repointed
     result.counts = {**count_outcomes("person", persons.pairs), **count_outcomes("provider", providers.pairs)}
     for cluster in result.case_files:
         for member in cluster.merged:

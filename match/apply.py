@@ -6,6 +6,8 @@
   the survivor (so that rules see one child under one key); references to a
   survivor in another source stay as they are and resolve through the
   loader's aliases (``IdentityResult.aliases``);
+* a list service whose child another Träger of the same name serves names the
+  key of its own row (``IdentityResult.repointed``), merged into that Träger;
 * dependants that repeat across sources (a list row copying the export's
   participant or service of the same child) are merged into the first.
 """
@@ -17,7 +19,7 @@ from collections import defaultdict
 import pandas as pd
 
 from jhmig.entities import entity_specs
-from jhmig.identity import Cluster, IdentityResult, RecordRef
+from jhmig.identity import Cluster, IdentityResult, RecordRef, Repointed
 from jhmig.records import Batch
 
 WHAT = {"person": "gleiche Person wie", "case_file": "gleiche Akte wie", "provider": "gleicher Träger wie",
@@ -91,10 +93,34 @@ def dependant_clusters(batches: list[Batch], maps: dict[tuple[str, str], dict[st
     return clusters
 
 
+def repoint(batches: dict[str, Batch], repointed: list[Repointed], survivors: dict[RecordRef, RecordRef]) -> None:
+    """References rewritten by the matching stage (a list service naming the key of its own Träger).
+
+    The row's own provider record, merged into the first row of that name when the list was read, now
+    says so: it carries the row's key and is merged into the row's Träger (``survivors``)."""
+    by_frame: dict[tuple[str, str, str, str], dict[str, str]] = defaultdict(dict)
+    for r in repointed:
+        by_frame[(r.record.source_system, r.record.entity, r.column, r.target.entity)][r.record.legacy_key] = r.target.legacy_key
+    for (source, entity, column, target), targets in by_frame.items():
+        batch = batches.get(source)
+        frame = batch.frames.get(entity) if batch else None
+        if frame is None or column not in frame:
+            continue
+        new = frame["legacy_key"].astype("string").map(targets)
+        hit = new.notna().to_numpy()
+        relabel = frame.loc[hit, ["src_path", "src_sheet", "src_line"]].assign(old_key=frame.loc[hit, column].astype("string"),
+                                                                               legacy_key=new[hit])
+        relabel["reason"] = [f"{WHAT.get(target, 'gleicher Satz wie')} {survivors[RecordRef(source, target, k)].label()}"
+                             if RecordRef(source, target, k) in survivors else "" for k in relabel["legacy_key"]]
+        batch.relabel_merged(target, relabel[relabel["reason"] != ""])
+        frame[column] = new.where(new.notna(), frame[column]).astype("string")
+
+
 def apply_identities(batches: list[Batch], result: IdentityResult, person_values: dict[RecordRef, dict[str, object]]) -> None:
     by_source = {b.source_system: b for b in batches}
     _set_values(by_source, "person", person_values)
     maps = _survivor_maps(result, ("person", "case_file", "provider"))
+    repoint(by_source, result.repointed, {RecordRef(s, e, k): r for (s, e), m in maps.items() for k, r in m.items()})
     result.dependants = dependant_clusters(batches, maps)
     maps.update(_survivor_maps(result, ("participant", "service")))
     _merge_members(by_source, maps)

@@ -51,7 +51,8 @@ CASE_FILE_KEYS: dict[str, frozenset[str] | None] = {
 }
 PROVIDER_KEYS: dict[str, frozenset[str] | None] = {
     "name": None, "thresholds": frozenset({"token_sort", "token_set", "min_common_words", "margin"}),
-    "export_variants": frozenset({"enabled", "token_sort"}),
+    "export_variants": frozenset({"enabled", "token_sort", "same_address"}),
+    "votes": frozenset({"same_help_and_start", "same_help", "other_help"}),
 }
 
 

@@ -23,6 +23,7 @@ class Before:
     export_source: str = ""
     row_provider: dict[tuple[str, str, int], tuple[str, str]] = field(default_factory=dict)  # (file, sheet, row) -> (source, key)
     row_case: dict[tuple[str, str, int], tuple[str, str]] = field(default_factory=dict)
+    row_service: dict[tuple[str, str, int], tuple[str, str]] = field(default_factory=dict)  # list row -> (source, service key)
 
 
 def prepare_batches(work: Path) -> tuple[list[Batch], Before]:
@@ -52,7 +53,8 @@ def prepare_batches(work: Path) -> tuple[list[Batch], Before]:
             before.persons += [(batch.source_system, str(k)) for k in persons["legacy_key"]]
         if batch is batches[0]:
             continue
-        for entity, column, target in (("service", "provider_key", before.row_provider), ("participant", "case_file_key", before.row_case)):
+        for entity, column, target in (("service", "provider_key", before.row_provider), ("participant", "case_file_key", before.row_case),
+                                       ("service", "legacy_key", before.row_service)):
             frame = batch.frames.get(entity)
             if frame is None:
                 continue
@@ -154,9 +156,12 @@ def _links(result: IdentityResult, truth: Truth, before: Before, entity: str) ->
     survivor = {(m.source_system, m.legacy_key): c.survivor for c in result.clusters(entity) for m in c.members}
     expected = truth.row_provider if entity == "provider" else truth.row_case
     rows = before.row_provider if entity == "provider" else before.row_case
+    # a list service the matching stage gave a provider key of its own row (one name, two Träger)
+    repointed = {(r.record.source_system, r.record.legacy_key): (r.target.source_system, r.target.legacy_key)
+                 for r in result.repointed if r.record.entity == "service" and entity == "provider"}
     linked = wrong = 0
     for row, legacy_key in expected.items():
-        record = rows.get(row)
+        record = repointed.get(before.row_service.get(row), rows.get(row))  # type: ignore[arg-type]
         target = survivor.get(record) if record else None
         if target is None or target.source_system != before.export_source:
             continue
