@@ -85,3 +85,22 @@ def list_batch(source: str, file: str, persons: list[dict], *, cases: list[dict]
 
 def person(key: str, family: str, given: str, born: str | None, **more: Any) -> dict[str, Any]:
     return _person(key, family, given, dt.date.fromisoformat(born) if born else None, **more)
+
+
+def load_with_aliases(db: Any, batches: list[Batch], aliases: Any, run: str) -> None:
+    """Load the batches into the SQLite file ``db`` in one committed run, merged records resolving through ``aliases``."""
+    import pandas as pd
+
+    from jhmig.load import LoadRequest, RunVerdict, open_target
+    from jhmig.records import QUARANTINE_COLUMNS, findings_frame
+    from jhmig.transform import read_unified_code_lists
+
+    request = LoadRequest(run_uid=run, started_at=dt.datetime(2026, 12, 3, 8, 0), sources={}, options={}, batches=batches,
+                          quarantine=pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "raw"]), findings=findings_frame(),
+                          code_lists=read_unified_code_lists(), aliases=aliases)
+    target = open_target(f"sqlite:///{db}")
+    try:
+        target.upgrade()
+        target.load(request, lambda r: RunVerdict(status="ok", summary_json="{}", commit=True))
+    finally:
+        target.dispose()

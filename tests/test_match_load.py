@@ -11,11 +11,10 @@ import pandas as pd
 import pytest
 
 from jhmig.identity import IdentityResult, RecordRef
-from jhmig.load import LoadRequest, RunVerdict, open_target
 from jhmig.match import resolve_identities
-from jhmig.records import QUARANTINE_COLUMNS, Batch, findings_frame
+from jhmig.records import Batch
 from jhmig.transform import read_unified_code_lists
-from match_population import export_batch, list_batch, person
+from match_population import export_batch, list_batch, load_with_aliases, person
 
 CASE = "51.2-WJH-2020/00042"
 UV_CASE = "51.3-UV-2019/00007"
@@ -110,19 +109,7 @@ def test_uvg_overlap_is_found_across_two_pers_nr(matched) -> None:  # type: igno
 def _load(db: Path, batches: list[Batch], result: IdentityResult, run: str) -> None:
     aliases = pd.concat([result.aliases(e).assign(entity=e) for e in ("person", "case_file", "provider", "participant", "service")],
                         ignore_index=True)
-    _load_aliases(db, batches, aliases, run)
-
-
-def _load_aliases(db: Path, batches: list[Batch], aliases: pd.DataFrame, run: str) -> None:
-    request = LoadRequest(run_uid=run, started_at=dt.datetime(2026, 12, 3, 8, 0), sources={}, options={}, batches=batches,
-                          quarantine=pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "raw"]), findings=findings_frame(),
-                          code_lists=read_unified_code_lists(), aliases=aliases)
-    target = open_target(f"sqlite:///{db}")
-    try:
-        target.upgrade()
-        target.load(request, lambda r: RunVerdict(status="ok", summary_json="{}", commit=True))
-    finally:
-        target.dispose()
+    load_with_aliases(db, batches, aliases, run)
 
 
 def _key_map(db: Path) -> dict[tuple[str, str, str], int]:
@@ -194,7 +181,7 @@ def _load_with(db: Path, batches: list[Batch], aliases: list[tuple[str, str]], r
         batch.frames["person"] = persons[~persons["legacy_key"].isin([k for k, _ in aliases])].reset_index(drop=True)
     frame = pd.DataFrame([("legacy", "person", k, "legacy", s) for k, s in aliases],
                          columns=["source_system", "entity", "legacy_key", "survivor_source", "survivor_key"])
-    _load_aliases(db, batches, frame, run)
+    load_with_aliases(db, batches, frame, run)
 
 
 def test_a_record_that_moves_to_another_cluster_leaves_its_old_row_to_the_records_still_on_it(tmp_path: Path) -> None:

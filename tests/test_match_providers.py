@@ -3,7 +3,6 @@ that serves its child (votes per row, not per name), through transform, matching
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from pathlib import Path
 
@@ -11,11 +10,10 @@ import pandas as pd
 import pytest
 
 from jhmig.identity import IdentityResult, MatchSettings, RecordRef
-from jhmig.load import LoadRequest, RunVerdict, open_target
 from jhmig.match import resolve_identities
-from jhmig.records import QUARANTINE_COLUMNS, Batch, findings_frame
+from jhmig.records import Batch
 from jhmig.transform import read_unified_code_lists
-from match_population import export_batch, person
+from match_population import export_batch, load_with_aliases, person
 
 GMBH, STIFTUNG, OTHER = "2001", "2002", "2003"
 LIST_FILE = "ASD_Sued.xlsx"
@@ -139,16 +137,7 @@ def test_a_child_served_by_both_is_told_apart_by_the_help(listed: Path) -> None:
 
 
 def _load(db: Path, batches: list[Batch], result: IdentityResult, run: str) -> None:
-    aliases = pd.concat([result.aliases(e).assign(entity=e) for e in ENTITIES], ignore_index=True)
-    request = LoadRequest(run_uid=run, started_at=dt.datetime(2026, 12, 3, 8, 0), sources={}, options={}, batches=batches,
-                          quarantine=pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "raw"]), findings=findings_frame(),
-                          code_lists=read_unified_code_lists(), aliases=aliases)
-    target = open_target(f"sqlite:///{db}")
-    try:
-        target.upgrade()
-        target.load(request, lambda r: RunVerdict(status="ok", summary_json="{}", commit=True))
-    finally:
-        target.dispose()
+    load_with_aliases(db, batches, pd.concat([result.aliases(e).assign(entity=e) for e in ENTITIES], ignore_index=True), run)
 
 
 def _query(db: Path, sql: str) -> list[tuple]:
