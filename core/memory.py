@@ -4,11 +4,14 @@ Arrow's pool (mimalloc) and glibc's heap keep freed pages for reuse; a step
 that copied the two million payment rows leaves hundreds of MB behind, and
 the next step's copies would stack on top of them. Released between steps,
 the run's peak is the largest single step, not the sum of their leftovers.
+Tables that are only looked up any more hold each repeated text once.
 """
 
 from __future__ import annotations
 
 import gc
+
+import pandas as pd
 
 
 def release_memory() -> None:
@@ -30,3 +33,26 @@ def _trim_c_heap() -> None:
             libc.malloc_trim(0)
     except OSError:  # not glibc (musl, macOS): nothing to trim
         pass
+
+
+def share_repeated_strings(frame: pd.DataFrame, min_rows: int = 100_000) -> None:
+    """In place: each text column of a big frame whose values repeat becomes a category (each text held once).
+
+    For tables that are only looked up any more (the raw payments after transform: dates, amounts,
+    kinds and payees repeat); a value read back is the same text. Small frames stay as they are.
+    """
+    if len(frame) < min_rows:
+        return
+    for column in list(frame.columns):
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype) or not pd.api.types.is_string_dtype(values.dtype):
+            continue
+        codes, uniques = pd.factorize(values)  # missing values get code -1, which a category keeps missing
+        if 2 * len(uniques) < len(values):
+            frame[column] = pd.Categorical.from_codes(codes, categories=uniques)
+
+
+def with_plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its category columns back in their texts' own dtype (for the few rows that leave the run)."""
+    shared = {c: frame[c].dtype.categories.dtype for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)}
+    return frame.astype(shared) if shared else frame

@@ -2,7 +2,7 @@
 
     check target -> read export -> control gate -> corrections -> transform -> sign-off capture -> read lists
       -> deselect departments -> match identities (all sources at once) -> validate -> stewards' decisions
-      -> quarantine -> sign-off figures -> prepare reports -> load + reconcile (+ statistics by SQL, gate)
+      -> quarantine -> prepare reports (frees the raw tables) -> sign-off figures -> load + reconcile (+ statistics by SQL, gate)
       -> reports -> abgleich.html/xlsx
 
 Each step is a function over one typed :class:`~jhmig.run_state.RunState`
@@ -103,10 +103,10 @@ def _run_steps(state: RunState, note: Progress, pseudonyms: Pseudonymizer | None
     release_memory()
     apply_decisions(state)
     quarantine_records(state)
-    release_memory()
-    prepare_signoff(state)
-
+    # the steward reports' inputs first: it frees the raw tables, which the sign-off no longer needs
     inputs = prepare_reports(state, pseudonyms)
+    prepare_signoff(state)
+    release_memory()
     load_and_reconcile(state, inputs, note)
     note("reports", 0, 1)
     write_reports(state, inputs)

@@ -96,8 +96,12 @@ class Findings:
         parts = [p for p in self.parts if len(p)]
         if not parts:
             return findings_frame()
+        if len(parts) == 1 and parts[0]["src_line"].dtype == "Int64":
+            return parts[0]
         out = pd.concat(parts, ignore_index=True)
         out["src_line"] = out["src_line"].astype("Int64")
+        # kept as the one part: the quarantine step asks again and again, and parts plus copy cost twice
+        self.parts = [out]
         return out
 
     def __len__(self) -> int:

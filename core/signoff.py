@@ -32,6 +32,7 @@ class SignoffInputs:
     first_year: int
     last_year: int
     money: pd.DataFrame | None = None  # every payment read with its outcome (set before the load)
+    loaded: pd.Series | None = None  # per row of ``payments``: still in the frames, i.e. being loaded (set before the load)
 
 
 def capture(batch: Batch, as_of: dt.date | None, first_year: int | None = None) -> SignoffInputs:
@@ -51,6 +52,9 @@ def prepare_money(inputs: SignoffInputs, payments_read: pd.DataFrame, batch: Bat
     from jhmig.reports.money_table import payment_outcomes
 
     inputs.money = payment_outcomes(payments_read, batch)
+    frame = batch.frames.get("payment", pd.DataFrame(columns=["legacy_key"]))
+    # decided here, not after the load: there the run holds more, and this look-up of two million keys is a peak
+    inputs.loaded = inputs.payments["legacy_key"].isin(frame["legacy_key"])
 
 
 def target_query(inputs: SignoffInputs) -> Callable[[Any], dict[str, Any]]:
@@ -100,8 +104,8 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
               "source": int(r.source), "target": int(r.target), "difference": int(r.difference), "equal": bool(r.equal),
               "explained": bool(r.explained), "records": r.records} for r in table.itertuples()]
     costs_source = payment_costs(inputs.payments, inputs.services, years)
-    loaded_payments = batch.frames.get("payment", pd.DataFrame(columns=["legacy_key"]))["legacy_key"]
-    costs_loaded = payment_costs(inputs.payments[inputs.payments["legacy_key"].isin(loaded_payments)], inputs.services, years)
+    assert inputs.loaded is not None  # set by prepare_money
+    costs_loaded = payment_costs(inputs.payments[inputs.loaded], inputs.services, years)
     out = {
         "years": [inputs.first_year, inputs.last_year],
         "statistics": {**statistics_summary(table), "cells": cells},

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jhmig import __version__
-from jhmig.memory import release_memory
+from jhmig.memory import release_memory, with_plain_strings
 from jhmig.run_state import RunState
 from jhmig.run_summary import RunSummary
 from jhmig.steps_signoff import add_signoff, signoff_queries
@@ -122,5 +122,5 @@ def _rows_with_findings(raw: dict[tuple[str, str], pd.DataFrame], findings: pd.D
     for key, frame in raw.items():
         wanted = lines.get(key)
         if wanted:
-            out[key] = frame.loc[frame.index.isin(list(wanted))].copy()
+            out[key] = with_plain_strings(frame.loc[frame.index.isin(list(wanted))].copy())
     return out

@@ -89,7 +89,7 @@ def alias_keys(state: RunState) -> tuple[dict[str, dict[str, set[str]]], dict[st
     result = state.identity
     if result is None:
         return {}, {}
-    present = {(b.source_system, e): set(f["legacy_key"].astype(str)) for b in state.batches for e, f in b.frames.items()}
+    present = _present_keys(state)
     resolvable: dict[str, dict[str, set[str]]] = {}
     quarantined: dict[str, dict[str, set[str]]] = {}
     for entity in ENTITIES:
@@ -101,12 +101,18 @@ def alias_keys(state: RunState) -> tuple[dict[str, dict[str, set[str]]], dict[st
     return resolvable, quarantined
 
 
+def _present_keys(state: RunState) -> dict[tuple[str, str], set[str]]:
+    """The keys still in the frames, per source and matched entity (only those: payments are millions of rows)."""
+    return {(b.source_system, e): set(f["legacy_key"].astype(str)) for b in state.batches for e, f in b.frames.items()
+            if e in ENTITIES}
+
+
 def load_aliases(state: RunState) -> pd.DataFrame | None:
     """The aliases the loader writes: only those whose survivor is loaded (not quarantined)."""
     result = state.identity
     if result is None:
         return None
-    present = {(b.source_system, e): set(f["legacy_key"].astype(str)) for b in state.batches for e, f in b.frames.items()}
+    present = _present_keys(state)
     parts = []
     for entity in ENTITIES:
         rows = result.aliases(entity)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from jhmig.errors import RefusedInput
 from jhmig.list_mapping import ListMapping
+from jhmig.memory import share_repeated_strings
 from jhmig.records import Batch, Finding, Severity
 from jhmig.run_state import BatchRole, RunState, SourceBatch
 
@@ -83,6 +84,9 @@ def transform_export(state: RunState, note: Progress) -> None:
     transform_extract(extract, context)
     state.code_lists = context.code_lists  # with the export's historical codes and code-table lists
     state.payments_read = payment_amounts(extract.batch)
+    # From here on the raw tables are only looked up (findings' cells, quarantine rows, masking)
+    for frame in {id(f): f for f in [*extract.batch.raw.values(), *(t.frame for t in extract.tables)]}.values():
+        share_repeated_strings(frame)
 
 
 def read_lists(state: RunState, note: Progress) -> None:

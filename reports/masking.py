@@ -79,12 +79,12 @@ def personal_data(column_fields: Mapping[tuple[str, str], Mapping[str, tuple[str
         if frame is None:
             continue
         for col, kind in kinds.items():
-            if col not in frame.columns:
-                continue
+            if col not in frame.columns or (kind == "name" and fields[col][0] == "payee"):
+                continue  # payees are mostly institutions: their column is masked, their words are not collected
             uniques = frame[col].dropna().astype(str).unique()
             if kind == "date":
                 dates.update(d for v in uniques if (d := canonical_date(v)))
-            elif kind == "name" and fields[col][0] != "payee":  # payees are mostly institutions: mask the column only
+            elif kind == "name":
                 for value in uniques:
                     words.update(w for w in _WORD.findall(unicodedata.normalize("NFC", value))
                                  if len(w) >= 3 and w.casefold() not in _PARTICLES)

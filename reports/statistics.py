@@ -175,10 +175,13 @@ def payment_costs(payments: pd.DataFrame, services: pd.DataFrame, years: YearRan
     types = services.drop_duplicates("legacy_key").set_index("legacy_key")["service_type"]
     bound = payments[payments["service_key"].notna()]
     year = pd.to_datetime(bound["due_date"]).dt.year
-    frame = pd.DataFrame({"service_type": bound["service_key"].map(types).astype("string").fillna(UNKNOWN_TYPE).to_numpy(),
-                          "year": year.to_numpy(), "cents": bound["amount_cents"].to_numpy()})
+    frame = pd.DataFrame({"service_key": bound["service_key"].to_numpy(), "year": year.to_numpy(),
+                          "cents": bound["amount_cents"].to_numpy()})
     frame = frame[frame["year"].isin(years.years())]
-    out = frame.groupby(["service_type", "year"])["cents"].sum().reset_index()
+    # summed per service first: two million payments fall into a few ten thousand services
+    per_service = frame.groupby(["service_key", "year"])["cents"].sum().reset_index()
+    per_service["service_type"] = per_service["service_key"].map(types).astype("string").fillna(UNKNOWN_TYPE)
+    out = per_service.groupby(["service_type", "year"])["cents"].sum().reset_index()
     out["year"] = out["year"].astype("int64")
     out["cents"] = out["cents"].astype("int64")
     return out

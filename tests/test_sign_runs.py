@@ -76,3 +76,27 @@ def test_a_key_loaded_and_quarantined_in_both_runs_has_not_moved(tmp_path: Path)
     moved = _moved(a, b)
     assert [m["key"] for m in moved["to_loaded"]] == ["K2"]
     assert [m["key"] for m in moved["to_quarantine"]] == ["K3"]
+
+
+def test_record_hashes_are_the_hashes_of_the_values_as_text() -> None:
+    """Hashed column by column (for memory), a record's hash must stay what earlier runs wrote: ``runs diff``
+    compares across runs, and a changed hash function would report every record as changed."""
+    import numpy as np
+    import pandas as pd
+
+    from jhmig.records import Batch
+    from jhmig.reports.record_hashes import record_hashes
+
+    frame = pd.DataFrame({"legacy_key": ["P1", "P2", "P3"], "family_name": pd.array(["Öz", None, "Berg"], dtype="string"),
+                          "amount_cents": pd.array([100, None, 250], dtype="Int64"),
+                          "due_date": pd.to_datetime(["2024-01-31", None, "2023-12-01"]),
+                          "src_path": "PERSONEN.TXT", "src_sheet": "", "src_line": [2, 3, 4]})
+    hashes = record_hashes([Batch("legacy", frames={"person": frame})])
+    values = frame[["family_name", "amount_cents", "due_date"]].astype("string")
+    expected = pd.util.hash_pandas_object(values, index=False).to_numpy(np.uint64).view(np.int64)
+    assert hashes["hash"].tolist() == expected.tolist()
+    moved = frame.assign(src_line=[7, 8, 9], src_path="OTHER.TXT")  # lineage is not part of the hash
+    assert record_hashes([Batch("legacy", frames={"person": moved})])["hash"].tolist() == expected.tolist()
+    changed = frame.assign(amount_cents=pd.array([101, None, 250], dtype="Int64"))
+    assert record_hashes([Batch("legacy", frames={"person": changed})])["hash"].tolist()[1:] == expected.tolist()[1:]
+    assert record_hashes([Batch("legacy", frames={"person": changed})])["hash"].iat[0] != expected[0]

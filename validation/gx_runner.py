@@ -170,6 +170,12 @@ def _ephemeral_context(docs_dir: Path | None) -> Any:
         InMemoryStoreBackendDefaults,
         ProgressBarsConfig,
     )
+    from great_expectations.execution_engine import pandas_execution_engine  # noqa: PLC0415
+
+    # GX fingerprints every batch under 1 GB by hashing it row by row; for two million payments that
+    # turns each string column into Python objects (~600 MB at the run's peak). An ephemeral context
+    # never compares fingerprints, so none is made.
+    pandas_execution_engine.HASH_THRESHOLD = 0
 
     # In-memory stores, no analytics, no progress bars on the console; data docs only where asked.
     config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
