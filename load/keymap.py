@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from jhmig.entities import EntitySpec
 from jhmig.load.bulk import BulkWriter
 from jhmig.load.columns import Kind
-from jhmig.load.keytext import arrow_keys, arrow_text_index, nullable_arrow_text
+from jhmig.keytext import arrow_keys, arrow_text_index, nullable_arrow_text
 from jhmig.schema import Base, MigKeyMap
 
 KEY_MAP = MigKeyMap.__table__

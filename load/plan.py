@@ -18,7 +18,7 @@ from jhmig.entities import LINEAGE_FRAME_COLUMNS, EntitySpec, Reference
 from jhmig.load.columns import ColumnType, ConversionError, canonical_frame, column_types
 from jhmig.load.errors import FrameContractError, UnresolvedReferenceError
 from jhmig.load.keymap import KEY_MAP, KeyState
-from jhmig.load.keytext import arrow_keys, contained_in, key_text, positions_in
+from jhmig.keytext import arrow_keys, contained_in, key_text, positions_in
 from jhmig.load.rowhash import row_hashes
 from jhmig.load.sourcefiles import SourceFiles
 from jhmig.schema import Base

@@ -8,6 +8,7 @@ records that make the difference.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from jhmig.records import Batch
@@ -32,10 +33,10 @@ def payment_outcomes(payments_read: pd.DataFrame, batch: Batch) -> pd.DataFrame:
             parts.append(pd.DataFrame({"legacy_key": rows["legacy_key"], **{c: rows[c] for c in LINEAGE}, "outcome": kind,
                                        "reason": reason.astype("string")}))
     fates = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["legacy_key", *LINEAGE, "outcome", "reason"])
-    fates = fates.astype({"src_path": "string", "src_sheet": "string", "src_line": "int64"}).drop_duplicates(LINEAGE)
-    read = payments_read.astype({"src_path": "string", "src_sheet": "string"})
-    read = read.assign(src_line=pd.to_numeric(read["src_line"]).astype("int64"))
-    out = read.merge(fates, on=LINEAGE, how="left")
+    read_ids, fate_ids = _line_ids(payments_read, fates)
+    fates = pd.DataFrame({"_line": fate_ids, **{c: fates[c].to_numpy() for c in ("legacy_key", "outcome", "reason")}})
+    read = payments_read[["amount_cents", "due_date", "payment_type"]].assign(_line=read_ids)
+    out = read.merge(fates.drop_duplicates("_line"), on="_line", how="left")
     return pd.DataFrame({
         "year": pd.to_datetime(out["due_date"]).dt.year.astype("Int64"),
         "payment_type": out["payment_type"].astype("string"),
@@ -44,6 +45,16 @@ def payment_outcomes(payments_read: pd.DataFrame, batch: Batch) -> pd.DataFrame:
         "legacy_key": out["legacy_key"].astype("string"),
         "reason": out["reason"].astype("string").fillna(""),
     })
+
+
+def _line_ids(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """One number per (file, sheet, line), the same in all frames: two million payments join on it, not on texts."""
+    texts = {c: pd.concat([f[c].astype("string").fillna("") for f in frames], ignore_index=True) for c in ("src_path", "src_sheet")}
+    paths, _ = pd.factorize(texts["src_path"])
+    sheets, sheet_names = pd.factorize(texts["src_sheet"])
+    lines = np.concatenate([pd.to_numeric(f["src_line"]).to_numpy(dtype=np.int64) for f in frames])
+    ids = ((paths.astype(np.int64) * max(len(sheet_names), 1) + sheets) << 32) | lines
+    return np.split(ids, np.cumsum([len(f) for f in frames])[:-1])
 
 
 def loaded_by_cell(outcomes: pd.DataFrame) -> pd.DataFrame:
