@@ -104,6 +104,8 @@ class IdentityResult:
     pairs: list[PairDecision] = field(default_factory=list)  # person pairs: matches, review cases, near misses
     new_providers: list[RecordRef] = field(default_factory=list)  # list providers no export Träger matched
     repointed: list[Repointed] = field(default_factory=list)  # list services naming a provider key of their own row
+    # records whose id in the key map (merged in an earlier run) another person keeps now: they get one of their own
+    detached: list[RecordRef] = field(default_factory=list)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # "entity: src / src" -> outcome -> count
     seconds: float = 0.0
     model: str = ""  # what scored the persons (e.g. "splink 5.0.0 / duckdb 2.0.1")
@@ -117,6 +119,11 @@ class IdentityResult:
         rows = [(m.source_system, m.legacy_key, c.survivor.source_system, c.survivor.legacy_key)
                 for c in self.clusters(entity) for m in c.merged]
         return pd.DataFrame(rows, columns=["source_system", "legacy_key", "survivor_source", "survivor_key"], dtype="string")
+
+    def detached_keys(self) -> pd.DataFrame:
+        """Records that leave the id the key map remembers for them (columns source_system, entity, legacy_key)."""
+        rows = [(r.source_system, r.entity, r.legacy_key) for r in self.detached]
+        return pd.DataFrame(rows, columns=["source_system", "entity", "legacy_key"], dtype="string")
 
     def review(self) -> list[PairDecision]:
         return [p for p in self.pairs if p.outcome == Outcome.REVIEW]

@@ -61,7 +61,7 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
     """Load every batch in one transaction, reconcile the open transaction, commit unless the checks fail."""
     from jhmig.load import LoadRequest, RunVerdict, open_target
     from jhmig.reports import write_record_files
-    from jhmig.steps_match import load_aliases
+    from jhmig.steps_match import load_aliases, load_detached
 
     steward = state.steward
     assert steward is not None and state.findings is not None and state.quarantine is not None
@@ -82,7 +82,7 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
         request = LoadRequest(run_uid=state.run_uid, started_at=state.started, sources=state.source_descriptions(),
                               options=state.run_options(), batches=state.batches, quarantine=state.quarantine,
                               findings=state.findings, code_lists=state.code_lists, dry_run=state.options.dry_run,
-                              release_frames=True, aliases=load_aliases(state),
+                              release_frames=True, aliases=load_aliases(state), detached=load_detached(state),
                               target_queries=signoff_queries(state))
         with target.begin_load(request, progress=note) as pending:
             state.load = pending.result

@@ -122,6 +122,12 @@ def load_aliases(state: RunState) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True) if parts else None
 
 
+def load_detached(state: RunState) -> pd.DataFrame | None:
+    """Records merged in an earlier run that this run keeps apart: the loader gives them ids of their own."""
+    result = state.identity
+    return result.detached_keys() if result is not None and result.detached else None
+
+
 def merged_context(state: RunState, batch: Batch) -> dict[str, pd.DataFrame]:
     """The merged picture for ``batch``'s rules: rows of other sources about its persons, under its keys.
 
@@ -192,4 +198,4 @@ def _won_by(result: IdentityResult) -> dict[str, int]:
     return out
 
 
-__all__ = ["Outcome", "alias_keys", "load_aliases", "match_identities", "matching_summary", "review_table"]
+__all__ = ["Outcome", "alias_keys", "load_aliases", "load_detached", "match_identities", "matching_summary", "review_table"]

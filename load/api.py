@@ -44,6 +44,9 @@ class LoadRequest:
     # Records the matching stage merged into a survivor: source_system, entity, legacy_key, survivor_source,
     # survivor_key (IdentityResult.aliases). Their keys enter mig_key_map with the survivor's id.
     aliases: pd.DataFrame | None = None
+    # Records merged in an earlier run that the matching stage now keeps apart from the person whose id they
+    # share: source_system, entity, legacy_key (IdentityResult.detached_keys). Their key-map entries go; they get new ones.
+    detached: pd.DataFrame | None = None
     # Named reads of the loaded target (e.g. the KJH statistics by SQL), run inside the open
     # transaction after the load and before ``before_commit``: a dry run sees its own rows too.
     target_queries: dict[str, Callable[[Any], Any]] = field(default_factory=dict)

@@ -2,6 +2,10 @@
 
 Entries are never deleted or changed: a record that disappears and comes back
 gets its old id again, and ids are unique per entity across source systems.
+One exception: a record merged in an earlier run that the matching stage now
+keeps apart from the person whose id it shares (``LoadRequest.detached``)
+loses its entry before the load and gets a new one like a new key; the old
+entry is kept in ``mig_undo`` for a rollback.
 """
 
 from __future__ import annotations
@@ -83,3 +87,18 @@ def add_keys(bulk: BulkWriter, source_system: str, entity: str, keys: pd.Series,
         }
     )
     bulk.insert(KEY_MAP, frame)
+
+
+def forget_keys(connection: sa.Connection, detached: pd.DataFrame | None) -> list[dict[str, object]]:
+    """Delete the key-map entries of ``detached`` (source_system, entity, legacy_key); returns the entries deleted."""
+    if detached is None or not len(detached):
+        return []
+    gone: list[dict[str, object]] = []
+    for (source, entity), part in detached.groupby(["source_system", "entity"], sort=True):
+        keys = sorted(set(part["legacy_key"].astype(str)))
+        for start in range(0, len(keys), 1_000):
+            where = sa.and_(KEY_MAP.c.source_system == str(source), KEY_MAP.c.entity == str(entity),
+                            KEY_MAP.c.legacy_key.in_(keys[start:start + 1_000]))
+            gone += [dict(row) for row in connection.execute(sa.select(KEY_MAP).where(where)).mappings()]
+            connection.execute(KEY_MAP.delete().where(where))
+    return gone

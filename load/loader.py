@@ -16,7 +16,7 @@ from jhmig.load.bulk import BulkWriter, ChunkProgress
 from jhmig.load.codelists import upsert_code_lists
 from jhmig.load.counts import totals_per_source
 from jhmig.load.errors import FrameContractError
-from jhmig.load.keymap import KeyState, add_keys, next_free_id, read_key_state
+from jhmig.load.keymap import KeyState, add_keys, forget_keys, next_free_id, read_key_state
 from jhmig.load.outcomes import (
     FINDING,
     QUARANTINE,
@@ -30,7 +30,7 @@ from jhmig.load.runlog import start_run
 from jhmig.load.sourcefiles import SourceFiles, register_source_files, source_file_triples
 from jhmig.load.testhooks import pause_after_entity
 from jhmig.records import Batch
-from jhmig.load.undo import save_before_images
+from jhmig.load.undo import save_before_images, save_key_map_images
 from jhmig.schema import Base
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
     files = register_source_files(connection, _wanted_source_files(request))
     upsert_code_lists(connection, request.code_lists)
 
+    forgotten = forget_keys(connection, request.detached)  # before any key state is read: they are new keys now
+    if not request.dry_run:
+        save_key_map_images(connection, forgotten, run_id)
     result = LoadResult(run_id=run_id)
     run_ids = RunIds()
     for batch in request.batches:

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from jhmig.errors import ReconciliationFailed, RefusedInput
 from jhmig.load.bulk import primary_key
 from jhmig.load.run_registry import later_runs, run_record
+from jhmig.load.undo import KEY_MAP_IMAGE
 from jhmig.schema import DOMAIN_TABLES, Base, MigFinding, MigKeyMap, MigQuarantine, MigRun, MigUndo
 
 RUN, UNDO, KEY_MAP = MigRun.__table__, MigUndo.__table__, MigKeyMap.__table__
@@ -87,6 +88,7 @@ def _undo(connection: sa.Connection, run_id: int) -> RollbackResult:
     for table in reversed([t for t in tables if t.name not in NO_CHILDREN]):
         result.removed[table.name] = _delete_run_rows(connection, table, run_id)
     connection.execute(KEY_MAP.delete().where(KEY_MAP.c.first_run_id == run_id))
+    _reinsert(connection, KEY_MAP, images.get((KEY_MAP_IMAGE, "delete"), []))  # entries of merges the run undid
     for outcome in (MigFinding.__table__, MigQuarantine.__table__, UNDO):
         connection.execute(outcome.delete().where(outcome.c.run_id == run_id))
     connection.execute(RUN.update().where(RUN.c.run_id == run_id).values(status=ROLLED_BACK))

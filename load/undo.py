@@ -44,3 +44,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     return value
+
+
+KEY_MAP_IMAGE = "mig_key_map"  # mig_undo.entity of a key-map entry a run deleted (a merge undone: jhmig.load.keymap.forget_keys)
+
+
+def save_key_map_images(connection: sa.Connection, entries: list[dict[str, Any]], run_id: int) -> int:
+    """The key-map entries a run deleted, so that a rollback puts them back."""
+    if not entries:
+        return 0
+    next_id = int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(UNDO.c.undo_id), 0))).scalar_one()) + 1
+    connection.execute(UNDO.insert(), [{"undo_id": next_id + n, "run_id": run_id, "entity": KEY_MAP_IMAGE, "op": "delete",
+                                        "row_id": int(e["new_id"]), "before": json.dumps(e, ensure_ascii=False)}
+                                       for n, e in enumerate(entries)])
+    return len(entries)

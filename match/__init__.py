@@ -53,6 +53,7 @@ def resolve_identities(batches: list[Batch], settings: MatchSettings | None = No
     """Match persons, case files and providers of all batches; merge in place; return what was found."""
     from jhmig.match.apply import apply_identities
     from jhmig.match.case_files import resolve_case_files
+    from jhmig.match.known import detached_records
     from jhmig.match.persons import resolve_persons
     from jhmig.match.records import SEP
     from jhmig.match.providers import resolve_providers
@@ -75,6 +76,8 @@ def resolve_identities(batches: list[Batch], settings: MatchSettings | None = No
             bucket["match"] += 1
     values = {RecordRef(*uid.split(SEP, 1)[:1], "person", uid.split(SEP, 1)[1]): v for uid, v in persons.values.items()}
     apply_identities(batches, result, values)
+    result.detached = persons.detached + [ref for entity in ("case_file", "provider", "participant", "service")
+                                          for ref in detached_records(batches, result, entity, _known_ids(settings, entity))]
     _mark_new_providers(batches, result.new_providers)
     result.seconds = time.perf_counter() - started
     return result

@@ -173,12 +173,16 @@ def ambiguous_matches(uid_l: np.ndarray, uid_r: np.ndarray, outcome: np.ndarray,
     return out
 
 
+PROBABILITY_DIGITS = 6  # far above the run-to-run noise of the model (~1e-14), far below a difference that means anything
+
+
 def constrained_components(uids: pd.Series, edges: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:
     """Like connected components, but two groups are never joined when any of their records may not be merged.
 
     ``edges`` (uid_l, uid_r, match_probability) are joined best first; ``cannot`` (uid_l, uid_r) are
     vetoed pairs: a record without a birth date that matches both mother and daughter of one name
-    joins one of them, not both into one person.
+    joins one of them, not both into one person. Of two equally good edges the one of the smaller uids
+    joins first.
     """
     index = pd.Index(uids)
     parent = np.arange(len(index))
@@ -194,7 +198,11 @@ def constrained_components(uids: pd.Series, edges: pd.DataFrame, cannot: pd.Data
             x = parent[x]
         return x
 
-    ordered = edges.sort_values("match_probability", ascending=False, kind="stable")
+    # Same input, same clusters: EM training on two threads sums in a varying order, so a probability differs
+    # between runs in its last digits, and DuckDB returns tied pairs in any order. Rounded, ties broken by uid,
+    # the join order (which decides where a record between two vetoed groups goes) is the same every run.
+    ordered = (edges.assign(_p=edges["match_probability"].astype(float).round(PROBABILITY_DIGITS))
+               .sort_values(["_p", "uid_l", "uid_r"], ascending=[False, True, True], kind="stable"))
     for a, b in zip(index.get_indexer(ordered["uid_l"]), index.get_indexer(ordered["uid_r"])):
         ra, rb = find(a), find(b)
         if ra == rb:

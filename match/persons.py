@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 
 from jhmig.entities import entity_spec
-from jhmig.identity import Cluster, Outcome, PairDecision, ReviewDecision, pair_key
+from jhmig.identity import Cluster, Outcome, PairDecision, RecordRef, ReviewDecision, pair_key
 from jhmig.match.config import MatchConfig
 from jhmig.match.engine import deterministic_pairs, constrained_components, decide, prepare_records, score_pairs
 from jhmig.match.engine import VETO_REASONS
+from jhmig.match.known import detached
 from jhmig.match.records import SEP, person_records, ref_of
 from jhmig.match.survivorship import Survivorship, build_clusters
 from jhmig.records import Batch
@@ -26,6 +27,7 @@ class PersonResolution:
     values: dict[str, dict[str, object]] = field(default_factory=dict)  # survivor uid -> surviving field values
     pairs: list[PairDecision] = field(default_factory=list)
     cluster_of: dict[str, str] = field(default_factory=dict)  # uid -> survivor uid
+    detached: list[RecordRef] = field(default_factory=list)  # remembered merges this run undoes (jhmig.match.known)
     model: str = ""
     records: int = 0
 
@@ -93,6 +95,11 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
     vetoed = decided[(decided["veto"] != "") | ((decided["decided_by"] == "steward") & (decided["outcome"] == Outcome.NON_MATCH.value))]
     component = constrained_components(records["uid"], matches, vetoed)
     records = records.assign(component=component.reindex(records["uid"]).to_numpy())
+    # a record kept apart from the person whose id it shares (merged in an earlier run) forgets that id
+    by_uid = records.set_index("uid")
+    lost = detached(by_uid["component"], by_uid["order"], known_ids)
+    known_ids = known_ids.drop(sorted(lost)) if lost and known_ids is not None else known_ids
+    result.detached = [ref_of(uid, "person") for uid in sorted(lost)]
     rules = Survivorship.from_config(config.extra.get("survivorship"))
     value_columns = list(entity_spec("person").value_columns)
     clustered = records[records["component"].duplicated(keep=False)]

@@ -87,8 +87,9 @@ def person(key: str, family: str, given: str, born: str | None, **more: Any) -> 
     return _person(key, family, given, dt.date.fromisoformat(born) if born else None, **more)
 
 
-def load_with_aliases(db: Any, batches: list[Batch], aliases: Any, run: str) -> None:
-    """Load the batches into the SQLite file ``db`` in one committed run, merged records resolving through ``aliases``."""
+def load_with_aliases(db: Any, batches: list[Batch], aliases: Any, run: str, detached: Any = None) -> None:
+    """Load the batches into the SQLite file ``db`` in one committed run, merged records resolving through ``aliases``
+    (``detached``: records whose remembered merge this run undoes)."""
     import pandas as pd
 
     from jhmig.load import LoadRequest, RunVerdict, open_target
@@ -97,7 +98,7 @@ def load_with_aliases(db: Any, batches: list[Batch], aliases: Any, run: str) -> 
 
     request = LoadRequest(run_uid=run, started_at=dt.datetime(2026, 12, 3, 8, 0), sources={}, options={}, batches=batches,
                           quarantine=pd.DataFrame(columns=[*QUARANTINE_COLUMNS, "raw"]), findings=findings_frame(),
-                          code_lists=read_unified_code_lists(), aliases=aliases)
+                          code_lists=read_unified_code_lists(), aliases=aliases, detached=detached)
     target = open_target(f"sqlite:///{db}")
     try:
         target.upgrade()
