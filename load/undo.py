@@ -27,17 +27,26 @@ def save_before_images(connection: sa.Connection, table: sa.Table, ids: np.ndarr
     if not len(ids):
         return 0
     key = table.c[primary_key(table)]
-    next_id = int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(UNDO.c.undo_id), 0))).scalar_one()) + 1
+    next_id = _next_undo_id(connection)
     saved = 0
     for start in range(0, len(ids), CHUNK):
         chunk = [int(i) for i in ids[start:start + CHUNK]]
         rows = connection.execute(sa.select(table).where(key.in_(chunk))).mappings().all()
-        records = [{"undo_id": next_id + saved + n, "run_id": run_id, "entity": table.name, "op": op, "row_id": int(row[key.name]),
-                    "before": json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False)} for n, row in enumerate(rows)]
+        records = [_image(next_id + saved + n, run_id, table.name, op, int(row[key.name]), row) for n, row in enumerate(rows)]
         if records:
             connection.execute(UNDO.insert(), records)
         saved += len(records)
     return saved
+
+
+def _next_undo_id(connection: sa.Connection) -> int:
+    return int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(UNDO.c.undo_id), 0))).scalar_one()) + 1
+
+
+def _image(undo_id: int, run_id: int, entity: str, op: str, row_id: int, row: Any) -> dict[str, Any]:
+    """One mig_undo row: the row as it was, as JSON."""
+    return {"undo_id": undo_id, "run_id": run_id, "entity": entity, "op": op, "row_id": row_id,
+            "before": json.dumps({k: _plain(v) for k, v in row.items()}, ensure_ascii=False)}
 
 
 def _plain(value: Any) -> Any:
@@ -53,8 +62,7 @@ def save_key_map_images(connection: sa.Connection, entries: list[dict[str, Any]]
     """The key-map entries a run deleted, so that a rollback puts them back."""
     if not entries:
         return 0
-    next_id = int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(UNDO.c.undo_id), 0))).scalar_one()) + 1
-    connection.execute(UNDO.insert(), [{"undo_id": next_id + n, "run_id": run_id, "entity": KEY_MAP_IMAGE, "op": "delete",
-                                        "row_id": int(e["new_id"]), "before": json.dumps(e, ensure_ascii=False)}
+    next_id = _next_undo_id(connection)
+    connection.execute(UNDO.insert(), [_image(next_id + n, run_id, KEY_MAP_IMAGE, "delete", int(e["new_id"]), e)
                                        for n, e in enumerate(entries)])
     return len(entries)
