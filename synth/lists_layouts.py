@@ -214,6 +214,8 @@ def merge_family_rows(sheet: SheetPlan, rng: random.Random) -> None:
             col = sheet.col(key)
             if col is None or col not in group[0].cells:
                 continue
+            if key == "az" and len({row.cells[col].value if col in row.cells else None for row in group}) > 1:
+                continue  # one child, two case files: nobody merges two different Aktenzeichen into one cell
             sheet.vertical_merges.append((col, group[0].row, group[-1].row))
             for row in group[1:]:
                 row.cells.pop(col, None)

@@ -546,6 +546,24 @@ def test_reader_gives_rows_under_a_merged_name_cell_that_name(gen: Generated, re
     assert merged_rows <= named
 
 
+def test_a_merged_aktenzeichen_cell_covers_rows_of_one_case_file(gen: Generated, books: dict[str, Workbook]) -> None:
+    """A child with two case files keeps two Az. cells; only the rows of one case file share a merged one."""
+    case = {(r["file"], r["sheet"], r["row"]): r.get("legacy_case") for r in gen.rows("data")}
+    checked = 0
+    for name, book in books.items():
+        for ws in book.worksheets:
+            for rng in ws.merged_cells.ranges:
+                if rng.min_col != rng.max_col or rng.min_row == rng.max_row:
+                    continue
+                above = [ws.cell(row, rng.min_col).value for row in range(1, rng.min_row)]
+                if not any(isinstance(v, str) and v.strip().lower().startswith(("az", "aktenz")) for v in above):
+                    continue
+                cases = {case.get((name, ws.title, row)) for row in range(rng.min_row, rng.max_row + 1)}
+                assert len(cases) == 1, (name, ws.title, str(rng))
+                checked += 1
+    assert checked
+
+
 _SAME_AS = re.compile(r"^gleicher Datensatz wie (?P<file>.+?), Blatt (?P<sheet>.*?), Zeile (?P<row>\d+)(?:; abweichend .*)?$")
 
 
