@@ -138,7 +138,9 @@ def decide(pairs: pd.DataFrame, records: pd.DataFrame, config: MatchConfig) -> p
     outcome = np.where(veto != "", Outcome.NON_MATCH.value, outcome)
     ambiguous = ambiguous_matches(pairs["uid_l"].to_numpy(dtype=object), pairs["uid_r"].to_numpy(dtype=object), outcome, veto)
     outcome = np.where(ambiguous, Outcome.REVIEW.value, outcome)
-    return pairs.assign(outcome=outcome, veto=veto, ambiguous=ambiguous)
+    bridged = bridged_twins(pairs["uid_l"].to_numpy(dtype=object), pairs["uid_r"].to_numpy(dtype=object), outcome, veto)
+    outcome = np.where(bridged, Outcome.REVIEW.value, outcome)
+    return pairs.assign(outcome=outcome, veto=veto, ambiguous=ambiguous, bridged=bridged)
 
 
 #: vetoes between two records that a third one, matching both, cannot tell apart (no or no usable birth date)
@@ -159,11 +161,7 @@ def ambiguous_matches(uid_l: np.ndarray, uid_r: np.ndarray, outcome: np.ndarray,
     out = np.zeros(len(uid_l), dtype=bool)
     if not banned:
         return out
-    edges: dict[object, list[tuple[object, int]]] = {}
-    for i in np.flatnonzero(outcome == Outcome.MATCH.value):
-        edges.setdefault(uid_l[i], []).append((uid_r[i], i))
-        edges.setdefault(uid_r[i], []).append((uid_l[i], i))
-    for neighbours in edges.values():
+    for neighbours in _match_neighbours(uid_l, uid_r, outcome).values():
         if len(neighbours) < 2:
             continue
         for x, i in neighbours:
@@ -171,6 +169,33 @@ def ambiguous_matches(uid_l: np.ndarray, uid_r: np.ndarray, outcome: np.ndarray,
                 if (x, y) in banned:
                     out[i] = out[j] = True
     return out
+
+
+def bridged_twins(uid_l: np.ndarray, uid_r: np.ndarray, outcome: np.ndarray, veto: np.ndarray) -> np.ndarray:
+    """Twin-vetoed pairs whose two records both match one third record: review cases, not silent non-matches.
+
+    Two list rows that each carry another typo of the export's given name ("Maximillian", "Maximlian")
+    are two edits apart and look like twins, yet both match the export record. Real twins with a third
+    record between them are just as possible, so the pair goes to the steward; the veto still keeps
+    them apart until a steward says *gleiche Person*.
+    """
+    out = np.zeros(len(uid_l), dtype=bool)
+    twins = np.flatnonzero(veto == "twins")
+    if not len(twins):
+        return out
+    neighbours = {uid: {other for other, _ in edges} for uid, edges in _match_neighbours(uid_l, uid_r, outcome).items()}
+    for i in twins:
+        out[i] = bool(neighbours.get(uid_l[i], set()) & neighbours.get(uid_r[i], set()))
+    return out
+
+
+def _match_neighbours(uid_l: np.ndarray, uid_r: np.ndarray, outcome: np.ndarray) -> dict[object, list[tuple[object, int]]]:
+    """Per record: the records it matches, with the position of that pair."""
+    edges: dict[object, list[tuple[object, int]]] = {}
+    for i in np.flatnonzero(outcome == Outcome.MATCH.value):
+        edges.setdefault(uid_l[i], []).append((uid_r[i], i))
+        edges.setdefault(uid_r[i], []).append((uid_l[i], i))
+    return edges
 
 
 PROBABILITY_DIGITS = 6  # far above the run-to-run noise of the model (~1e-14), far below a difference that means anything

@@ -19,6 +19,7 @@ from jhmig.records import Batch
 
 STEWARD = "Entscheidung Datenpflege"
 AMBIGUOUS = "passt zu zwei Personen, die nicht dieselbe sein können"
+BRIDGED = "beide passen zu einem dritten Datensatz (Tippfehler auf beiden Seiten?)"
 
 
 @dataclass
@@ -65,15 +66,16 @@ def _apply_decisions(decided: pd.DataFrame, decisions: list[ReviewDecision], uid
     keys = list(zip(low, high))
     by = np.where(decided["veto"] != "", "veto", "model").astype(object)
     outcome = decided["outcome"].to_numpy(dtype=object).copy()
+    veto = decided["veto"].to_numpy(dtype=object).copy()
     for i, k in enumerate(keys):
         if k in wanted:
             outcome[i] = Outcome.MATCH.value if wanted.pop(k) else Outcome.NON_MATCH.value
-            by[i] = "steward"
+            by[i], veto[i] = "steward", ""  # the steward's word overrides a veto (a twin pair bridged by a third record)
     extra = pd.DataFrame([{"uid_l": a, "uid_r": b, "match_probability": 1.0 if same else 0.0, "outcome":
                            Outcome.MATCH.value if same else Outcome.NON_MATCH.value, "veto": "", "decided_by": "steward",
-                           "ambiguous": False}
+                           "ambiguous": False, "bridged": False}
                           for (a, b), same in wanted.items()])
-    out = decided.assign(outcome=outcome, decided_by=by)
+    out = decided.assign(outcome=outcome, decided_by=by, veto=veto)
     return pd.concat([out, extra], ignore_index=True) if len(extra) else out
 
 
@@ -110,7 +112,8 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
                    | (decided["match_probability"] >= config.review_threshold * 0.5)].reset_index(drop=True)
     reasons = _reasons(near, config)
     for i, row in enumerate(near.itertuples(index=False)):
-        why = reasons[i] + ((VETO_REASONS.get(row.veto, row.veto),) if row.veto else ()) + ((AMBIGUOUS,) if bool(row.ambiguous) else ())
+        why = reasons[i] + ((VETO_REASONS.get(row.veto, row.veto),) if row.veto else ()) + ((AMBIGUOUS,) if bool(row.ambiguous) else ()) \
+            + ((BRIDGED,) if bool(row.bridged) else ())
         why += (STEWARD,) if row.decided_by == "steward" else ()
         left, right = pair_key(ref_of(row.uid_l, "person"), ref_of(row.uid_r, "person"))
         result.pairs.append(PairDecision(left, right, float(row.match_probability), Outcome(row.outcome), why, str(row.decided_by)))

@@ -47,6 +47,10 @@ FATHER_SON_UNDATED = [person("90181", "Wachsmuth", "Gernot", "1979-05-14", sex="
                       person("90183", "Wachsmuth", "Gernot", None, sex="m")]
 # one record without a birth date and with a typo in the given name: too little to merge, found for the steward
 UNDATED_TYPO = [person("90191", "Trautwetter", "Annabell", "2012-07-19"), person("90192", "Trautwetter", "Annabekl", None)]
+# one child in the export; two caseworkers' lists each misspell the given name in another way (two edits apart)
+TWO_TYPOS = [person("90201", "Wolkenhauer", "Maximilian", "2013-09-09"),
+             {**person("90202", "Wolkenhauer", "Maximillian", "2013-09-09"), "legacy_key": "L:ASD.xlsx|laufend|90", "src_line": 90},
+             {**person("90203", "Wolkenhauer", "Maximlian", "2013-09-09"), "legacy_key": "L:ASD.xlsx|laufend|91", "src_line": 91}]
 SAME_ADDRESS = {"90041", "90091", "90092", "90101", "90102", "90111", "90112", "90121", "90122", "90171", "90172", "90181", "90182", "90183"}
 
 
@@ -55,8 +59,9 @@ def result() -> IdentityResult:
     firsts = [p for _, p, _, _ in PAIRS]
     seconds = [q for _, _, q, _ in PAIRS]
     # half of the second records stand in the export under a second PERS_NR, half in a caseworker's list
-    in_export = [q for i, q in enumerate(seconds) if i % 2 == 0] + FATHER_SON_UNDATED + UNDATED_TYPO
+    in_export = [q for i, q in enumerate(seconds) if i % 2 == 0] + FATHER_SON_UNDATED + UNDATED_TYPO + TWO_TYPOS[:1]
     in_list = [{**q, "legacy_key": f"L:ASD.xlsx|laufend|{10 + i}", "src_line": 10 + i} for i, q in enumerate(seconds) if i % 2 == 1]
+    in_list += TWO_TYPOS[1:]
     addresses = [{"legacy_key": p["legacy_key"], "person_key": p["legacy_key"], "street": "Am Anger", "house_number": "3",
                   "postcode": "01445", "city": "Radebeul"} for p in firsts + in_export if p["legacy_key"] in SAME_ADDRESS]
     cases = [{"legacy_key": "51.2-WJH-2020/00007", "file_number": "51.2-WJH-2020/00007", "department": "WJH", "caseworker": "AB"}]
@@ -109,6 +114,30 @@ def test_a_record_without_birth_date_that_fits_father_and_son_goes_to_the_stewar
     pairs = [p for p in result.pairs if undated in (p.left, p.right) and {p.left.legacy_key, p.right.legacy_key} & {"90181", "90182"}]
     assert len(pairs) == 2 and all(p.outcome == Outcome.REVIEW for p in pairs)
     assert all(any("zwei Personen" in r for r in p.reasons) for p in pairs)
+
+
+def test_two_typos_of_one_given_name_bridged_by_a_third_record_go_to_the_steward(result: IdentityResult) -> None:
+    # the two list rows look like twins (same birth date, given names two edits apart), but both match the
+    # export's child: the pair is a review case with both reasons, and the veto keeps them apart until decided
+    a, b = (RecordRef("excel-asd", "person", p["legacy_key"]) for p in TWO_TYPOS[1:])
+    pair = [p for p in result.pairs if {p.left, p.right} == {a, b}]
+    assert pair and pair[0].outcome == Outcome.REVIEW and pair[0].decided_by == "veto"
+    assert any("Zwillinge" in r for r in pair[0].reasons) and any("dritten Datensatz" in r for r in pair[0].reasons)
+    assert not _same(result, a, b)
+    # the real twins stay a plain non-match: no third record fits both
+    twins = [p for p in result.pairs if "90091" in {p.left.legacy_key, p.right.legacy_key} and p.decided_by == "veto"]
+    assert twins and all(p.outcome == Outcome.NON_MATCH for p in twins)
+
+
+def test_gleiche_person_on_a_bridged_twin_pair_merges_all_three() -> None:
+    from jhmig.identity import MatchSettings, ReviewDecision
+
+    export = export_batch([PAIRS[0][1], TWO_TYPOS[0]], [])
+    lists = list_batch("excel-asd", "ASD.xlsx", TWO_TYPOS[1:])
+    a, b = (RecordRef("excel-asd", "person", p["legacy_key"]) for p in TWO_TYPOS[1:])
+    decided = resolve_identities([export, lists], MatchSettings(), [ReviewDecision(a, b, True)])
+    child = RecordRef("legacy", "person", "90201")
+    assert any({a, b, child} <= set(c.members) for c in decided.persons)
 
 
 def test_a_fixed_m_is_kept_out_of_training_and_needs_its_value(tmp_path) -> None:
