@@ -51,6 +51,9 @@ UNDATED_TYPO = [person("90191", "Trautwetter", "Annabell", "2012-07-19"), person
 TWO_TYPOS = [person("90201", "Wolkenhauer", "Maximilian", "2013-09-09"),
              {**person("90202", "Wolkenhauer", "Maximillian", "2013-09-09"), "legacy_key": "L:ASD.xlsx|laufend|90", "src_line": 90},
              {**person("90203", "Wolkenhauer", "Maximlian", "2013-09-09"), "legacy_key": "L:ASD.xlsx|laufend|91", "src_line": 91}]
+# family and given name swapped in a list that has no birth date, and a slip in one of the two names
+SWAPPED_UNDATED = [(person("90211", "Lindenstruth", "Korbinian", "2011-05-05"), person("90212", "Korbinian", "Lindenstrtuh", None)),
+                   (person("90221", "Hagedorn", "Wiebke", "2010-01-17"), person("90222", "Wiekbe", "Hagedorn", None))]
 SAME_ADDRESS = {"90041", "90091", "90092", "90101", "90102", "90111", "90112", "90121", "90122", "90171", "90172", "90181", "90182", "90183"}
 
 
@@ -59,9 +62,10 @@ def result() -> IdentityResult:
     firsts = [p for _, p, _, _ in PAIRS]
     seconds = [q for _, _, q, _ in PAIRS]
     # half of the second records stand in the export under a second PERS_NR, half in a caseworker's list
-    in_export = [q for i, q in enumerate(seconds) if i % 2 == 0] + FATHER_SON_UNDATED + UNDATED_TYPO + TWO_TYPOS[:1]
+    in_export = [q for i, q in enumerate(seconds) if i % 2 == 0] + FATHER_SON_UNDATED + UNDATED_TYPO + TWO_TYPOS[:1] + [a for a, _ in SWAPPED_UNDATED]
     in_list = [{**q, "legacy_key": f"L:ASD.xlsx|laufend|{10 + i}", "src_line": 10 + i} for i, q in enumerate(seconds) if i % 2 == 1]
     in_list += TWO_TYPOS[1:]
+    in_list += [{**b, "legacy_key": f"L:ASD.xlsx|laufend|{100 + i}", "src_line": 100 + i} for i, (_, b) in enumerate(SWAPPED_UNDATED)]
     addresses = [{"legacy_key": p["legacy_key"], "person_key": p["legacy_key"], "street": "Am Anger", "house_number": "3",
                   "postcode": "01445", "city": "Radebeul"} for p in firsts + in_export if p["legacy_key"] in SAME_ADDRESS]
     cases = [{"legacy_key": "51.2-WJH-2020/00007", "file_number": "51.2-WJH-2020/00007", "department": "WJH", "caseworker": "AB"}]
@@ -159,4 +163,13 @@ def test_a_fixed_m_is_kept_out_of_training_and_needs_its_value(tmp_path) -> None
 def test_no_birth_date_and_a_typo_in_the_given_name_is_found(result: IdentityResult) -> None:
     # no birth date to block on and the given name one slip off: still a candidate pair, at least for review
     pair = [p for p in result.pairs if {p.left.legacy_key, p.right.legacy_key} == {"90191", "90192"}]
+    assert pair and pair[0].outcome in (Outcome.MATCH, Outcome.REVIEW)
+
+
+@pytest.mark.parametrize("index", range(len(SWAPPED_UNDATED)))
+def test_swapped_names_with_a_slip_and_no_birth_date_are_found(result: IdentityResult, index: int) -> None:
+    # no birth date to block on, and the swapped names are not equal word for word: blocked on one crossed name
+    # and the first three letters of the other
+    key = f"L:ASD.xlsx|laufend|{100 + index}"
+    pair = [p for p in result.pairs if {p.left.legacy_key, p.right.legacy_key} == {SWAPPED_UNDATED[index][0]["legacy_key"], key}]
     assert pair and pair[0].outcome in (Outcome.MATCH, Outcome.REVIEW)
