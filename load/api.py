@@ -73,6 +73,9 @@ class LoadResult:
     stats: dict[tuple[str, str], EntityLoadStats] = field(default_factory=dict)  # (source_system, entity)
     payment_sum_cents: dict[str, int] = field(default_factory=dict)  # per source_system, by SQL after the load
     queries: dict[str, Any] = field(default_factory=dict)  # results of LoadRequest.target_queries
+    # the detached records (LoadRequest.detached): source_system, entity, legacy_key, old_id (the key-map entry that
+    # went), new_id (the entry they got; <NA> when the record was not loaded, e.g. quarantined)
+    detached: pd.DataFrame | None = None
     committed: bool = False
 
 

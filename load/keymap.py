@@ -102,3 +102,16 @@ def forget_keys(connection: sa.Connection, detached: pd.DataFrame | None) -> lis
             gone += [dict(row) for row in connection.execute(sa.select(KEY_MAP).where(where)).mappings()]
             connection.execute(KEY_MAP.delete().where(where))
     return gone
+
+
+def key_ids(connection: sa.Connection, keys: pd.DataFrame) -> dict[tuple[str, str, str], int]:
+    """(source_system, entity, legacy_key) -> new_id in the key map, for the keys of ``keys`` that have an entry."""
+    out: dict[tuple[str, str, str], int] = {}
+    for (source, entity), part in keys.groupby(["source_system", "entity"], sort=True):
+        wanted = sorted(set(part["legacy_key"].astype(str)))
+        for start in range(0, len(wanted), 1_000):
+            where = sa.and_(KEY_MAP.c.source_system == str(source), KEY_MAP.c.entity == str(entity),
+                            KEY_MAP.c.legacy_key.in_(wanted[start:start + 1_000]))
+            for key, new_id in connection.execute(sa.select(KEY_MAP.c.legacy_key, KEY_MAP.c.new_id).where(where)):
+                out[(str(source), str(entity), str(key))] = int(new_id)
+    return out

@@ -16,7 +16,7 @@ from jhmig.load.bulk import BulkWriter, ChunkProgress
 from jhmig.load.codelists import upsert_code_lists
 from jhmig.load.counts import totals_per_source
 from jhmig.load.errors import FrameContractError
-from jhmig.load.keymap import KeyState, add_keys, forget_keys, next_free_id, read_key_state
+from jhmig.load.keymap import KeyState, add_keys, forget_keys, key_ids, next_free_id, read_key_state
 from jhmig.load.outcomes import (
     FINDING,
     QUARANTINE,
@@ -57,6 +57,7 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
                                         request.aliases, run_ids, keep_undo=not request.dry_run))
 
     _write_outcomes(connection, bulk, request, run_id, files, progress)
+    result.detached = _detached_ids(connection, request.detached, forgotten)
 
     for spec in entity_specs().values():
         totals = totals_per_source(connection, spec, PAYMENT_SUM[1] if spec.name == PAYMENT_SUM[0] else None)
@@ -68,6 +69,18 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
     for name, query in request.target_queries.items():  # e.g. the KJH statistics by SQL, in the open transaction
         result.queries[name] = query(connection)
     return result
+
+
+def _detached_ids(connection: sa.Connection, detached: pd.DataFrame | None, forgotten: list[dict[str, object]]) -> pd.DataFrame | None:
+    """Per detached record: the id its key-map entry had before this run and the one it has now."""
+    if detached is None or not len(detached):
+        return None
+    old = {(str(e["source_system"]), str(e["entity"]), str(e["legacy_key"])): int(e["new_id"]) for e in forgotten}  # type: ignore[call-overload]
+    new = key_ids(connection, detached)
+    rows = [(s, e, k, old.get((s, e, k)), new.get((s, e, k)))
+            for s, e, k in detached[["source_system", "entity", "legacy_key"]].astype(str).itertuples(index=False)]
+    frame = pd.DataFrame(rows, columns=["source_system", "entity", "legacy_key", "old_id", "new_id"])
+    return frame.astype({"source_system": "string", "entity": "string", "legacy_key": "string", "old_id": "Int64", "new_id": "Int64"})
 
 
 def _load_batch(
