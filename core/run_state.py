@@ -76,6 +76,7 @@ class RunState:
     identity: IdentityResult | None = None  # the matching step's result (clusters, pairs, counts)
     review: pd.DataFrame | None = None  # review band side by side, for the work list
     review_in_clear: bool = False  # the review sheet shows names unmasked (matching configuration)
+    detached: pd.DataFrame | None = None  # records leaving an id an earlier run merged them under (jhmig.steps_match.detached_table)
     load: LoadResult | None = None
     summary: RunSummary | None = None
     signoff: SignoffInputs | None = None  # what the sign-off figures need of the source (jhmig.steps_signoff)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from jhmig.identity import IdentityResult, MatchSettings, Outcome, ReviewDecision
+from jhmig.identity import IdentityResult, MatchSettings, Outcome, RecordRef, ReviewDecision
 from jhmig.records import Batch
 from jhmig.run_state import RunState
 
@@ -28,6 +28,7 @@ def match_identities(state: RunState, note: Progress) -> None:
     settings = MatchSettings(known_ids=_known_ids(state.options.db_url))
     state.identity = resolve_identities(state.batches, settings, decisions)
     state.review = review_table(state.identity, state.batches)
+    state.detached = detached_table(state.identity, state.batches, settings.known_ids)
     state.review_in_clear = _review_in_clear()
     note("match", 1, 1)
 
@@ -128,6 +129,93 @@ def load_detached(state: RunState) -> pd.DataFrame | None:
     return result.detached_keys() if result is not None and result.detached else None
 
 
+ENTITY_DE = {"person": "Person", "case_file": "Akte", "provider": "Träger", "participant": "Beteiligung", "service": "Leistung"}
+_SAME_DE = {"person": "dieselbe Person", "case_file": "dieselbe Akte", "provider": "derselbe Träger",
+            "participant": "dieselbe Beteiligung", "service": "dieselbe Leistung"}
+DETACHED_COLUMNS = ["entity", "entity_de", "source_system", "legacy_key", "src_path", "src_sheet", "src_line", "old_id", "new_id",
+                    "keeper", "reason", "family_name", "given_names", "birth_date"]
+#: the columns that carry personal data: the work list only (masked or pseudonymised like the review sheet), never HTML
+DETACHED_PERSONAL = ("family_name", "given_names", "birth_date")
+
+
+def detached_table(result: IdentityResult, batches: list[Batch], known: pd.DataFrame | None) -> pd.DataFrame:
+    """One row per detached record (``IdentityResult.detached``): where it comes from, the id it leaves, who keeps that id
+    and why (German, for the stewards). ``new_id`` is filled after the load (:func:`with_new_ids`); names and birth date
+    (persons only) are for the work list."""
+    if not result.detached:
+        return pd.DataFrame(columns=DETACHED_COLUMNS)
+    ids: dict[tuple[str, str, str], int] = {}
+    if known is not None and len(known):
+        ids = {(str(s), str(e), str(k)): int(i) for s, e, k, i in
+               known[["source_system", "entity", "legacy_key", "new_id"]].itertuples(index=False)}
+    gone = set(result.detached)
+    holders: dict[tuple[str, int], list[RecordRef]] = {}
+    for (s, e, k), i in ids.items():
+        ref = RecordRef(s, e, k)
+        if ref not in gone:
+            holders.setdefault((e, i), []).append(ref)
+    by_source = {b.source_system: b for b in batches}
+    survivor_of = {(m.source_system, m.entity, m.legacy_key): c.survivor for e in ENTITIES for c in result.clusters(e) for m in c.merged}
+    steward_apart = {r for p in result.pairs if p.decided_by == "steward" and p.outcome == Outcome.NON_MATCH for r in (p.left, p.right)}
+    rows = []
+    for ref in result.detached:
+        batch = by_source.get(ref.source_system)
+        own = _row_of(batch.frames.get(ref.entity) if batch else None, ref.legacy_key)
+        place = own if own is not None else _row_of(_merged_rows(batch, ref.entity) if batch else None, ref.legacy_key)
+        values = own
+        survivor = survivor_of.get((ref.source_system, ref.entity, ref.legacy_key))
+        if values is None and survivor is not None:  # merged into another record this run: that row carries the values now
+            other = by_source.get(survivor.source_system)
+            values = _row_of(other.frames.get(ref.entity) if other else None, survivor.legacy_key)
+        old_id = ids.get((ref.source_system, ref.entity, ref.legacy_key))
+        keepers = sorted(holders.get((ref.entity, old_id), [])) if old_id is not None else []
+        keeper = keepers[0].label() if keepers else ""
+        why = ("laut Entscheidung „verschiedene Personen“ im Blatt „Abgleich Personen“"
+               if ref.entity == "person" and (ref in steward_apart or any(k in steward_apart for k in keepers))
+               else f"der Abgleich hält die Sätze in diesem Lauf nicht mehr für {_SAME_DE[ref.entity]} (Quelldaten oder Regeln geändert)")
+        reason = (f"Zusammenführung eines früheren Laufs aufgehoben: {why}; "
+                  + (f"die bisherige ID behält {keeper}, " if keeper else "")
+                  + ("dieser Satz gehört jetzt zu " + survivor.label() + " und bekommt dessen ID" if survivor is not None
+                     else "dieser Satz bekommt eine neue ID"))
+        row = {"entity": ref.entity, "entity_de": ENTITY_DE[ref.entity], "source_system": ref.source_system,
+               "legacy_key": ref.legacy_key, "old_id": old_id, "new_id": None, "keeper": keeper, "reason": reason}
+        for c in ("src_path", "src_sheet", "src_line"):
+            row[c] = None if place is None else place.get(c)
+        for c in DETACHED_PERSONAL:
+            row[c] = values.get(c) if values is not None and ref.entity == "person" else None
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=DETACHED_COLUMNS)
+    return table.astype({"old_id": "Int64", "new_id": "Int64", "src_line": "Int64"})
+
+
+def _row_of(frame: pd.DataFrame | None, key: str) -> pd.Series | None:
+    if frame is None or not len(frame) or "legacy_key" not in frame:
+        return None
+    hit = frame[frame["legacy_key"].astype(str) == key]
+    return hit.iloc[0] if len(hit) else None
+
+
+def _merged_rows(batch: Batch, entity: str) -> pd.DataFrame:
+    merged = batch.outcome_frame("merged")
+    return merged[merged["entity"] == entity] if len(merged) else merged
+
+
+def with_new_ids(table: pd.DataFrame | None, loaded: pd.DataFrame | None) -> pd.DataFrame:
+    """The detached records with the ids the load gave them (and the old id as the key map had it)."""
+    if table is None or not len(table):
+        return pd.DataFrame(columns=DETACHED_COLUMNS)
+    if loaded is None or not len(loaded):
+        return table
+    ids = {(str(s), str(e), str(k)): (o, n) for s, e, k, o, n in
+           loaded[["source_system", "entity", "legacy_key", "old_id", "new_id"]].itertuples(index=False)}
+    out = table.copy()
+    found = [ids.get((str(s), str(e), str(k))) for s, e, k in zip(out["source_system"], out["entity"], out["legacy_key"])]
+    out["new_id"] = pd.array([None if f is None or pd.isna(f[1]) else int(f[1]) for f in found], dtype="Int64")
+    old = pd.array([None if f is None or pd.isna(f[0]) else int(f[0]) for f in found], dtype="Int64")
+    out["old_id"] = pd.Series(old, index=out.index).fillna(out["old_id"]).astype("Int64")
+    return out
+
+
 def merged_context(state: RunState, batch: Batch) -> dict[str, pd.DataFrame]:
     """The merged picture for ``batch``'s rules: rows of other sources about its persons, under its keys.
 
@@ -185,6 +273,8 @@ def matching_summary(result: IdentityResult | None) -> dict:
                       "new_from_lists": len(result.new_providers), "list_rows_own_traeger": len(result.repointed)},
         "dependants_merged": sum(len(c.merged) for c in result.dependants),
         "review": len(result.review()),
+        # records an earlier run merged that this run keeps apart: they leave the shared id for one of their own
+        "detached": {entity: sum(1 for r in result.detached if r.entity == entity) for entity in ENTITIES},
         "person_fields_won_by": _won_by(result),
     }
 
@@ -198,4 +288,5 @@ def _won_by(result: IdentityResult) -> dict[str, int]:
     return out
 
 
-__all__ = ["Outcome", "alias_keys", "load_aliases", "load_detached", "match_identities", "matching_summary", "review_table"]
+__all__ = ["DETACHED_COLUMNS", "DETACHED_PERSONAL", "ENTITY_DE", "Outcome", "alias_keys", "detached_table", "load_aliases", "load_detached",
+           "match_identities", "matching_summary", "review_table", "with_new_ids"]
