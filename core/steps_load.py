@@ -72,7 +72,7 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
     note("work list", 0, 1)
     write_record_files(state.run_dir, *steward.shareable(state.findings, state.quarantine), inputs.skipped)
     steward.write_worklist(state.findings, status=status, cells=inputs.cells, run_uid=state.run_uid, review=state.review,
-                           review_in_clear=state.review_in_clear)
+                           review_in_clear=state.review_in_clear, detached=state.detached)
     note("work list", 1, 1)
     release_memory()
     note("load", 0, 1)
@@ -87,11 +87,23 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
         with target.begin_load(request, progress=note) as pending:
             state.load = pending.result
             state.summary = reconcile(state)
+            _detached_ids(state)  # before the commit: a work list that cannot be written stops the run
             add_signoff(state)  # statistics side by side, the quality gate: may fail the run
             pending.decide(RunVerdict(status=state.summary.status, summary_json=state.summary.to_json(),
                                       commit=state.summary.status != "failed"))
     finally:
         target.dispose()
+
+
+def _detached_ids(state: RunState) -> None:
+    """The detached records get the ids the load gave them: in the run state (validierung.html) and the work list."""
+    from jhmig.steps_match import with_new_ids
+
+    if state.detached is None or not len(state.detached) or state.load is None:
+        return
+    state.detached = with_new_ids(state.detached, state.load.detached)
+    assert state.steward is not None
+    state.steward.fill_detached_ids(state.detached, state.review_in_clear)
 
 
 def reconcile(state: RunState) -> RunSummary:

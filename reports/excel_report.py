@@ -71,8 +71,12 @@ class FehlerlisteStats:
 def write_fehlerliste(path: Path, findings: pd.DataFrame, *, status: pd.DataFrame | None = None, cells: pd.DataFrame | None = None,
                       catalog: RuleCatalog, run_uid: str, hider: Hider | None = None,
                       max_rows: int = EXCEL_MAX_ROWS, review: pd.DataFrame | None = None,
-                      review_redact: Callable[[str, str], str] | None = None) -> FehlerlisteStats:
-    """Write the work list. ``hider`` pseudonymises personal values (the list is plain otherwise: stewards must see what to fix)."""
+                      review_redact: Callable[[str, str], str] | None = None,
+                      detached: pd.DataFrame | None = None) -> FehlerlisteStats:
+    """Write the work list. ``hider`` pseudonymises personal values (the list is plain otherwise: stewards must see what to fix).
+
+    ``review``: the matching's review band; ``detached``: records that leave an id an earlier run merged them under
+    (:func:`jhmig.steps_match.detached_table`); both show names and birth dates through ``review_redact``."""
     started = time.perf_counter()
     stats = FehlerlisteStats()
     status = status if status is not None else pd.DataFrame({"status": "offen", "by": "", "on": ""}, index=findings.index)
@@ -103,6 +107,12 @@ def write_fehlerliste(path: Path, findings: pd.DataFrame, *, status: pd.DataFram
         from jhmig.reports.review_sheet import write_review_sheet
 
         stats.sheets["Abgleich Personen"] = write_review_sheet(wb, review, review_redact)
+    if detached is not None and len(detached):  # after the review sheet: its part is the last one
+        from jhmig.reports.detached_sheet import DETACHED_SHEET, detached_body, write_detached_frame
+
+        write_detached_frame(wb, len(detached))
+        bodies[f"xl/worksheets/sheet{len(wb.worksheets)}.xml"] = detached_body(detached, review_redact)
+        stats.sheets[DETACHED_SHEET] = len(detached)
     path.parent.mkdir(parents=True, exist_ok=True)
     frame_path = path.with_name(path.name + ".part")
     wb.save(frame_path)

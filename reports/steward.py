@@ -48,25 +48,39 @@ class StewardReports:
         return hider.findings(findings), hider.quarantine(quarantine)
 
     def write_worklist(self, findings: pd.DataFrame, *, status: pd.DataFrame, cells: pd.DataFrame, run_uid: str,
-                       review: pd.DataFrame | None = None, review_in_clear: bool = False) -> float:
+                       review: pd.DataFrame | None = None, review_in_clear: bool = False,
+                       detached: pd.DataFrame | None = None) -> float:
         """fehlerliste.xlsx; it needs the findings only, not the load's counts. Returns seconds.
 
         ``review``: the matching's review band (sheet "Abgleich Personen"); its names are masked unless
-        ``review_in_clear``, pseudonymised when the run is."""
-        redact = self.pseudonyms or (None if review_in_clear else mask)
+        ``review_in_clear``, pseudonymised when the run is. ``detached``: records leaving an id an earlier run
+        merged them under (sheet "Aufgehobene Zusammenführungen"), their names shown like the review sheet's."""
         stats = write_fehlerliste(self.run_dir / EXCEL_FILE, findings, status=status, cells=cells, catalog=self.catalog,
                                   run_uid=run_uid, hider=self.hider if self.pseudonyms else None, review=review,
-                                  review_redact=redact)
+                                  review_redact=self._review_redact(review_in_clear), detached=detached)
         return stats.seconds
 
+    def _review_redact(self, in_clear: bool):  # type: ignore[no-untyped-def]
+        return self.pseudonyms or (None if in_clear else mask)
+
+    def fill_detached_ids(self, detached: pd.DataFrame, review_in_clear: bool = False) -> bool:
+        """The work list's detached sheet again, with the ids the load gave (written before the load, without them)."""
+        from jhmig.reports.detached_sheet import fill_new_ids
+
+        return fill_new_ids(self.run_dir / EXCEL_FILE, detached, self._review_redact(review_in_clear))
+
     def write(self, summary: dict[str, Any], findings: pd.DataFrame, quarantine: pd.DataFrame, skipped: pd.DataFrame, *, status: pd.DataFrame,
-              cells: pd.DataFrame, raw: dict[tuple[str, str], pd.DataFrame], corrections: pd.DataFrame | None) -> float:
-        """validierung.html (it reports the load's counts) and korrekturen.csv; returns the seconds of the HTML file."""
+              cells: pd.DataFrame, raw: dict[tuple[str, str], pd.DataFrame], corrections: pd.DataFrame | None,
+              detached: pd.DataFrame | None = None) -> float:
+        """validierung.html (it reports the load's counts) and korrekturen.csv; returns the seconds of the HTML file.
+
+        ``detached``: the records leaving an id an earlier run merged them under; the HTML shows their source
+        location, keys and ids, never their names or birth dates."""
         started = time.perf_counter()
         write_validierung(self.run_dir / HTML_FILE, ReportInputs(
             summary=summary, findings=findings, status=status, cells=cells, quarantine=quarantine, skipped=skipped, raw=raw, hider=self.hider,
             catalog=self.catalog, previous=previous_summary(self.out_dir, summary["run_uid"]), run_dir=self.run_dir,
-            pseudonymized=self.pseudonyms is not None))
+            pseudonymized=self.pseudonyms is not None, detached=detached))
         seconds = time.perf_counter() - started
         if corrections is not None:
             table = corrections
