@@ -142,4 +142,5 @@ def write_reports(state: RunState, inputs: ReportInputs) -> None:
     plan = state.corrections
     state.steward.write(state.summary.as_dict(), state.findings, state.quarantine, inputs.skipped,
                         status=state.finding_status, cells=inputs.cells, raw=inputs.raw,
-                        corrections=plan.table() if plan is not None and state.options.corrections_dir else None)
+                        corrections=plan.table() if plan is not None and state.options.corrections_dir else None,
+                        detached=state.detached)

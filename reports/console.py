@@ -32,6 +32,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
                "yes" if money["balanced"] and money["target_matches_loaded"] else "[red]NO[/red]")
     console.print(mt)
     _print_matching(summary.get("matching") or {}, console)
+    _print_detached(summary.get("matching") or {}, console)
     for check in summary["checks"]:
         mark = "[green]ok[/green]" if check["ok"] else "[red]FAILED[/red]"
         console.print(f"  {mark}  {check['check']}")
@@ -57,6 +58,22 @@ def _print_matching(matching: dict[str, Any], console: Console) -> None:
                   f"case files attached: {matching.get('case_files', {}).get('records_merged', 0)}; providers resolved: "
                   f"{providers.get('records_merged', 0)}, new from lists: {providers.get('new_from_lists', 0)}; "
                   f"review cases for the stewards: {matching.get('review', 0)} (fehlerliste.xlsx, sheet 'Abgleich Personen')")
+
+
+def detached_line(matching: dict[str, Any]) -> str | None:
+    """One line when the run undoes merges of an earlier run (counts per entity only), else None."""
+    counts = {k: int(v) for k, v in (matching.get("detached") or {}).items() if int(v)}
+    if not counts:
+        return None
+    per = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return (f"  detached: {sum(counts.values())} records that an earlier run merged are kept apart now and get new ids ({per}); "
+            "see validierung.html and fehlerliste.xlsx, sheet 'Aufgehobene Zusammenführungen'")
+
+
+def _print_detached(matching: dict[str, Any], console: Console) -> None:
+    line = detached_line(matching)
+    if line is not None:
+        console.print(escape(line))
 
 
 _CHANGES = ("inserted", "updated", "unchanged", "deleted")

@@ -55,6 +55,7 @@ class ReportInputs:
     previous: dict[str, Any] | None
     run_dir: Path
     pseudonymized: bool = False
+    detached: pd.DataFrame | None = None  # jhmig.steps_match.detached_table with the new ids; its personal columns are never shown
 
 
 def write_validierung(path: Path, inputs: ReportInputs) -> None:
@@ -85,6 +86,7 @@ def build_view(inp: ReportInputs) -> dict[str, Any]:
         "trend": _trend(s, inp.previous, inp.catalog),
         "corrections": _corrections(s.get("corrections") or {}),
         "matching": s.get("matching") or None,
+        "detached": _detached(inp.detached),
         "quarantine": _quarantine(inp.quarantine),
         "skipped": _skipped(inp.skipped),
         "examples_per_rule": EXAMPLES_PER_RULE,
@@ -244,6 +246,22 @@ def _quarantine(q: pd.DataFrame) -> list[dict[str, Any]]:
     table = q.groupby(["entity", "rule_ids"], dropna=False).size().rename("count").reset_index()
     return [{"entity": r.entity, "rule_ids": r.rule_ids, "count": int(r.count)}
             for r in table.sort_values("count", ascending=False).itertuples()]
+
+
+#: what the HTML shows of a detached record: no name, no birth date
+_DETACHED_SHOWN = ("entity_de", "source_system", "src_path", "src_sheet", "src_line", "legacy_key", "old_id", "new_id", "reason")
+
+
+def _detached(table: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Merges of an earlier run that this run undoes: one row per record that got a new id."""
+    if table is None or not len(table):
+        return []
+    rows = []
+    for record in table.to_dict("records"):
+        rows.append({k: (None if record.get(k) is None or record.get(k) is pd.NA or
+                         (isinstance(record.get(k), float) and record.get(k) != record.get(k)) else record.get(k))
+                     for k in _DETACHED_SHOWN})
+    return rows
 
 
 def _skipped(skipped: pd.DataFrame) -> list[dict[str, Any]]:
