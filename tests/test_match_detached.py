@@ -1,0 +1,153 @@
+"""Detached records made visible: a merge of an earlier run that a later run undoes (a steward's
+*verschiedene Personen* in the review sheet, a changed list row) is counted in summary.json, listed in
+validierung.html (no names, no birth dates) and in the work list (names masked), and the new ids stay."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from click.testing import CliRunner
+from openpyxl import Workbook
+
+from jhmig.cli import main
+from jhmig.identity import DIFFERENT, REVIEW_DECISION, REVIEW_SHEET, SAME
+from jhmig.masking import mask
+from jhmig.reports.detached_sheet import DETACHED_HEADERS, DETACHED_SHEET
+from jhmig.reports.review_sheet import write_review_sheet
+from minimal_export import MiniExport
+
+HEADER = ["Az.", "Name, Vorname", "geb.", "Hilfeart", "Beginn", "Ende", "erl."]
+LIST = "ASD_Nord.xlsx"
+ELIF = ["A-1", "Özdemir, Elif", "14.07.2012", "SPFH", "01.01.2024", None, None]  # the export's PERS_NR 3, birth date and all
+JUERGEN = ["A-2", "Müller, Jürgen", None, "SPFH", "01.01.2024", None, None]  # the export's PERS_NR 1 by name only: the steward decides
+ELA = ["A-1", "Özdemir, Ela", "21.09.2013", "SPFH", "01.01.2024", None, None]  # row 2 rewritten: another child now
+ENTITIES = ("person", "case_file", "provider", "participant", "service")
+
+
+def _list(folder: Path, *rows: list[object]) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "laufend"
+    for values in (HEADER, *rows):
+        ws.append(values)
+    wb.save(folder / LIST)
+
+
+class _Runs:
+    def __init__(self, tmp: Path) -> None:
+        self.tmp, self.export = tmp, MiniExport().write(tmp / "export")
+        self.lists, self.corrections, self.runs = tmp / "listen", tmp / "korrekturen", tmp / "runs"
+        self.lists.mkdir()
+        self.corrections.mkdir()
+
+    def run(self, *extra: str) -> tuple[Path, str]:
+        before = set(self.runs.glob("*")) if self.runs.exists() else set()
+        result = CliRunner().invoke(main, ["run", "--export", str(self.export), "--db", f"sqlite:///{self.tmp / 't.sqlite'}",
+                                           "--out", str(self.runs), "--lists", str(self.lists), "--list-mapping", "asd",
+                                           "--corrections", str(self.corrections), "--no-progress", *extra],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        (folder,) = set(self.runs.glob("*")) - before
+        return folder, result.output
+
+    def key_map(self) -> dict[tuple[str, str, str], int]:
+        con = sqlite3.connect(self.tmp / "t.sqlite")
+        try:
+            return {(s, e, k): i for s, e, k, i in con.execute("select source_system, entity, legacy_key, new_id from mig_key_map")}
+        finally:
+            con.close()
+
+
+def _summary(folder: Path) -> dict:
+    return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+
+def _decide(target: Path, decision: str) -> None:
+    """The steward's answer on the pair (export PERS_NR 1, list row 3) on the review sheet, filed in the corrections folder.
+
+    The export is too small for the model (deterministic matching): the name-only row is no review case of its own,
+    so the sheet is written the way a run writes it, with that one pair."""
+    side = {"a": ("legacy", "1", "PERSONEN.TXT", None, 2), "b": ("excel-asd", f"L:{LIST}|laufend|3", LIST, "laufend", 3)}
+    row: dict[str, object] = {"pair": 1, "score": 0.0, "reasons": ""}
+    for s, (source, key, path, sheet, line) in side.items():
+        row.update({f"{s}_source_system": source, f"{s}_legacy_key": key, f"{s}_src_path": path, f"{s}_src_sheet": sheet,
+                    f"{s}_src_line": line, f"{s}_family_name": "Müller", f"{s}_given_names": "Jürgen", f"{s}_birth_name": None,
+                    f"{s}_birth_date": None})
+    wb = Workbook(write_only=True)
+    write_review_sheet(wb, pd.DataFrame([row]), mask)
+    work = target / "abgleich.xlsx"
+    wb.save(work)
+    wb = openpyxl.load_workbook(work)
+    ws = wb[REVIEW_SHEET]
+    ws.cell(2, [c.value for c in ws[1]].index(REVIEW_DECISION) + 1).value = decision
+    wb.save(work)
+
+
+def _detached_sheet(folder: Path) -> list[dict[str, object]]:
+    wb = openpyxl.load_workbook(folder / "fehlerliste.xlsx")
+    if DETACHED_SHEET not in wb.sheetnames:
+        return []
+    rows = list(wb[DETACHED_SHEET].iter_rows(values_only=True))
+    assert list(rows[0]) == [h for h, _ in DETACHED_HEADERS]
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_an_undone_merge_is_reported_and_the_new_ids_stay(tmp_path: Path) -> None:
+    runs = _Runs(tmp_path)
+    juergen, ela = ("excel-asd", "person", f"L:{LIST}|laufend|3"), ("excel-asd", "person", f"L:{LIST}|laufend|2")
+
+    # run 1: both list rows merged into the export's persons, under their ids (row 3 by the steward's "gleiche Person")
+    _list(runs.lists, ELIF, JUERGEN)
+    _decide(runs.corrections, SAME)
+    run1, _ = runs.run()
+    assert _summary(run1)["matching"]["detached"] == dict.fromkeys(ENTITIES, 0)
+    ids1 = runs.key_map()
+    assert ids1[juergen] == ids1[("legacy", "person", "1")] and ids1[ela] == ids1[("legacy", "person", "3")]
+
+    # run 2: the steward changes her mind ("verschiedene Personen"), and row 2 of the list now is another child
+    _decide(runs.corrections, DIFFERENT)
+    _list(runs.lists, ELA, JUERGEN)
+    run2, output2 = runs.run()
+    summary2 = _summary(run2)
+    assert summary2["matching"]["detached"] == {**dict.fromkeys(ENTITIES, 0), "person": 2}
+    assert all(c["ok"] for c in summary2["checks"]), summary2["checks"]  # read = loaded + merged + quarantined + skipped
+    ids2 = runs.key_map()
+    assert ids2[("legacy", "person", "1")] == ids1[("legacy", "person", "1")]  # the export's records keep their ids
+    assert ids2[("legacy", "person", "3")] == ids1[("legacy", "person", "3")]
+    persons1 = {i for (_, e, _), i in ids1.items() if e == "person"}
+    assert ids2[juergen] not in persons1 and ids2[ela] not in persons1 and ids2[juergen] != ids2[ela]  # ids of their own
+    line = next(x for x in output2.splitlines() if "detached" in x)
+    assert "2 records" in line and "person 2" in line
+
+    sheet = {(r["Quelle"], r["Schlüssel"]): r for r in _detached_sheet(run2)}
+    assert set(sheet) == {juergen[::2], ela[::2]}
+    for key, row in ((juergen, sheet[juergen[::2]]), (ela, sheet[ela[::2]])):
+        assert row["Objekt"] == "Person" and row["Datei"] == LIST and row["Blatt"] == "laufend"
+        assert row["Zeile"] == int(key[2].rsplit("|", 1)[1])
+        assert (row["Bisherige ID"], row["Neue ID"]) == (ids1[key], ids2[key])
+        assert str(row["Grund"]).startswith("Zusammenführung eines früheren Laufs aufgehoben")
+    assert "verschiedene Personen" in str(sheet[juergen[::2]]["Grund"]) and "legacy:1" in str(sheet[juergen[::2]]["Grund"])
+    assert "nicht mehr für dieselbe Person" in str(sheet[ela[::2]]["Grund"]) and "legacy:3" in str(sheet[ela[::2]]["Grund"])
+    # names and birth dates masked, as on the review sheet
+    assert (sheet[ela[::2]]["Familienname"], sheet[ela[::2]]["Vornamen"], sheet[ela[::2]]["Geburtsdatum"]) == ("Ö*****r", "E*a", "**.**.2013")
+
+    html = (run2 / "validierung.html").read_text(encoding="utf-8")
+    section = html.split('id="aufgehoben"', 1)[1].split("</details>", 1)[0]
+    assert section.count("<tr><td>Person</td>") == 2 and "Zusammenführung eines früheren Laufs aufgehoben" in section
+    for key in (juergen, ela):
+        assert f"{key[2]}</td><td class=\"n\">{ids1[key]}</td><td class=\"n\">{ids2[key]}</td>" in section
+        assert f"Zeile {key[2].rsplit('|', 1)[1]}" in section
+    for personal in ("Özdemir", "Ela", "Müller", "Jürgen", "21.09.2013", "14.07.2012", "03.05.1980", "Ö*****r"):
+        assert personal not in section
+
+    # run 3, nothing changed: nothing detached, every id as in run 2
+    run3, output3 = runs.run()
+    assert _summary(run3)["matching"]["detached"] == dict.fromkeys(ENTITIES, 0)
+    assert not [x for x in output3.splitlines() if "detached" in x]
+    assert _detached_sheet(run3) == []
+    assert runs.key_map() == ids2
+    assert "Keine: jede Zusammenführung früherer Läufe gilt weiter." in (run3 / "validierung.html").read_text(encoding="utf-8")
