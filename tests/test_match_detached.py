@@ -151,3 +151,61 @@ def test_an_undone_merge_is_reported_and_the_new_ids_stay(tmp_path: Path) -> Non
     assert _detached_sheet(run3) == []
     assert runs.key_map() == ids2
     assert "Keine: jede Zusammenführung früherer Läufe gilt weiter." in (run3 / "validierung.html").read_text(encoding="utf-8")
+
+
+def _review_row() -> dict[str, object]:
+    row: dict[str, object] = {"pair": 1, "score": 0.9, "reasons": "Familienname gleich"}
+    for s, key in (("a", "1"), ("b", "L:ASD_Nord.xlsx|laufend|3")):
+        row.update({f"{s}_source_system": "legacy" if s == "a" else "excel-asd", f"{s}_legacy_key": key, f"{s}_src_path": "x",
+                    f"{s}_src_sheet": None, f"{s}_src_line": 2, f"{s}_family_name": "Müller", f"{s}_given_names": "Jürgen",
+                    f"{s}_birth_name": None, f"{s}_birth_date": None})
+    return row
+
+
+def test_the_work_list_sheet_pseudonymises_and_gets_the_new_ids_after_the_load(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from jhmig.extract.corrections import read_corrections
+    from jhmig.extract.review_decisions import read_review_decisions
+    from jhmig.records import findings_frame
+    from jhmig.reports.detached_sheet import fill_new_ids
+    from jhmig.reports.excel_report import write_fehlerliste
+    from jhmig.reports.pseudonyms import Pseudonymizer
+    from jhmig.steps_match import DETACHED_COLUMNS, with_new_ids
+    from jhmig.validation import rule_catalog
+
+    table = pd.DataFrame([
+        {"entity": "person", "entity_de": "Person", "source_system": "excel-asd", "legacy_key": "L:ASD_Nord.xlsx|laufend|3",
+         "src_path": LIST, "src_sheet": "laufend", "src_line": 3, "old_id": 1, "new_id": None, "keeper": "legacy:1",
+         "reason": "Zusammenführung eines früheren Laufs aufgehoben: ...", "family_name": "Müller", "given_names": "Jürgen",
+         "birth_date": dt.date(1980, 5, 3)},
+        {"entity": "case_file", "entity_de": "Akte", "source_system": "excel-asd", "legacy_key": "A-1", "src_path": LIST,
+         "src_sheet": "laufend", "src_line": 2, "old_id": 7, "new_id": None, "keeper": "legacy:51.3-UV-2019/00001",
+         "reason": "Zusammenführung eines früheren Laufs aufgehoben: ...", "family_name": None, "given_names": None, "birth_date": None},
+    ], columns=DETACHED_COLUMNS).astype({"old_id": "Int64", "new_id": "Int64", "src_line": "Int64"})
+    pseudonyms = Pseudonymizer(b"k" * 32)
+    folder = tmp_path / "run"
+    path = folder / "fehlerliste.xlsx"
+    write_fehlerliste(path, findings_frame(), catalog=rule_catalog(), run_uid="r2", review=pd.DataFrame([_review_row()]),
+                      review_redact=pseudonyms, detached=table)
+    before = _detached_sheet(folder)
+    assert [r["Neue ID"] for r in before] == [None, None] and [r["Bisherige ID"] for r in before] == [1, 7]
+
+    loaded = pd.DataFrame({"source_system": ["excel-asd", "excel-asd"], "entity": ["person", "case_file"],
+                           "legacy_key": ["L:ASD_Nord.xlsx|laufend|3", "A-1"], "old_id": [1, 7], "new_id": [6, None]})
+    assert fill_new_ids(path, with_new_ids(table, loaded.astype({"old_id": "Int64", "new_id": "Int64"})), pseudonyms)
+    after = _detached_sheet(folder)
+    assert [(r["Objekt"], r["Zeile"], r["Bisherige ID"], r["Neue ID"]) for r in after] == [("Person", 3, 1, 6), ("Akte", 2, 7, None)]
+    person, case = after
+    assert (person["Familienname"], person["Vornamen"], person["Geburtsdatum"]) == (
+        pseudonyms("Müller", "name"), pseudonyms("Jürgen", "name"), pseudonyms("03.05.1980", "date"))
+    assert (case["Familienname"], case["Vornamen"], case["Geburtsdatum"]) == (None, None, None)
+    shown = " ".join(str(v) for r in after for v in r.values())
+    assert "Müller" not in shown and "Jürgen" not in shown and "1980" not in shown
+
+    # the review sheet beside it is untouched, and neither reader of the corrections folder takes the sheet for decisions
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[-2:] == [REVIEW_SHEET, DETACHED_SHEET] and wb[REVIEW_SHEET].max_row == 2
+    read = read_corrections(folder)
+    assert read.decisions == [] and [f.rows for f in read.files] == [0]
+    assert read_review_decisions(folder) == []
