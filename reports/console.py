@@ -66,7 +66,10 @@ def detached_line(matching: dict[str, Any]) -> str | None:
     if not counts:
         return None
     per = ", ".join(f"{k} {v}" for k, v in counts.items())
-    return (f"  detached: {sum(counts.values())} records that an earlier run merged are kept apart now and get new ids ({per}); "
+    total = sum(counts.values())
+    what = "1 record that an earlier run merged is kept apart now and gets a new id" if total == 1 else \
+        f"{total} records that an earlier run merged are kept apart now and get new ids"
+    return (f"  detached: {what} ({per}); "
             "see validierung.html and fehlerliste.xlsx, sheet 'Aufgehobene Zusammenführungen'")
 
 
