@@ -186,14 +186,30 @@ class _BatchLoad:
         inserted, updated = len(plan.inserts), len(plan.updates)
         plan.inserts = plan.updates = plan.inserts.iloc[:0]
         add_keys(bulk, source, spec.name, plan.new_keys, plan.new_key_ids, self.run_id)
-        if merged_ids is not None:  # an alias already in the key map keeps its entry (entries never change)
-            fresh = ~merged_ids.index.isin(self.full[spec.name].keys.astype(str))
+        if merged_ids is not None:  # an alias already in the key map keeps its entry while its id holds
+            fresh = self._rekey_moved(spec, merged_ids) | ~merged_ids.index.isin(self.full[spec.name].keys.astype(str))
             add_keys(bulk, source, spec.name, pd.Series(merged_ids.index[fresh]), merged_ids.to_numpy()[fresh], self.run_id)
         if self.progress is not None:
             self.progress(step, total, total)
         log.info("%s: %d inserted, %d updated, %d unchanged, %d deleted", step, inserted, updated, plan.unchanged,
                  len(plan.delete_ids))
         return EntityLoadStats(inserted=inserted, updated=updated, unchanged=plan.unchanged, deleted=len(plan.delete_ids))
+
+    def _rekey_moved(self, spec: EntitySpec, merged_ids: pd.Series) -> np.ndarray:
+        """Merged records whose key-map entry names another id than their survivor's (a record that stood
+        alone and is merged now, by a steward's *gleiche Person* or a changed record): their entry goes,
+        kept in mig_undo for a rollback, and is written again with the survivor's id; otherwise the key
+        map would point at the row delete_superseded removes. Returns the mask of those records."""
+        state = self.full[spec.name]
+        had = pd.Series(np.asarray(state.new_id, dtype=np.int64), index=pd.Index(state.keys.astype(str)))
+        before = had.reindex(merged_ids.index).to_numpy(dtype=float)
+        moved = ~np.isnan(before) & (before != merged_ids.to_numpy(dtype=float))
+        if moved.any():
+            entries = forget_keys(self.connection, pd.DataFrame({"source_system": self.source, "entity": spec.name,
+                                                                 "legacy_key": merged_ids.index[moved]}))
+            if self.keep_undo:
+                save_key_map_images(self.connection, entries, self.run_id)
+        return moved
 
     def _remember_live(self, spec: EntitySpec, plan: EntityPlan) -> pd.Series | None:
         """The ids children will refer to; merged records resolve to their survivors, also those planned just now."""
@@ -220,8 +236,10 @@ class _BatchLoad:
         reference to them has been rewritten to the survivor (children first)."""
         for spec in reversed(self.specs):
             if spec.name in self.alias_ids:
-                self.bulk.delete(_table(spec), superseded_ids(self.full[spec.name], self.alias_ids[spec.name],
-                                                              self.run_ids.ids(spec.name)))
+                gone = superseded_ids(self.full[spec.name], self.alias_ids[spec.name], self.run_ids.ids(spec.name))
+                if self.keep_undo:  # before-images: a rollback gives the record its own row back
+                    save_before_images(self.connection, _table(spec), gone, self.run_id, "delete")
+                self.bulk.delete(_table(spec), gone)
 
 
 def _plan(

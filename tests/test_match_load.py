@@ -202,6 +202,29 @@ def test_a_record_that_moves_to_another_cluster_leaves_its_old_row_to_the_record
         con.close()
 
 
+def test_a_record_that_stood_alone_and_is_merged_now_gets_its_survivors_id_and_a_rollback_gives_its_row_back(tmp_path: Path) -> None:
+    from jhmig.load import open_target
+
+    db = tmp_path / "t.sqlite"
+    _load_with(db, [_export()], [], "r1")  # run 1: every PERS_NR a person of its own
+    first = _key_map(db)
+    alone, survivor = first[("legacy", "person", "95002")], first[("legacy", "person", "95001")]
+    assert alone != survivor
+    _load_with(db, [_export()], [("95002", "95001")], "r2")  # run 2: a steward's "gleiche Person"
+    second = _key_map(db)
+    assert second[("legacy", "person", "95002")] == survivor  # the key map follows the merge ...
+    con = sqlite3.connect(db)
+    try:  # ... and no entry names a row that is gone
+        assert con.execute("select count(*) from mig_key_map k where entity = 'person' and not exists "
+                           "(select 1 from person p where p.person_id = k.new_id)").fetchone()[0] == 0
+        assert con.execute("select count(*) from person where person_id = ?", (alone,)).fetchone()[0] == 0
+        # the before-images a rollback of run 2 puts back: the old key-map entry and the record's own row
+        images = set(con.execute("select entity, op, row_id from mig_undo where run_id = 2").fetchall())
+    finally:
+        con.close()
+    assert {("mig_key_map", "delete", alone), ("person", "delete", alone)} <= images
+
+
 def test_a_record_between_two_vetoed_groups_joins_the_same_one_whatever_the_order_and_float_noise() -> None:
     """Same input, same ids: the model's probabilities differ between runs in their last digits, and tied pairs
     come back in any order; which of mother and daughter (vetoed) the record without birth date joins must not."""
