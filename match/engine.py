@@ -201,18 +201,26 @@ def _match_neighbours(uid_l: np.ndarray, uid_r: np.ndarray, outcome: np.ndarray)
 PROBABILITY_DIGITS = 6  # far above the run-to-run noise of the model (~1e-14), far below a difference that means anything
 
 
-def constrained_components(uids: pd.Series, edges: pd.DataFrame, cannot: pd.DataFrame) -> pd.Series:
+def constrained_components(uids: pd.Series, edges: pd.DataFrame, cannot: pd.DataFrame, known: pd.Series | None = None) -> pd.Series:
     """Like connected components, but two groups are never joined when any of their records may not be merged.
 
     ``edges`` (uid_l, uid_r, match_probability) are joined best first; ``cannot`` (uid_l, uid_r) are
     vetoed pairs: a record without a birth date that matches both mother and daughter of one name
     joins one of them, not both into one person. Of two equally good edges the one of the smaller uids
     joins first.
+
+    ``known`` (uid -> id in the key map): two groups that carry different ids (persons an earlier run
+    kept apart) are joined only by a steward's edge (``decided_by`` = steward), never by the model
+    alone; a new record matching both joins one of them (jhmig.match.known.remembered).
     """
     index = pd.Index(uids)
     parent = np.arange(len(index))
     members: dict[int, set[int]] = {}
     banned: dict[int, set[int]] = {}
+    ids: dict[int, set[int]] = {}  # group root -> the key-map ids its records carry
+    if known is not None and len(known):
+        found = pd.to_numeric(pd.Series(known).reindex(index), errors="coerce").to_numpy(dtype=float)
+        ids = {i: {int(v)} for i, v in enumerate(found) if v == v}
     for a, b in zip(index.get_indexer(cannot["uid_l"]), index.get_indexer(cannot["uid_r"])):
         banned.setdefault(a, set()).add(b)
         banned.setdefault(b, set()).add(a)
@@ -228,17 +236,24 @@ def constrained_components(uids: pd.Series, edges: pd.DataFrame, cannot: pd.Data
     # the join order (which decides where a record between two vetoed groups goes) is the same every run.
     ordered = (edges.assign(_p=edges["match_probability"].astype(float).round(PROBABILITY_DIGITS))
                .sort_values(["_p", "uid_l", "uid_r"], ascending=[False, True, True], kind="stable"))
-    for a, b in zip(index.get_indexer(ordered["uid_l"]), index.get_indexer(ordered["uid_r"])):
+    steward = (ordered["decided_by"] == "steward").to_numpy(dtype=bool) if "decided_by" in ordered else np.zeros(len(ordered), bool)
+    for a, b, by_steward in zip(index.get_indexer(ordered["uid_l"]), index.get_indexer(ordered["uid_r"]), steward):
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
         ma, mb = members.get(ra, {ra}), members.get(rb, {rb})
         if banned and any(banned.get(x, set()) & mb for x in ma):
             continue
+        ia, ib = ids.get(ra, set()), ids.get(rb, set())
+        if ia and ib and not ia & ib and not by_steward:
+            continue
         low, high = min(ra, rb), max(ra, rb)
         parent[high] = low
         members[low] = ma | mb
         members.pop(high, None)
+        if ia or ib:
+            ids[low] = ia | ib
+            ids.pop(high, None)
     return pd.Series([find(i) for i in range(len(index))], index=index)
 
 

@@ -8,13 +8,22 @@ only one of them can keep the id: the one of the earliest source of the run
 a source the smallest legacy key. The records of every other cluster that
 remember that id are *detached*: they forget it and are loaded under an id
 of their own (or their new survivor's), and their key map entry says so.
+
+The model is trained afresh on every run, so a pair near a threshold may
+cross it when a delivery adds records elsewhere. :func:`remembered` keeps the
+earlier runs' decisions in that band (hysteresis): a pair that shares an id
+stays merged while the model still says *review*, and two records with ids of
+their own are not merged by the model alone (the pair goes to the steward,
+and ``constrained_components`` keeps their groups apart). Only a steward's
+decision, a veto or a clear non-match changes an id that was given.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
-from jhmig.identity import IdentityResult, RecordRef
+from jhmig.identity import IdentityResult, Outcome, RecordRef
 from jhmig.match.records import SEP, ref_of
 from jhmig.records import Batch
 
@@ -34,6 +43,34 @@ def detached(groups: pd.Series, order: pd.Series, known: pd.Series | None) -> se
     keeper = frame.sort_values(["id", "order", "uid"], kind="stable").groupby("id")["group"].first()
     lost = frame["group"].to_numpy() != frame["id"].map(keeper).to_numpy()
     return set(frame.loc[lost, "uid"])
+
+
+def remembered(decided: pd.DataFrame, known: pd.Series | None) -> pd.DataFrame:
+    """The model's outcomes against the key map (``known``: uid -> id); adds ``kept_apart``.
+
+    * both records carry one id (merged in an earlier run), the model says *review*: stays a match;
+    * both carry different ids (kept apart), the model says *match*: goes to review (``kept_apart``).
+
+    Steward decisions and vetoes are left as they are; so are ambiguous and bridged pairs.
+    """
+    decided = decided.reset_index(drop=True)
+    apart = np.zeros(len(decided), dtype=bool)
+    if known is None or not len(known) or not len(decided):
+        return decided.assign(kept_apart=apart)
+    ids = pd.to_numeric(known, errors="coerce")
+    left = ids.reindex(decided["uid_l"].astype(str)).to_numpy(dtype=float)
+    right = ids.reindex(decided["uid_r"].astype(str)).to_numpy(dtype=float)
+    both = ~np.isnan(left) & ~np.isnan(right)
+    by_model = (decided["decided_by"] == "model").to_numpy(dtype=bool).copy()
+    for flag in ("ambiguous", "bridged"):
+        if flag in decided:
+            by_model &= ~decided[flag].fillna(False).to_numpy(dtype=bool)
+    outcome = decided["outcome"].to_numpy(dtype=object).copy()
+    apart = both & (left != right) & by_model & (outcome == Outcome.MATCH.value)
+    together = both & (left == right) & by_model & (outcome == Outcome.REVIEW.value)
+    outcome[apart] = Outcome.REVIEW.value
+    outcome[together] = Outcome.MATCH.value
+    return decided.assign(outcome=outcome, kept_apart=apart)
 
 
 def detached_records(batches: list[Batch], result: IdentityResult, entity: str, known: pd.Series | None) -> list[RecordRef]:

@@ -12,7 +12,7 @@ from jhmig.identity import Cluster, Outcome, PairDecision, RecordRef, ReviewDeci
 from jhmig.match.config import MatchConfig
 from jhmig.match.engine import deterministic_pairs, constrained_components, decide, prepare_records, score_pairs
 from jhmig.match.engine import VETO_REASONS
-from jhmig.match.known import detached
+from jhmig.match.known import detached, remembered
 from jhmig.match.records import SEP, person_records, ref_of
 from jhmig.match.survivorship import Survivorship, build_clusters
 from jhmig.records import Batch
@@ -20,6 +20,7 @@ from jhmig.records import Batch
 STEWARD = "Entscheidung Datenpflege"
 AMBIGUOUS = "passt zu zwei Personen, die nicht dieselbe sein können"
 BRIDGED = "beide passen zu einem dritten Datensatz (Tippfehler auf beiden Seiten?)"
+KEPT_APART = "in einem früheren Lauf als zwei Personen migriert: zusammengeführt wird nur nach Entscheidung der Datenpflege"
 
 
 @dataclass
@@ -93,9 +94,11 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
     else:
         scored, result.model = score_pairs([prepared], config)
     decided = _apply_decisions(decide(scored, prepared, config), decisions, set(records["uid"]))
+    # the ids earlier runs gave hold against the model's drift between runs (a steward's word changes them)
+    decided = remembered(decided, known_ids)
     matches = decided[decided["outcome"] == Outcome.MATCH.value]
     vetoed = decided[(decided["veto"] != "") | ((decided["decided_by"] == "steward") & (decided["outcome"] == Outcome.NON_MATCH.value))]
-    component = constrained_components(records["uid"], matches, vetoed)
+    component = constrained_components(records["uid"], matches, vetoed, known_ids)
     records = records.assign(component=component.reindex(records["uid"]).to_numpy())
     # a record kept apart from the person whose id it shares (merged in an earlier run) forgets that id
     by_uid = records.set_index("uid")
@@ -113,7 +116,7 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
     reasons = _reasons(near, config)
     for i, row in enumerate(near.itertuples(index=False)):
         why = reasons[i] + ((VETO_REASONS.get(row.veto, row.veto),) if row.veto else ()) + ((AMBIGUOUS,) if bool(row.ambiguous) else ()) \
-            + ((BRIDGED,) if bool(row.bridged) else ())
+            + ((BRIDGED,) if bool(row.bridged) else ()) + ((KEPT_APART,) if bool(row.kept_apart) else ())
         why += (STEWARD,) if row.decided_by == "steward" else ()
         left, right = pair_key(ref_of(row.uid_l, "person"), ref_of(row.uid_r, "person"))
         result.pairs.append(PairDecision(left, right, float(row.match_probability), Outcome(row.outcome), why, str(row.decided_by)))

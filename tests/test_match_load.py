@@ -278,3 +278,54 @@ def test_a_stewards_different_persons_undoes_a_merge_of_an_earlier_run(tmp_path:
         finally:
             con.close()
     assert splits[0] == splits[1]  # the new id is stable on the next run
+
+
+def test_persons_an_earlier_run_kept_apart_keep_their_ids_when_the_model_now_matches_them(tmp_path: Path) -> None:
+    """The model is trained afresh per run: a pair near the threshold may cross it when a delivery adds records
+    elsewhere (bench/id_stability.py: 2 of ~2,700 persons renumbered). Two records with ids of their own are not
+    merged by the model alone, not even through a new record matching both; the pair goes to the steward."""
+    from jhmig.identity import MatchSettings, Outcome
+
+    db = tmp_path / "t.sqlite"
+    _load_with(db, [_export()], [], "r1")  # run 1: the model kept the child's two PERS_NR apart
+    first = _key_map(db)
+    a, b = first[("legacy", "person", "95001")], first[("legacy", "person", "95002")]
+    assert a != b
+    batches = [_export(), _list(False)]  # run 2: the model matches them, and the list row matches both
+    result = resolve_identities(batches, MatchSettings(known_ids=_known(db)))
+    _load(db, batches, result, "r2")
+    second = _key_map(db)
+    assert {k: v for k, v in second.items() if k in first} == first  # nothing renumbered
+    assert second[("excel-asd", "person", f"L:{LIST_FILE}|laufend|5")] in (a, b)  # the new row joined one of them
+    pair = next(p for p in result.pairs if {p.left.legacy_key, p.right.legacy_key} == {"95001", "95002"})
+    assert pair.outcome == Outcome.REVIEW and any("früheren Lauf" in r for r in pair.reasons)
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("select count(*) from person where person_id in (?, ?)", (a, b)).fetchone()[0] == 2
+        assert con.execute("pragma foreign_key_check").fetchall() == []
+    finally:
+        con.close()
+
+
+def test_remembered_decisions_hold_in_the_models_review_band_and_a_steward_overrides_them() -> None:
+    from jhmig.match.engine import constrained_components
+    from jhmig.match.known import remembered
+
+    known = pd.Series({"a": 1, "b": 1, "c": 2, "d": 3, "e": 4, "f": 5})
+    decided = pd.DataFrame({"uid_l": ["a", "c", "e", "g", "a"], "uid_r": ["b", "d", "f", "h", "c"],
+                            "match_probability": [0.9, 0.97, 0.97, 0.9, 0.3],
+                            "outcome": ["review", "match", "match", "review", "non_match"],
+                            "decided_by": ["model", "model", "steward", "model", "model"], "veto": [""] * 5,
+                            "ambiguous": [False] * 5, "bridged": [False] * 5})
+    out = remembered(decided, known)
+    # merged before, review now: stays merged; kept apart before, match now: review; the steward and new records as decided
+    assert out["outcome"].tolist() == ["match", "review", "match", "review", "non_match"]
+    assert out["kept_apart"].tolist() == [False, True, False, False, False]
+    # a new record x matching two persons that carry different ids joins one of them, not both into one
+    uids = pd.Series(["p", "q", "x"], dtype="string")
+    edges = pd.DataFrame({"uid_l": ["p", "q"], "uid_r": ["x", "x"], "match_probability": [0.99, 0.98], "decided_by": ["model"] * 2})
+    component = constrained_components(uids, edges, pd.DataFrame({"uid_l": [], "uid_r": []}), pd.Series({"p": 10, "q": 11}))
+    assert component["p"] != component["q"] and component["x"] == component["p"]
+    steward = pd.concat([edges, pd.DataFrame({"uid_l": ["p"], "uid_r": ["q"], "match_probability": [1.0], "decided_by": ["steward"]})])
+    component = constrained_components(uids, steward, pd.DataFrame({"uid_l": [], "uid_r": []}), pd.Series({"p": 10, "q": 11}))
+    assert component["p"] == component["q"] == component["x"]
