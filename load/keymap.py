@@ -1,11 +1,13 @@
 """``mig_key_map``: legacy key -> new id, per source system and entity.
 
-Entries are never deleted or changed: a record that disappears and comes back
+Entries are not deleted or changed: a record that disappears and comes back
 gets its old id again, and ids are unique per entity across source systems.
-One exception: a record merged in an earlier run that the matching stage now
-keeps apart from the person whose id it shares (``LoadRequest.detached``)
-loses its entry before the load and gets a new one like a new key; the old
-entry is kept in ``mig_undo`` for a rollback.
+Two exceptions, both with the old entry kept in ``mig_undo`` for a rollback:
+a record merged in an earlier run that the matching stage now keeps apart
+from the person whose id it shares (``LoadRequest.detached``) loses its entry
+before the load and gets a new one like a new key; a record that had an id of
+its own and is merged now gets its survivor's id (the loader's
+``_rekey_moved``), so that no entry names a row that is gone.
 """
 
 from __future__ import annotations
