@@ -7,7 +7,7 @@ a record merged in an earlier run that the matching stage now keeps apart
 from the person whose id it shares (``LoadRequest.detached``) loses its entry
 before the load and gets a new one like a new key; a record that had an id of
 its own and is merged now gets its survivor's id (the loader's
-``_rekey_moved``), so that no entry names a row that is gone.
+``_alias_keys_to_write``), so that no entry names a row that is gone.
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ class _BatchLoad:
         plan.inserts = plan.updates = plan.inserts.iloc[:0]
         add_keys(bulk, source, spec.name, plan.new_keys, plan.new_key_ids, self.run_id)
         if merged_ids is not None:  # an alias already in the key map keeps its entry while its id holds
-            fresh = self._rekey_moved(spec, merged_ids) | ~merged_ids.index.isin(self.full[spec.name].keys.astype(str))
+            fresh = self._alias_keys_to_write(spec, merged_ids)
             add_keys(bulk, source, spec.name, pd.Series(merged_ids.index[fresh]), merged_ids.to_numpy()[fresh], self.run_id)
         if self.progress is not None:
             self.progress(step, total, total)
@@ -195,21 +195,22 @@ class _BatchLoad:
                  len(plan.delete_ids))
         return EntityLoadStats(inserted=inserted, updated=updated, unchanged=plan.unchanged, deleted=len(plan.delete_ids))
 
-    def _rekey_moved(self, spec: EntitySpec, merged_ids: pd.Series) -> np.ndarray:
-        """Merged records whose key-map entry names another id than their survivor's (a record that stood
-        alone and is merged now, by a steward's *gleiche Person* or a changed record): their entry goes,
-        kept in mig_undo for a rollback, and is written again with the survivor's id; otherwise the key
-        map would point at the row delete_superseded removes. Returns the mask of those records."""
+    def _alias_keys_to_write(self, spec: EntitySpec, merged_ids: pd.Series) -> np.ndarray:
+        """Mask of the merged records whose key-map entry is (re)written: new keys, and records whose entry
+        names another id than their survivor's (a record that stood alone and is merged now, by a steward's
+        *gleiche Person* or a changed record). The entries of the latter go first, kept in mig_undo for a
+        rollback; otherwise the key map would point at the row delete_superseded removes."""
         state = self.full[spec.name]
         had = pd.Series(np.asarray(state.new_id, dtype=np.int64), index=pd.Index(state.keys.astype(str)))
         before = had.reindex(merged_ids.index).to_numpy(dtype=float)
-        moved = ~np.isnan(before) & (before != merged_ids.to_numpy(dtype=float))
+        new = np.isnan(before)
+        moved = ~new & (before != merged_ids.to_numpy(dtype=float))
         if moved.any():
             entries = forget_keys(self.connection, pd.DataFrame({"source_system": self.source, "entity": spec.name,
                                                                  "legacy_key": merged_ids.index[moved]}))
             if self.keep_undo:
                 save_key_map_images(self.connection, entries, self.run_id)
-        return moved
+        return new | moved
 
     def _remember_live(self, spec: EntitySpec, plan: EntityPlan) -> pd.Series | None:
         """The ids children will refer to; merged records resolve to their survivors, also those planned just now."""

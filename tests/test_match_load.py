@@ -202,9 +202,7 @@ def test_a_record_that_moves_to_another_cluster_leaves_its_old_row_to_the_record
         con.close()
 
 
-def test_a_record_that_stood_alone_and_is_merged_now_gets_its_survivors_id_and_a_rollback_gives_its_row_back(tmp_path: Path) -> None:
-    from jhmig.load import open_target
-
+def test_a_record_that_stood_alone_and_is_merged_now_gets_its_survivors_id_keeping_the_old_entry_and_row_for_a_rollback(tmp_path: Path) -> None:
     db = tmp_path / "t.sqlite"
     _load_with(db, [_export()], [], "r1")  # run 1: every PERS_NR a person of its own
     first = _key_map(db)
