@@ -92,7 +92,9 @@ def money_table(outcomes: pd.DataFrame, target: pd.DataFrame | None, manifest_ce
         table = table.join(t.rename("target"), on=CELL).fillna({"target": 0})
     others = frame[frame["outcome"] != "loaded"]  # small: only these are listed; loaded rows only for a red target line
     lines = [_line(row, frame, others, target is not None, target_records or {}) for row in table.itertuples(index=False)]
-    totals = {k: int(sum(line[k] for line in lines)) for k in ("read", *OUTCOMES, "target") if lines and k in lines[0]}
+    # every total is there even without a payment (an export of a small office or a partial one)
+    kinds = ("read", *OUTCOMES, *(("target",) if target is not None else ()))
+    totals: dict[str, int | None] = {k: int(sum(line[k] for line in lines)) for k in kinds}
     totals["manifest"] = manifest_cents
     exact = all(not line["red"] for line in lines) and (manifest_cents is None or manifest_cents == totals.get("read"))
     return {"lines": lines, "totals": totals, "exact": exact, "red_lines": sum(1 for line in lines if line["red"])}

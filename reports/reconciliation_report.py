@@ -60,7 +60,7 @@ def build_view(s: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, An
 
     so = s.get("signoff") or {}
     stats = so.get("statistics") or {"cells": []}
-    money = so.get("money") or {"lines": [], "totals": {}}
+    money = so.get("money") or {"lines": [], "totals": dict.fromkeys(("read", "loaded", "quarantined", "merged", "skipped"), 0)}
     cells = stats.get("cells", [])
     return {
         "s": s,
