@@ -119,6 +119,37 @@ def transform_extract(extract: ExtractResult, ctx: TransformContext) -> None:
             _report_conflicts(dframe.loc[dframe["src_line"].isin(conflicts)], derived.entity, batch)
             _append(batch.frames, derived.entity, dframe)
         _append(batch.frames, file_layout.entity, conform(frame, file_layout.entity))
+    quarantine_key_conflicts(batch)
+
+
+def quarantine_key_conflicts(batch) -> int:  # type: ignore[no-untyped-def]
+    """A key that repeats with other content leaves the frames here, before matching (contract: one row per key).
+
+    The first line with the key stays; every later one goes to the quarantine with all its findings.
+    Conflicts inside one file were reported by :func:`_account_duplicates`; a key repeated across two
+    files of one entity is reported here. Later stages (matching, the loader) index frames by key.
+    """
+    from jhmig.quarantine import quarantine_flagged
+
+    moved = 0
+    for entity, frame in list(batch.frames.items()):
+        keys = frame["legacy_key"]
+        later = keys.duplicated(keep="first") & keys.notna()
+        if not later.any():
+            continue
+        rows = frame.loc[later]
+        found = batch.findings.frame()
+        reported = found[(found["rule_id"] == "key.duplicate") & (found["entity"] == entity)]
+        seen = set(zip(reported["src_path"], reported["src_sheet"], reported["src_line"].astype("Int64")))
+        fresh = [(p, s, int(n)) not in seen for p, s, n in zip(rows["src_path"], rows["src_sheet"], rows["src_line"])]
+        _report_conflicts(rows.loc[fresh], entity, batch)
+        found = batch.findings.frame()
+        lines = set(zip(rows["src_path"], rows["src_sheet"], rows["src_line"].astype("int64")))
+        mine = found[(found["entity"] == entity) & found["src_line"].notna()]
+        at = [(p, s, int(n)) in lines for p, s, n in zip(mine["src_path"], mine["src_sheet"], mine["src_line"])]
+        # only these rows (findings are matched to rows by file and line): the rest waits for the quarantine step
+        moved += quarantine_flagged(batch, mine[at])
+    return moved
 
 
 def _append(frames: dict[str, pd.DataFrame], entity: str, frame: pd.DataFrame) -> None:
