@@ -205,3 +205,99 @@ def quarantine_unreadable(batch: Batch, entity: str, src_path: str, malformed: l
             rule_id="extract.malformed_record", severity=Severity.ERROR, message=f"Satz nicht lesbar: {reason}",
             source_system=batch.source_system, entity=entity, src_path=src_path, src_line=line,
         ))
+
+
+def follow_merged(batches: list[Batch]) -> int:
+    """Merged records whose survivor is not loaded go where it went; returns how many moved.
+
+    A list row merged into an export service that is quarantined (``ref.missing``), or an exact
+    duplicate line of a payment with an impossible date, would otherwise be in neither the target nor
+    the quarantine. It follows its survivor: to the quarantine with "hängt ab von ..." (like any
+    dependant), or to the skipped records when the survivor was not migrated on purpose.
+    """
+    by_source = {b.source_system: b for b in batches}
+    moved = 0
+    for batch in batches:
+        lost = unloaded_merged(batches).get(batch.source_system)
+        if lost is None:
+            continue
+        for entity, part in lost.groupby("entity", sort=False):
+            entity = str(entity)
+            skipped = {f"{s}:{k}" for s, keys in _skipped_keys(by_source, entity, part["end"]).items() for k in keys}
+            what = ENTITY_DE.get(entity, entity)
+            to_s = part[part["end"].isin(list(skipped))]
+            to_q = part[~part["end"].isin(list(skipped))]
+            if len(to_q):
+                msg = f"zusammengeführt mit {what} " + to_q["end"] + ": hängt ab von einem Satz, der in Quarantäne ist"
+                moved += batch.follow_survivors(entity, to_q.assign(rule_ids="ref.depends_on_quarantined", messages=msg), "quarantined")
+                batch.findings.add_frame(rows_to_findings(
+                    to_q, rule_id="ref.depends_on_quarantined", severity=Severity.ERROR, message=msg,
+                    source_system=batch.source_system, entity=entity, field="legacy_key", value=to_q["legacy_key"]))
+            if len(to_s):
+                reason = f"zusammengeführt mit {what} " + to_s["end"] + ", der nicht migriert wird"
+                moved += batch.follow_survivors(entity, to_s.assign(reason=reason), "skipped")
+    return moved
+
+
+def unloaded_merged(batches: list[Batch]) -> dict[str, pd.DataFrame]:
+    """Per source: its merged records whose survivor is in no frame, with ``end`` ("source:key", the survivor).
+
+    A survivor merged in turn (an exact duplicate of a line whose record the matching merged into
+    another source's) is followed to the record that stays.
+    """
+    by_source = {b.source_system: b for b in batches}
+    merged = {b.source_system: b.outcome_frame("merged") for b in batches}
+    # (source, entity, key) -> (source, key): a record merged into another one (not the same-key repeats)
+    hop: dict[tuple[str, str, str], tuple[str, str]] = {}
+    for source, frame in merged.items():
+        other = frame[frame["into_key"].notna() & ((frame["into_source"] != source) | (frame["into_key"] != frame["legacy_key"]))]
+        hop.update({(source, str(e), str(k)): (str(s), str(i)) for e, k, s, i in
+                    other[["entity", "legacy_key", "into_source", "into_key"]].itertuples(index=False)})
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for frame in merged.values():
+        for e, s, k in frame.loc[frame["into_key"].notna(), ["entity", "into_source", "into_key"]].itertuples(index=False):
+            wanted.setdefault((str(s), str(e)), set()).add(str(k))
+    for (_, e, _), (t, k) in hop.items():
+        wanted.setdefault((t, e), set()).add(k)
+    loaded = {(s, e): _keys_in(by_source[s].frames.get(e) if s in by_source else None, keys) for (s, e), keys in wanted.items()}
+
+    def final(source: str, entity: str, key: str) -> tuple[str, str]:
+        for _ in range(len(hop) + 1):  # a chain is short; the bound only guards against a cycle
+            if key in loaded.get((source, entity), ()) or (source, entity, key) not in hop:
+                break
+            source, key = hop[(source, entity, key)]
+        return source, key
+
+    out: dict[str, pd.DataFrame] = {}
+    for source, frame in merged.items():
+        follows = frame[frame["into_key"].notna()]
+        if not len(follows):
+            continue
+        ends = [final(str(s), str(e), str(k)) for e, s, k in follows[["entity", "into_source", "into_key"]].itertuples(index=False)]
+        lost = [k not in loaded.get((s, str(e)), ()) for (s, k), e in zip(ends, follows["entity"])]
+        if any(lost):
+            out[source] = follows[lost].assign(end=[f"{s}:{k}" for (s, k), m in zip(ends, lost) if m])
+    return out
+
+
+def _keys_in(frame: pd.DataFrame | None, keys: set[str]) -> set[str]:
+    """Which of ``keys`` name a row of ``frame`` (looked up for the few keys asked, not the whole frame)."""
+    if frame is None or not len(frame) or not keys:
+        return set()
+    return set(frame.loc[frame["legacy_key"].isin(list(keys)).fillna(False).to_numpy(dtype=bool), "legacy_key"].astype(str))
+
+
+def _skipped_keys(by_source: dict[str, Batch], entity: str, ends: pd.Series) -> dict[str, set[str]]:
+    """Of the survivors ``ends`` ("source:key"), those skipped on purpose (not quarantined), per source."""
+    wanted: dict[str, set[str]] = {}
+    for end in set(ends):
+        source, key = end.split(":", 1)
+        wanted.setdefault(source, set()).add(key)
+    out: dict[str, set[str]] = {}
+    for source, keys in wanted.items():
+        batch = by_source.get(source)
+        skipped = batch.outcome_frame("skipped") if batch is not None else None
+        if skipped is not None and len(skipped):
+            own = skipped[(skipped["entity"] == entity) & skipped["legacy_key"].astype("string").isin(list(keys)).fillna(False)]
+            out[source] = set(own["legacy_key"].astype(str))
+    return out

@@ -50,6 +50,8 @@ QUARANTINE_COLUMNS: tuple[str, ...] = (
 )
 
 OUTCOME_COLUMNS: tuple[str, ...] = ("source_system", "entity", "legacy_key", "src_path", "src_sheet", "src_line", "reason")
+#: a merged record also names the record it was merged into (source and key): it is loaded only with that survivor
+MERGED_COLUMNS: tuple[str, ...] = (*OUTCOME_COLUMNS, "into_source", "into_key")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -191,45 +193,75 @@ class Batch:
         self.frames[entity] = frame.loc[~mask]
         return int(mask.sum())
 
-    def _move(self, target: list[pd.DataFrame], entity: str, mask: pd.Series, reason: str | pd.Series) -> int:
+    def _move(self, target: list[pd.DataFrame], entity: str, mask: pd.Series, reason: str | pd.Series,
+              into: tuple[pd.Series, pd.Series] | None = None) -> int:
         frame = self.frames[entity]
         mask = mask.reindex(frame.index, fill_value=False).astype(bool)
         if not mask.any():
             return 0
-        self.record(target, entity, frame.loc[mask], reason[mask] if isinstance(reason, pd.Series) else reason)
+        self.record(target, entity, frame.loc[mask], reason[mask] if isinstance(reason, pd.Series) else reason,
+                    into=None if into is None else (into[0][mask], into[1][mask]))
         self.frames[entity] = frame.loc[~mask]
         return int(mask.sum())
 
-    def record(self, target: list[pd.DataFrame], entity: str, rows: pd.DataFrame, reason: str | pd.Series) -> None:
-        """Account for rows of ``entity`` that never enter ``frames`` (e.g. merged before mapping ends)."""
+    def record(self, target: list[pd.DataFrame], entity: str, rows: pd.DataFrame, reason: str | pd.Series,
+               into: tuple[pd.Series, pd.Series] | None = None) -> None:
+        """Account for rows of ``entity`` that never enter ``frames`` (e.g. merged before mapping ends).
+
+        A merged row names its survivor (``into``: source systems and keys); without ``into`` it is the
+        record of the same source under the same key (an exact duplicate line, a list row repeated)."""
         if not len(rows):
             return
-        target.append(
-            pd.DataFrame(
-                {
-                    "source_system": self.source_system,
-                    "entity": entity,
-                    "legacy_key": rows["legacy_key"].astype("string"),
-                    "src_path": rows["src_path"],
-                    "src_sheet": rows["src_sheet"],
-                    "src_line": rows["src_line"],
-                    "reason": reason,
-                }
-            ).reset_index(drop=True)
+        part = pd.DataFrame(
+            {
+                "source_system": self.source_system,
+                "entity": entity,
+                "legacy_key": rows["legacy_key"].astype("string"),
+                "src_path": rows["src_path"],
+                "src_sheet": rows["src_sheet"],
+                "src_line": rows["src_line"],
+                "reason": reason,
+            }
         )
+        if target is self.merged:
+            part["into_source"] = self.source_system if into is None else into[0].astype("string").to_numpy()
+            part["into_key"] = part["legacy_key"] if into is None else into[1].astype("string").to_numpy()
+        target.append(part.reset_index(drop=True))
 
-    def merge(self, entity: str, mask: pd.Series, reason: str | pd.Series) -> int:
-        """Rows that are the same record as a row that stays (e.g. an exact duplicate line)."""
-        return self._move(self.merged, entity, mask, reason)
+    def merge(self, entity: str, mask: pd.Series, reason: str | pd.Series,
+              into: tuple[pd.Series, pd.Series] | None = None) -> int:
+        """Rows that are the same record as a row that stays (e.g. an exact duplicate line); ``into`` names it
+        (source systems and keys, aligned with the frame) when it is another record."""
+        return self._move(self.merged, entity, mask, reason, into)
+
+    def follow_survivors(self, entity: str, lost: pd.DataFrame, kind: str) -> int:
+        """Merged rows (``lost``: rows of :meth:`outcome_frame` ("merged") with ``messages``/``rule_ids`` or ``reason``)
+        whose survivor is not loaded go where it went: ``kind`` "quarantined" or "skipped". Returns the count."""
+        if not len(lost):
+            return 0
+        where = set(zip(lost["src_path"], lost["src_sheet"].fillna(""), lost["src_line"].fillna(-1).astype("int64")))
+        for i, part in enumerate(self.merged):
+            if not len(part):
+                continue
+            rows = list(zip(part["src_path"], part["src_sheet"].fillna(""), part["src_line"].fillna(-1).astype("int64")))
+            hit = pd.Series([r in where for r in rows], index=part.index) & (part["entity"] == entity)
+            if hit.any():
+                self.merged[i] = part.loc[~hit].reset_index(drop=True)
+        columns = ["source_system", "entity", "legacy_key", "src_path", "src_sheet", "src_line"]
+        if kind == "quarantined":
+            self.quarantined.append(lost[[*columns, "rule_ids", "messages"]].reset_index(drop=True))
+        else:
+            self.skipped.append(lost[[*columns, "reason"]].reset_index(drop=True))
+        return len(lost)
 
     def relabel_merged(self, entity: str, rows: pd.DataFrame) -> int:
         """Merged records whose survivor a later stage decided anew: ``rows`` (src_path, src_sheet, src_line,
-        old_key, legacy_key, reason) name each by its place and key and give it its new key and reason.
-        The rows stay merged: no count changes. Returns how many were relabelled."""
+        old_key, legacy_key, reason, into_source, into_key) name each by its place and key and give it its new
+        key, reason and survivor. The rows stay merged: no count changes. Returns how many were relabelled."""
         if not len(rows):
             return 0
-        where = {(str(r.src_path), str(r.src_sheet), int(r.src_line), str(r.old_key)): (str(r.legacy_key), str(r.reason))
-                 for r in rows.itertuples(index=False)}
+        where = {(str(r.src_path), str(r.src_sheet), int(r.src_line), str(r.old_key)):
+                 (str(r.legacy_key), str(r.reason), str(r.into_source), str(r.into_key)) for r in rows.itertuples(index=False)}
         done = 0
         for part in self.merged:
             if not len(part) or "entity" not in part:
@@ -238,7 +270,7 @@ class Batch:
                 new = where.get((str(part.at[i, "src_path"]), str(part.at[i, "src_sheet"]), int(part.at[i, "src_line"]),
                                  str(part.at[i, "legacy_key"])))
                 if new is not None:
-                    part.at[i, "legacy_key"], part.at[i, "reason"] = new
+                    part.at[i, "legacy_key"], part.at[i, "reason"], part.at[i, "into_source"], part.at[i, "into_key"] = new
                     done += 1
         return done
 
@@ -255,7 +287,7 @@ class Batch:
     # -- views --------------------------------------------------------------
     def outcome_frame(self, kind: str) -> pd.DataFrame:
         parts = [p for p in getattr(self, kind) if len(p)]
-        cols = QUARANTINE_COLUMNS if kind == "quarantined" else OUTCOME_COLUMNS
+        cols = QUARANTINE_COLUMNS if kind == "quarantined" else MERGED_COLUMNS if kind == "merged" else OUTCOME_COLUMNS
         if not parts:
             return pd.DataFrame(columns=list(cols))
         return pd.concat(parts, ignore_index=True)

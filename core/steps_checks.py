@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from jhmig.quarantine import quarantine_batch, quarantine_frame
+from jhmig.quarantine import follow_merged, quarantine_batch, quarantine_frame
 from jhmig.run_state import BatchRole, RunState
 from jhmig.steps_sources import gx_folder
 
@@ -55,11 +55,13 @@ def quarantine_records(state: RunState) -> None:
 
     # A survivor quarantined in one batch takes the dependants of its merged records in another along:
     # repeat until no batch moves a record any more (sources can merge into each other in any order).
+    # A merged record whose survivor went to quarantine follows it (and so do its own dependants).
     moved = 1
     while moved:
         resolvable, quarantined = alias_keys(state)
         moved = sum(quarantine_batch(b, resolvable.get(b.source_system), quarantined.get(b.source_system))
                     for b in state.batches)
+        moved += follow_merged(state.batches)
     state.findings = pd.concat([b.findings.frame() for b in state.batches], ignore_index=True)
     state.quarantine = pd.concat([quarantine_frame(b) for b in state.batches], ignore_index=True)
     plan = state.corrections

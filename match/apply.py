@@ -47,7 +47,9 @@ def _merge_members(batches: dict[str, Batch], maps: dict[tuple[str, str], dict[s
         keys = frame["legacy_key"].astype("string")
         hit = keys.isin(list(members)).fillna(False)
         reason = keys[hit].map(lambda k: f"{WHAT.get(entity, 'gleicher Satz wie')} {members[k].label()}")
-        batch.merge(entity, hit, reason.reindex(frame.index).astype("string"))
+        into = (keys[hit].map(lambda k: members[k].source_system).reindex(frame.index).astype("string"),
+                keys[hit].map(lambda k: members[k].legacy_key).reindex(frame.index).astype("string"))
+        batch.merge(entity, hit, reason.reindex(frame.index).astype("string"), into)
 
 
 def _rewrite_references(batches: dict[str, Batch], maps: dict[tuple[str, str], dict[str, RecordRef]]) -> None:
@@ -112,6 +114,9 @@ def repoint(batches: dict[str, Batch], repointed: list[Repointed], survivors: di
                                                                                legacy_key=new[hit])
         relabel["reason"] = [f"{WHAT.get(target, 'gleicher Satz wie')} {survivors[RecordRef(source, target, k)].label()}"
                              if RecordRef(source, target, k) in survivors else "" for k in relabel["legacy_key"]]
+        into = [survivors.get(RecordRef(source, target, k)) for k in relabel["legacy_key"]]
+        relabel["into_source"] = [r.source_system if r else None for r in into]
+        relabel["into_key"] = [r.legacy_key if r else None for r in into]
         batch.relabel_merged(target, relabel[relabel["reason"] != ""])
         frame[column] = new.where(new.notna(), frame[column]).astype("string")
 
