@@ -29,7 +29,7 @@ from jhmig.config import (
     resolve_db_url,
     resolve_list_sources,
 )
-from jhmig.errors import JhmigError, printable
+from jhmig.errors import InternalRunError, JhmigError, printable
 
 #: Exit code of an unexpected error (a bug or the environment), beside 0 ok, 1 failed, 2 refused.
 INTERNAL_ERROR_EXIT = 3
@@ -79,15 +79,23 @@ class _Group(click.Group):
 
 
 def _internal_error(exc: Exception) -> None:
-    """Exit code 3: not the data's fault. The target is unchanged (every load is one transaction)."""
+    """Exit code 3: not the data's fault. A run's error names its step and leaves the traceback in its folder."""
     import tempfile
     import traceback
 
-    with tempfile.NamedTemporaryFile("w", prefix="jhmig-error-", suffix=".log", delete=False, encoding="utf-8") as log:
-        traceback.print_exception(exc, file=log)
+    if isinstance(exc, InternalRunError):
+        cause, where = exc.cause, f" in step '{exc.step}'" + (f" ({exc.doing})" if exc.doing else "")
+        log_name = str(exc.log)
+        state = ("the load was committed before the error; the reports may be incomplete" if exc.committed
+                 else "the target database is unchanged")
+    else:
+        with tempfile.NamedTemporaryFile("w", prefix="jhmig-error-", suffix=".log", delete=False, encoding="utf-8") as log:
+            traceback.print_exception(exc, file=log)
+        cause, where, log_name, state = exc, "", log.name, "the target database is unchanged"
     # The message of a foreign exception may quote input bytes: escaped and cut.
-    err.print(f"[bold red]internal error:[/bold red] {escape(printable(f'{type(exc).__name__}: {exc}', 300))}", highlight=False)
-    err.print(f"  -> the target database is unchanged; please report this with the traceback in {log.name}", highlight=False)
+    err.print(f"[bold red]internal error{escape(where)}:[/bold red] {escape(printable(f'{type(cause).__name__}: {cause}', 300))}",
+              highlight=False, soft_wrap=True)
+    err.print(f"  -> {state}; please report this with the traceback in {escape(log_name)}", highlight=False, soft_wrap=True)
     sys.exit(INTERNAL_ERROR_EXIT)
 
 
@@ -197,7 +205,7 @@ def execute(options: RunOptions, progress: bool = True) -> int:
 
     with progress_bar(progress) as update:
         outcome = run_pipeline(options, progress=update)
-    print_summary(outcome.summary.as_dict(), out)
+    print_summary(outcome.summary.as_dict(), out, outcome.committed)
     signoff = outcome.summary.signoff or {}
     if signoff.get("statistics"):
         st, money = signoff["statistics"], signoff.get("money") or {}

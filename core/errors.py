@@ -7,6 +7,7 @@ prints it as one line plus the hint and exits with its ``exit_code``.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 
 def printable(text: str, limit: int | None = None) -> str:
@@ -42,6 +43,18 @@ def column_names_excerpt(names: list[str], known: list[str] | tuple[str, ...] = 
     if other:
         text += ("; " if shown else "") + f"{other} field(s) that are no column names"
     return text
+
+
+class InternalRunError(Exception):
+    """An unexpected error inside a run (a defect, never the data's fault: exit code 3).
+
+    Carries what the migration team needs to report it: the step, what the step was doing, the
+    error log in the run folder, and whether the load had been committed before it happened.
+    """
+
+    def __init__(self, cause: BaseException, *, step: str, doing: str, log: Path, committed: bool) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+        self.cause, self.step, self.doing, self.log, self.committed = cause, step, doing, log, committed
 
 
 class JhmigError(Exception):

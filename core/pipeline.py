@@ -20,6 +20,7 @@ moved to the quarantine if an error finding remains, otherwise written by
 from __future__ import annotations
 
 import datetime as dt
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,8 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from jhmig.config import RunOptions
+from jhmig.contracts import check_frames, check_merged_survivors
+from jhmig.errors import InternalRunError, JhmigError
 from jhmig.memory import release_memory
-from jhmig.run_folder import mark_failed_reconciliation, mark_unfinished
+from jhmig.run_folder import ERROR_LOG, mark_failed_reconciliation, mark_unfinished
 from jhmig.run_state import RunState
 from jhmig.run_summary import RunSummary
 from jhmig.steps_checks import apply_decisions, quarantine_records, validate_sources
@@ -57,6 +60,24 @@ class RunOutcome:
     status: str
     exit_code: int
     summary: RunSummary
+    committed: bool  # the load is in the target (not a dry run, not rolled back)
+
+
+@dataclass
+class StepTracker:
+    """Which step runs and what it last reported (its progress note): named when a step fails unexpectedly."""
+
+    step: str = "start"
+    doing: str = ""
+
+    def __call__(self, step: str) -> None:
+        self.step, self.doing = step, ""
+
+    def progress(self, note: Progress) -> Progress:
+        def update(what: str, done: int, total: int) -> None:
+            self.doing = what
+            note(what, done, total)
+        return update
 
 
 def new_run_uid(now: dt.datetime) -> str:
@@ -70,13 +91,18 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
 
     check_target_first(options)  # an unusable database is refused before anything is read or written
     preload_expectations()  # GX takes seconds to import: let it happen while extract reads the files
-    note = progress or (lambda step, done, total: None)
+    at = StepTracker()
+    note = at.progress(progress or (lambda step, done, total: None))
     state = start_run(options)
     try:
-        return _run_steps(state, note, pseudonymizer(options.out_dir) if options.pseudonymize else None)
+        return _run_steps(state, note, pseudonymizer(options.out_dir) if options.pseudonymize else None, at)
     except BaseException as exc:
         # No folder with raw values of a run that loaded nothing; the folder says why it stopped.
-        mark_unfinished(state.run_dir, state.run_uid, state.started, exc, committed=bool(state.load and state.load.committed))
+        committed = bool(state.load and state.load.committed)
+        mark_unfinished(state.run_dir, state.run_uid, state.started, exc, committed=committed, step=at.step)
+        if isinstance(exc, Exception) and not isinstance(exc, JhmigError):
+            raise InternalRunError(exc, step=at.step, doing=at.doing, log=write_error_log(state.run_dir, exc, at.step, at.doing),
+                                   committed=committed) from exc
         raise
 
 
@@ -87,27 +113,48 @@ def check_target_first(options: RunOptions) -> None:
     check_target(options.db_url)
 
 
-def _run_steps(state: RunState, note: Progress, pseudonyms: Pseudonymizer | None) -> RunOutcome:
+def _run_steps(state: RunState, note: Progress, pseudonyms: Pseudonymizer | None, at: StepTracker) -> RunOutcome:
+    full = full_contracts()
+    at("read export")
     read_export(state, note)
+    at("control totals")
     gate_control_totals(state)
+    at("corrections")
     apply_corrections(state, pseudonyms)
+    at("transform export")
     transform_export(state, note)
+    check_frames([state.export.batch], at.step, full=full)
     release_memory()  # each heavy step copies the payments; what it freed goes back before the next one
+    at("sign-off capture")
     capture_signoff(state)
+    at("read lists")
     read_lists(state, note)
+    check_frames([s.batch for s in state.lists], at.step, full=full)
+    at("departments")
     deselect_departments(state)
+    at("match")
     match_identities(state, note)
+    check_frames(state.batches, at.step, full=full)
     release_memory()
 
+    at("validate")
     validate_sources(state, note)
     release_memory()
+    at("stewards' decisions")
     apply_decisions(state)
+    at("quarantine")
     quarantine_records(state)
+    check_frames(state.batches, at.step, full=full)
+    check_merged_survivors(state.batches, at.step)
     # the steward reports' inputs first: it frees the raw tables, which the sign-off no longer needs
+    at("prepare reports")
     inputs = prepare_reports(state, pseudonyms)
+    at("sign-off figures")
     prepare_signoff(state)
     release_memory()
+    at("load")
     load_and_reconcile(state, inputs, note)
+    at("reports")
     note("reports", 0, 1)
     write_reports(state, inputs)
     write_signoff_reports(state)
@@ -117,7 +164,24 @@ def _run_steps(state: RunState, note: Progress, pseudonyms: Pseudonymizer | None
     if summary.status == "failed":
         mark_failed_reconciliation(state.run_dir, state.run_uid, [c.check for c in summary.checks if not c.ok])
     exit_code = max(0 if summary.status in ("ok", "dry_run") else 1, gate_exit_code(summary))
-    return RunOutcome(state.run_uid, state.run_dir, summary.status, exit_code, summary)
+    return RunOutcome(state.run_uid, state.run_dir, summary.status, exit_code, summary,
+                      committed=bool(state.load and state.load.committed))
+
+
+def full_contracts() -> bool:
+    """The full contract checks (every row's outcome) cost a second on two million payments: on in the tests."""
+    return os.environ.get("JHMIG_FULL_CONTRACTS", "") not in ("", "0")
+
+
+def write_error_log(run_dir: Path, exc: BaseException, step: str, doing: str) -> Path:
+    """The traceback of an internal error, in the run folder beside summary.json: which step, what it was doing."""
+    import traceback
+
+    path = run_dir / ERROR_LOG
+    path.parent.mkdir(parents=True, exist_ok=True)
+    head = f"internal error in step '{step}'" + (f" (last progress: {doing})" if doing else "") + "\n\n"
+    path.write_text(head + "".join(traceback.format_exception(exc)), encoding="utf-8")
+    return path
 
 
 def start_run(options: RunOptions) -> RunState:

@@ -18,6 +18,7 @@ from pathlib import Path
 from jhmig.errors import JhmigError, printable
 
 FAILED_NOTE = "FAILED"
+ERROR_LOG = "error.log"  # the traceback of an internal error (jhmig.pipeline.write_error_log)
 
 
 def reason_of(exc: BaseException) -> tuple[str, str, int]:
@@ -28,10 +29,11 @@ def reason_of(exc: BaseException) -> tuple[str, str, int]:
     if isinstance(exc, KeyboardInterrupt):
         return "failed", "interrupted (Ctrl-C); the target is unchanged", 130
     # A foreign exception's text may quote input values: only its type is kept here.
-    return "failed", f"internal error ({type(exc).__name__}); the target is unchanged, the traceback is in the error log", 3
+    return "failed", f"internal error ({type(exc).__name__}); the target is unchanged, the traceback is in {ERROR_LOG}", 3
 
 
-def mark_unfinished(run_dir: Path, run_uid: str, started: dt.datetime, exc: BaseException, *, committed: bool = False) -> None:
+def mark_unfinished(run_dir: Path, run_uid: str, started: dt.datetime, exc: BaseException, *, committed: bool = False,
+                    step: str | None = None) -> None:
     """Empty the run folder of report files and leave summary.json and the FAILED note with the reason.
 
     ``committed``: the load was committed before the error (a report failed
@@ -39,7 +41,8 @@ def mark_unfinished(run_dir: Path, run_uid: str, started: dt.datetime, exc: Base
     note is added.
     """
     status, reason, exit_code = reason_of(exc)
-    if committed:
+    if committed and exit_code == 3:
+        reason = reason.replace("the target is unchanged", "the load was committed before it")
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / FAILED_NOTE).write_text(
             f"Run {run_uid}: the load was committed, but writing the reports failed; they may be incomplete.\n\n{reason}\n",
@@ -57,6 +60,8 @@ def mark_unfinished(run_dir: Path, run_uid: str, started: dt.datetime, exc: Base
         "status": status,
         "reason": reason,
         "exit_code": exit_code,
+        **({"step": step} if step else {}),
+        **({"error_log": ERROR_LOG} if exit_code == 3 else {}),
         "started_at": started.isoformat(),
         "finished_at": dt.datetime.now().replace(microsecond=0).isoformat(),
         "committed": False,

@@ -15,7 +15,7 @@ def _euro(cents: int | None) -> str:
     return f"{cents / 100:,.2f} €".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
-def print_summary(summary: dict[str, Any], console: Console) -> None:
+def print_summary(summary: dict[str, Any], console: Console, committed: bool | None = None) -> None:
     table = Table(title=f"Run {summary['run_uid']} (id {summary['run_id']}): {summary['status']}", title_justify="left")
     for name in ("source", "file", "entity", "read", "loaded", "merged", "quarantined", "skipped", "ok"):
         table.add_column(name, justify="right" if name in ("read", "loaded", "merged", "quarantined", "skipped") else "left")
@@ -38,7 +38,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
         console.print(f"  {mark}  {check['check']}")
     errs = summary["findings"]["by_severity"]
     console.print(f"  findings: {summary['findings']['total']} ({', '.join(f'{k} {v}' for k, v in sorted(errs.items()))})")
-    print_target_changes(summary, console)
+    print_target_changes(summary, console, committed)
     print_unsummed(summary, console)
 
 
@@ -82,13 +82,22 @@ def _print_detached(matching: dict[str, Any], console: Console) -> None:
 _CHANGES = ("inserted", "updated", "unchanged", "deleted")
 
 
-def print_target_changes(summary: dict[str, Any], console: Console) -> None:
-    """What the load did per entity: a re-run shows '0 new, N unchanged' instead of 'loaded N' again."""
+def print_target_changes(summary: dict[str, Any], console: Console, committed: bool | None = None) -> None:
+    """What the load did per entity: a re-run shows '0 new, N unchanged' instead of 'loaded N' again.
+
+    Only a committed load changed the target: a dry run says it was rolled back, a failed run that the
+    target is unchanged (``committed`` None: read off the status, for a summary read back from a file)."""
     entities = {name: e for name, e in summary.get("entities", {}).items() if any(k in e for k in _CHANGES)}
     if not entities:
         return
-    verb = "would change" if summary.get("status") == "dry_run" else "changed"
-    table = Table(title=f"Target database ({verb})", title_justify="left")
+    status = summary.get("status")
+    if committed is None:
+        committed = status in ("ok", "incomplete")
+    if not committed:
+        console.print("  target database: rolled back (dry run), nothing changed" if status == "dry_run"
+                      else "  target database: unchanged (the run was rolled back)")
+        return
+    table = Table(title="Target database (changed)", title_justify="left")
     table.add_column("entity")
     for name in ("new", "updated", "unchanged", "deleted"):
         table.add_column(name, justify="right")

@@ -29,6 +29,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _full_contracts() -> Iterator[None]:
+    """Every run of the suite checks the full contracts between the steps (jhmig.contracts), not only the cheap ones."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JHMIG_FULL_CONTRACTS", "1")
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _pseudonym_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Pseudonym keys of test runs go to a temporary folder, never into the tester's ~/.config."""
     with pytest.MonkeyPatch.context() as mp:
