@@ -11,7 +11,9 @@ The contracts:
 
 ``frame.columns``
     every entity frame has its ``legacy_key``, its reference key columns and
-    the lineage columns (``src_path``, ``src_sheet``, ``src_line``);
+    the lineage columns (``src_path``, ``src_sheet``, ``src_line``); keys are
+    text (a key read as a number loses its leading zeros), ``src_line`` an
+    integer without gaps (every row can be found in its file);
 ``frame.unique_key``
     a ``legacy_key`` names at most one row of an entity's frame in a batch
     (a key delivered twice with other content leaves the frames at transform,
@@ -56,6 +58,12 @@ def check_frames(batches: Iterable[Batch], step: str, *, full: bool = False) -> 
             missing = [c for c in required if c not in frame.columns]
             if missing:
                 raise ContractViolation("frame.columns", step, f"{batch.source_system}/{entity} lacks {', '.join(missing)}")
+            wrong = [c for c in ("legacy_key", *required[4:]) if not _is_text(frame[c])]
+            if not pd.api.types.is_integer_dtype(frame["src_line"]) or frame["src_line"].isna().any():
+                wrong.append("src_line")
+            if wrong:
+                raise ContractViolation("frame.columns", step, f"{batch.source_system}/{entity}: wrong type of {', '.join(wrong)} "
+                                                               f"({', '.join(str(frame[c].dtype) for c in wrong)})")
             keys = frame["legacy_key"]
             twice = keys.duplicated(keep=False) & keys.notna()
             if twice.any():
@@ -64,6 +72,11 @@ def check_frames(batches: Iterable[Batch], step: str, *, full: bool = False) -> 
                                                                   f"a legacy_key (source lines {lines} ...)")
         if full:
             check_disjoint(batch, step)
+
+
+def _is_text(column: pd.Series) -> bool:
+    """Text: a string dtype, or an all-missing column (a reference no row uses)."""
+    return pd.api.types.is_string_dtype(column) or bool(column.isna().all())
 
 
 def check_disjoint(batch: Batch, step: str) -> None:

@@ -198,6 +198,10 @@ def test_a_broken_contract_fails_with_its_name_not_a_pandas_error() -> None:
                                      {"legacy_key": "4", "src_path": "P", "src_sheet": "", "src_line": 6, "src_x": 1}])
     with pytest.raises(ContractViolation, match=r"frame\.unique_key.*'match'"):
         check_frames([batch], "match")
-    batch.frames["person"] = batch.frames["person"].drop(columns="src_line")
+    frame = batch.frames["person"]
+    batch.frames["person"] = frame.assign(legacy_key=[4, 5])  # keys read as numbers (leading zeros lost)
+    with pytest.raises(ContractViolation, match=r"frame\.columns.*wrong type of legacy_key"):
+        check_frames([batch], "transform export")
+    batch.frames["person"] = frame.drop(columns="src_line")
     with pytest.raises(ContractViolation, match=r"frame\.columns.*src_line"):
         check_frames([batch], "match")
