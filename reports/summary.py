@@ -120,7 +120,9 @@ def _by_year_type(read: pd.DataFrame, loaded: pd.DataFrame) -> list[dict[str, An
         return f.groupby(["year", "payment_type"], dropna=False)["amount_cents"].agg(["count", "sum"])
 
     a = agg(read).add_prefix("read_")
-    b = agg(loaded).add_prefix("loaded_") if len(loaded) else pd.DataFrame(columns=["loaded_count", "loaded_sum"])
+    # nothing loaded (every payment quarantined): an empty table with the same index, so that the join keeps the read side
+    nothing = pd.DataFrame(columns=["loaded_count", "loaded_sum"], index=pd.MultiIndex.from_arrays([[], []], names=["year", "payment_type"]))
+    b = agg(loaded).add_prefix("loaded_") if len(loaded) else nothing
     table = a.join(b, how="outer").fillna(0).astype("int64").reset_index()
     return [
         {"year": None if pd.isna(r.year) else int(r.year), "payment_type": None if pd.isna(r.payment_type) else str(r.payment_type),
