@@ -58,6 +58,6 @@ KINDS: tuple[tuple[str, float], ...] = (("paragraph", 18), ("abbreviation", 16),
                                         ("not_a_service", 5), ("placeholder", 5), ("unmapped", 9))
 AMBIGUOUS: dict[str, tuple[str, ...]] = {"EB": ("30", "28"), "E.B.": ("30", "28")}
 EMPTY: tuple[str, ...] = ("?", "-", "--", "??")
-NOT_A_SERVICE: tuple[str, ...] = ("§ 8 a", "Kinderschutz § 8a", "8a-Meldung")
+NOT_A_SERVICE: tuple[str, ...] = ("8a-Prüfung", "Kinderschutz § 8a", "8a-Meldung")
 PLACEHOLDERS: tuple[str, ...] = ("s. Papierakte", "s. Akte (Papier)", "wie oben")
 UNMAPPED: tuple[str, ...] = ("Sprachförderung", "Ferienfreizeit", "Hausaufgabenhilfe", "Elterncafé", "Nachhilfe Mathe")

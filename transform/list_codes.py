@@ -17,16 +17,18 @@ import pandas as pd
 
 from jhmig.records import Severity
 from jhmig.transform.list_sheet import SheetRows
-from jhmig.transform.synonyms import SynonymTable, normalize_free_text
+from jhmig.transform.synonyms import INFERRED_STEPS, SynonymTable, is_empty_text, normalize_free_text
 from jhmig.values import clean
 
+STEP_DE = {"normalised": "Schreibweise vereinheitlicht", "paragraph": "Paragraph in der Zelle", "acronym": "Buchstaben vertauscht",
+           "abbreviation": "Abkürzung", "word": "bekanntes Wort im Text"}
 _DECIDING_WORD_MIN = 10  # "erziehungsberatung", "betreuungshelfer" (not "beratung"): a candidate's word long enough to decide in another column
 
 
 @dataclass(frozen=True)
 class CodedText:
     codes: pd.Series  # string code or NA
-    how: pd.Series  # exact | pattern | combined | fuzzy:<synonym> | ambiguous:<a|b> | decided:<by> | none | placeholder | unmapped
+    how: pd.Series  # exact | pattern | combined | <step>:<score> | fuzzy:<synonym> | ambiguous:<a|b> | decided:<by> | none | placeholder | unmapped
     text: pd.Series  # the cleaned text
 
     @property
@@ -37,6 +39,8 @@ class CodedText:
 def code_text(values: pd.Series, table: SynonymTable | None, context: list[pd.Series] | None = None) -> CodedText:
     """Look every distinct value up once; ambiguous values are decided by ``context`` columns where they can be."""
     text = clean(values)
+    if table is not None:  # "?", "-", "k.A.": no value at all, an empty cell and not an error
+        text = text.mask(text.map(lambda v: isinstance(v, str) and is_empty_text(v, table.rules)).astype(bool))
     if table is None:
         return CodedText(pd.Series(pd.NA, index=values.index, dtype="string"), pd.Series("", index=values.index, dtype="string"), text)
     looked = {v: table.lookup(v) for v in text.dropna().unique()}
@@ -74,6 +78,14 @@ def report_codes(rows: SheetRows, entity: str, field_name: str, coded: CodedText
 
     rows.report(entity, keep & text.notna() & (how == "unmapped"), "synonym.unmapped", Severity.ERROR,
                 "Freitext ist in keiner Synonymtabelle: bitte in mappings/lists/synonyms ergänzen", field_name, keys)
+    step = how.str.split(":").str[0]
+    inferred = keep & step.isin(INFERRED_STEPS)
+    if inferred.any():
+        score = how.str.split(":").str[1]
+        named = coded.codes.fillna("").map(label)
+        rows.report(entity, inferred, "synonym.inferred", Severity.WARNING,
+                    ("als " + named + " gelesen (" + step.map(STEP_DE).fillna(step) + ", Wert " + score.fillna("")
+                     + " von 100)").astype("string"), field_name, keys)
     fuzzy = keep & how.str.startswith("fuzzy:")
     rows.report(entity, fuzzy, "synonym.fuzzy", Severity.WARNING,
                 ("Schreibweise als '" + how.str.removeprefix("fuzzy:") + "' gelesen (" + coded.codes.fillna("") + ")").astype("string"),

@@ -46,8 +46,9 @@ def build_list_context(mapping: ListMapping, code_lists: pd.DataFrame) -> ListCo
     target_lists = {"service_type": "service_type", "outcome": "jgh_outcome"}
     for name, rule in mapping.fields.items():
         if rule.type == "code" and rule.synonyms:
-            allowed = set(code_lists.loc[code_lists["code_list"] == target_lists.get(name, name), "code"])
-            tables[name] = read_synonyms(mapping.synonyms_path(name), allowed)
+            part = code_lists[code_lists["code_list"] == target_lists.get(name, name)]
+            catalogue = dict(zip(part["code"], part["label_de"], strict=False))  # the catalogue's names: what the cascade matches
+            tables[name] = read_synonyms(mapping.synonyms_path(name), set(part["code"]), catalogue)
     return ListContext(mapping, tables, code_lists)
 
 
