@@ -147,7 +147,8 @@ def measure_services(truth_rows: list[dict[str, Any]], read: Read, tally: Tally,
         elif kind == "empty":
             ok = code is None and not said & {"synonym.unmapped", "synonym.ambiguous"}
         elif kind == "ambiguous":
-            ok = "synonym.ambiguous" in said or ("synonym.ambiguous_decided" in said and code == row["service_type"])
+            ok = "synonym.ambiguous" in said or (bool(said & {"synonym.ambiguous_decided", "synonym.legend"})
+                                                 and code == row["service_type"])
         elif kind == "not_a_service":
             ok = code is None and "synonym.not_a_value" in said
         elif kind == "placeholder":

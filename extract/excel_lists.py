@@ -24,6 +24,7 @@ from jhmig.extract.header_detect import Header, detect_header, duplicate_names, 
 from jhmig.extract.list_as_of import AsOf, as_of_date
 from jhmig.extract.list_files import matching_files, sheet_selected
 from jhmig.extract.list_table_parts import fill_merged, raw_frame
+from jhmig.extract.list_legend import legend_entries
 from jhmig.extract.row_classify import ClosedMarks, RowClassifier, is_legend_sheet
 from jhmig.extract.workbook import Limits, Sheet, SheetStyles, Workbook, open_workbook
 from jhmig.list_mapping import ListMapping
@@ -133,6 +134,10 @@ class SheetExtractor:
         self.batch.reads.append(SourceFileRead(self.mapping.source_system, self.src_path, self.sheet.name, ENTITY, count))
 
     def _skip_whole_sheet(self, reason: str) -> None:
+        if is_legend_sheet(self.sheet.info.name):  # not read as cases, but it says what the workbook's abbreviations mean
+            entries = legend_entries(self.sheet.rows)
+            if entries:
+                self.batch.legends.setdefault(self.src_path, {}).update(entries)
         raw = {number: [cell_text(v) for v in values] for number, values in self.sheet.rows}
         raw = {number: texts for number, texts in raw.items() if any(t is not None for t in texts)}
         self.skipped = [(line, reason) for line in raw]

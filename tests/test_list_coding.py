@@ -46,17 +46,19 @@ def test_words_beside_a_paragraph_that_name_another_code_make_it_ambiguous(table
     assert table.lookup("Heimerziehung nach § 31")[1] == "ambiguous:31|34"
     assert table.lookup("Familienhilfe n. 31") == ("31", "paragraph:100")
     assert table.lookup("Kinderschutz § 8a")[1] == "none"  # a paragraph that names no help stays no help
+    assert table.lookup("E.B.")[1] == "ambiguous:30|28"
 
 
 @pytest.mark.parametrize("text, code", [
     ("Soz. Gruppenarb.", "29"), ("Erz.-Ber.", "28"), ("S.P.F.H.", "31"), ("s. p. f. h.", "31"), ("Erz.-Beist.", "30"),
     ("Eingl.-Hilfe", "35a"), ("Vollz.-Pfl.", "33"), ("Tagesgr.", "32"), ("Fam.-Hilfe", "31"), ("soz.päd. familienhilfe", "31"),
+    ("V.Z.P.", "33"), ("I.S.E.", "35"), ("Vollzeitpflege Verwandte", "33"), ("Hilfe f. j. Vollj.", "41"),
 ])
 def test_tokens_are_normalised_and_abbreviations_matched_as_prefixes_of_the_catalogue_words(table: SynonymTable, text: str,
                                                                                             code: str) -> None:
     found, how = table.lookup(text)
     assert found == code, (text, how)
-    assert how.split(":")[0] in ("exact", "normalised", "abbreviation")
+    assert how.split(":")[0] in ("exact", "normalised", "abbreviation", "pattern")
 
 
 def test_an_abbreviation_that_fits_several_codes_decides_nothing(table: SynonymTable) -> None:

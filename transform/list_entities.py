@@ -20,7 +20,7 @@ def services(rows: SheetRows, synonyms: SynonymTable | None, code_lists: pd.Data
     m, base = rows.mapping, rows.base
     starts, ends = rows.dates("start_date"), rows.dates("end_date")
     provider_name = clean(rows.col("provider"))
-    coded = code_text(rows.col("service_type"), synonyms, [provider_name])
+    coded = code_text(rows.col("service_type"), synonyms, [provider_name], rows.batch.legends.get(rows.table.src_path))
     service_type = coded.codes
     keep = (coded.text.notna() | starts.value.notna()) & ~coded.not_a_value
     unit_values = rows.col("rate_unit") if rows.has("rate_unit") else None
@@ -53,7 +53,7 @@ def proceedings(rows: SheetRows, synonyms: SynonymTable | None, code_lists: pd.D
                 person_key: pd.Series) -> pd.DataFrame:
     base = rows.base
     offence_date, hearing = rows.dates("offence_date"), rows.dates("hearing_date")
-    coded = code_text(rows.col("outcome"), synonyms)
+    coded = code_text(rows.col("outcome"), synonyms, legend=rows.batch.legends.get(rows.table.src_path))
     known, known_bad = parse_flags(rows.col("known_to_asd"))
     when = offence_date.value.dt.strftime("%Y-%m-%d").fillna(hearing.value.dt.strftime("%Y-%m-%d")).fillna(
         "row" + base["src_line"].astype(str))

@@ -17,7 +17,7 @@ read(list_row) + read(person) = rows of the sheet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -34,22 +34,31 @@ from jhmig.values import clean
 LIST_ROW = "list_row"
 
 
+FIELD_CODE_LISTS = {"service_type": "service_type", "outcome": "jgh_outcome"}  # list field -> its unified code list
+
+
 @dataclass
 class ListContext:
     mapping: ListMapping
     synonyms: dict[str, SynonymTable]
     code_lists: pd.DataFrame
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> code -> label of its code list
+
+
+def code_list_codes(code_lists: pd.DataFrame) -> dict[str, set[str]]:
+    """field -> the codes its synonym tables may name."""
+    return {name: set(code_lists.loc[code_lists["code_list"] == target, "code"]) for name, target in FIELD_CODE_LISTS.items()}
 
 
 def build_list_context(mapping: ListMapping, code_lists: pd.DataFrame) -> ListContext:
-    tables = {}
-    target_lists = {"service_type": "service_type", "outcome": "jgh_outcome"}
+    tables, labels = {}, {}
     for name, rule in mapping.fields.items():
         if rule.type == "code" and rule.synonyms:
-            part = code_lists[code_lists["code_list"] == target_lists.get(name, name)]
+            part = code_lists[code_lists["code_list"] == FIELD_CODE_LISTS.get(name, name)]
             catalogue = dict(zip(part["code"], part["label_de"], strict=False))  # the catalogue's names: what the cascade matches
             tables[name] = read_synonyms(mapping.synonyms_path(name), set(part["code"]), catalogue)
-    return ListContext(mapping, tables, code_lists)
+            labels[name] = catalogue
+    return ListContext(mapping, tables, code_lists, labels)
 
 
 def transform_lists(extract: ExtractResult, ctx: ListContext) -> None:

@@ -178,7 +178,7 @@ class SynonymTable:
         found = self._combined(key)  # before the patterns: "SPFH §33" names two codes, which a pattern "^spfh" would hide
         if found is not None:
             return found, "combined", 100.0
-        if self._paragraphs(key):  # "Heimerziehung nach § 31": the paragraph step weighs both, a pattern "^heim" would hide one
+        if self._paragraphs(key)[0]:  # "Heimerziehung nach § 31": the paragraph step weighs both, a pattern "^heim" would hide one
             return None, "", 0.0
         found = next((code for pattern, code in self.patterns if pattern.search(key)), None)
         if found is not None:
