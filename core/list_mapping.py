@@ -10,6 +10,7 @@ extract stage reads sheets by it; the transform stage parses values by it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -79,8 +80,18 @@ class SkipRule(_Strict):
     note_patterns: tuple[str, ...] = (r"^ab hier", r"^stand\b", r"^achtung", r"^hinweis", r"^bis hier", r"^neu ab", r"^\*")
 
 
+# the formats tried by default; a mapping's ``formats.date_formats`` replaces them (docs/lists.md)
+DEFAULT_DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%m/%Y", "%m.%Y")
+# What a date written as text looks like, for the profiler; the run reads the same (tests/test_list_dates.py holds them
+# together): the default formats, ISO with a time of day (an Excel date cell with a time), month names with a year.
+DATE_TEXT = re.compile(
+    r"^\s*(\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})(\s+\d{1,2}:\d{2}(:\d{2})?)?|\d{4}-\d{2}-\d{2}([tT ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+    r"|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}[./]\d{4}|(jan|feb|mär|mar|apr|mai|jun|jul|aug|sep|okt|nov|dez)[a-zä]*\.?\s*(\d{2}|\d{4}))\s*$",
+    re.IGNORECASE)
+
+
 class ValueFormats(_Strict):
-    date_formats: tuple[str, ...] = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%m/%Y", "%m.%Y")
+    date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
     name_split: str = ","  # "Name, Vorname"
     day_first: bool = True
     open_dates: tuple[str, ...] = OPEN_DATE_MARKERS  # no date (yet), on purpose: an info finding, not an error
