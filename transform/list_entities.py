@@ -64,6 +64,6 @@ def proceedings(rows: SheetRows, synonyms: SynonymTable | None, code_lists: pd.D
     precision = rows.report_dates("jgh_proceeding", ("offence_date", "hearing_date"), proc_key)
     rows.report("jgh_proceeding", known_bad, "value.invalid_flag", Severity.WARNING, "ASD bekannt: weder ja noch nein",
                 "known_to_asd", proc_key)
-    return base.assign(legacy_key=proc_key, case_file_key=case_key, person_key=person_key, offence=offence.str.slice(0, 300),
-                       offence_date=offence_date.value, court=clean(rows.col("court")).str.slice(0, 200), hearing_date=hearing.value,
+    return base.assign(legacy_key=proc_key, case_file_key=case_key, person_key=person_key, offence=offence,
+                       offence_date=offence_date.value, court=clean(rows.col("court")), hearing_date=hearing.value,
                        outcome=coded.codes, known_to_asd=known, date_precision=precision)

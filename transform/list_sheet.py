@@ -123,9 +123,18 @@ def case_files(rows: SheetRows, person_key: pd.Series) -> tuple[pd.DataFrame, pd
     case = rows.base.assign(legacy_key=case_key, file_number=file_number, department=m.department,
                             status=closed.map({True: "closed", False: "active"}).astype("string"),
                             opened_on=starts.value, closed_on=ends.value.where(closed),
-                            closed_by=reason.where(closed).str.slice(0, 200),
-                            caseworker=clean(rows.col("caseworker")).str.slice(0, 20), remark=clean(rows.col("remark")))
+                            # the tool's own reason (file names in it) fits its column; what the list says is never cut:
+                            # a caseworker longer than the column is value.too_long, as on the export path
+                            closed_by=reason.where(closed).str.slice(0, column_length("case_file", "closed_by")),
+                            caseworker=clean(rows.col("caseworker")), remark=clean(rows.col("remark")))
     return case, case_key
+
+
+def column_length(entity: str, column: str) -> int | None:
+    """The length of a target column's ``String(n)``, read off the schema (None: unbounded)."""
+    from jhmig.schema import Base
+
+    return getattr(Base.metadata.tables[entity].columns[column].type, "length", None)
 
 
 def _as_of(rows: SheetRows) -> tuple[pd.Series, pd.Series]:
