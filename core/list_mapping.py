@@ -17,18 +17,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from jhmig.errors import ConfigError
+from jhmig.list_fields import FIELD_NAMES, FIELDS_BY_NAME, WITHOUT_TARGET
 from jhmig.layout import MAPPINGS_DIR, load_mapping_file
 
-ListField = Literal[
-    # person
-    "family_name", "given_names", "name_full", "birth_date", "sex", "street", "postcode", "city", "address_full",
-    # case file ("closed_mark": a column "erledigt" / "erl." whose filled cells mean closed)
-    "file_number", "caseworker", "team", "remark", "status", "closed_mark",
-    # service (ASD)
-    "service_type", "provider", "start_date", "end_date", "rate", "rate_unit", "termination_reason",
-    # JGH proceeding
-    "offence", "offence_date", "court", "hearing_date", "outcome", "known_to_asd",
-]
+# the fields a mapping may name: the one table of list fields (jhmig.list_fields) drives it
+ListField = Literal[FIELD_NAMES]  # type: ignore[valid-type]
 
 FieldType = Literal["text", "name", "date", "amount", "code", "flag", "postcode"]
 SOURCE_SYSTEM_MAX = 40  # mig_key_map.source_system, mig_source_file.source_system
@@ -133,6 +126,9 @@ def mapping_problems(mapping: ListMapping) -> list[str]:
         problems.append("no field names the file number or the person (file_number, name_full or family_name): "
                         "it cannot produce a case row")
     for name, rule in mapping.fields.items():
+        if name in WITHOUT_TARGET:  # accepted and dropped would lose what the list says without a word
+            problems.append(f"field {name} has no place in the target ({FIELDS_BY_NAME[name].note}): "
+                            f"remove it, or map the column to remark")
         if rule.type == "code" and not rule.synonyms:
             problems.append(f"field {name} has type code but no synonyms table")
         if not any(n.strip() for n in rule.names) and rule.default is None:

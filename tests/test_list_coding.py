@@ -148,3 +148,24 @@ def test_coding_rules_model_refuses_unknown_keys() -> None:
     with pytest.raises(ValueError):
         CodingRules.model_validate({"fuzy_min": 80})
     assert pd.isna(pd.NA)
+
+
+@pytest.mark.parametrize("text", ["entf.", "entfällt", "--", "-", "?", "k.A."])
+def test_words_for_no_amount_are_an_empty_cost_not_an_error(text: str) -> None:
+    from jhmig.transform.list_rates import parse_list_rates
+
+    rates = parse_list_rates(pd.Series([text, "85 €/Tag"]), None, "Kosten", "month")
+    assert pd.isna(rates.cents.iloc[0]) and not rates.bad.iloc[0] and rates.cents.iloc[1] == 8500
+
+
+def test_a_lists_own_synonym_table_extends_the_shipped_one(tmp_path: Path) -> None:
+    import yaml
+
+    (tmp_path / "eigene.csv").write_text("text,code,note\nZauberschule,35a,\nHeim,33,bei uns: Pflegeheim\n", encoding="utf-8")
+    mapping = yaml.safe_load((MAPPINGS_DIR / "lists" / "asd.yaml").read_text(encoding="utf-8"))
+    mapping["fields"]["service_type"]["synonyms"] = str(tmp_path / "eigene.csv")
+    (tmp_path / "m.yaml").write_text(yaml.safe_dump(mapping, allow_unicode=True), encoding="utf-8")
+    ctx = build_list_context(load_list_mapping(tmp_path / "m.yaml"), read_unified_code_lists())
+    table = ctx.synonyms["service_type"]
+    assert table.lookup("Zauberschule")[0] == "35a" and table.lookup("SPFH")[0] == "31"  # own and shipped words
+    assert table.lookup("Heim")[0] == "33"  # the list's own row wins

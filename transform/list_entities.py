@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from jhmig.records import Severity
@@ -9,7 +11,7 @@ from jhmig.transform.list_codes import code_labels, code_text, report_codes
 from jhmig.transform.list_rates import parse_list_rates
 from jhmig.transform.list_sheet import SheetRows
 from jhmig.transform.list_values import parse_flags
-from jhmig.transform.synonyms import SynonymTable
+from jhmig.transform.synonyms import SynonymTable, load_coding_rules, normalize_free_text
 from jhmig.transform.table_mapping import add_service_attributes
 from jhmig.values import clean
 
@@ -38,8 +40,10 @@ def services(rows: SheetRows, synonyms: SynonymTable | None, code_lists: pd.Data
     rows.report("service", keep & rates.unknown_unit, "value.rate_unit_unknown", Severity.WARNING,
                 "Einheit des Betrags nicht erkannt (Tag, Std., Monat, Jahr, pauschal): Betrag ohne Einheit übernommen", "rate_unit",
                 service_key, column="rate_unit" if unit_values is not None else "rate")
+    termination = termination_reasons(rows, code_lists, service_key, keep)
     service = base.assign(legacy_key=service_key, case_file_key=case_key, person_key=person_key, provider_key=provider_key,
                           service_type=service_type, start_date=starts.value, end_date=ends.value, rate_cents=rates.cents,
+                          termination_reason=termination,
                           rate_unit=rates.unit, rate_monthly_cents=rates.monthly_cents, date_precision=precision)
     add_service_attributes(service, code_lists)
     out = {"service": service.loc[keep]}
@@ -47,6 +51,22 @@ def services(rows: SheetRows, synonyms: SynonymTable | None, code_lists: pd.Data
     if len(provider):
         out["provider"] = provider
     return out
+
+
+def termination_reasons(rows: SheetRows, code_lists: pd.DataFrame, keys: pd.Series, keep: pd.Series) -> pd.Series:
+    """The code list ``termination_reason`` by code or label (the coding cascade over its names); other text: a warning."""
+    text = clean(rows.col("termination_reason"))
+    if text.isna().all():
+        return pd.Series(pd.NA, index=text.index, dtype="string")
+    part = code_lists[code_lists["code_list"] == "termination_reason"]
+    labels = dict(zip(part["code"], part["label_de"], strict=False))
+    exact = {normalize_free_text(t): c for c, label in labels.items() for t in (c, label, label.split(" (")[0])}
+    table = SynonymTable(Path("<code list termination_reason>"), exact, [], labels, load_coding_rules())
+    coded = code_text(text, table)
+    unknown = keep & text.notna() & coded.codes.isna()
+    rows.report("service", unknown, "list.termination_reason_unknown", Severity.WARNING,
+                "Beendigungsgrund keiner der Codeliste termination_reason: nicht übernommen", "termination_reason", keys)
+    return coded.codes
 
 
 def proceedings(rows: SheetRows, synonyms: SynonymTable | None, code_lists: pd.DataFrame, case_key: pd.Series,

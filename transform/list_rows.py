@@ -25,16 +25,19 @@ from jhmig.entities import conform
 from jhmig.list_mapping import ListMapping
 from jhmig.records import Batch, ExtractResult, RawTable, Severity, SourceFileRead
 from jhmig.transform.list_entities import proceedings, services
+from jhmig.transform.list_person import list_addresses, list_sex
 from jhmig.transform.list_sheet import SheetRows, case_files
 from jhmig.transform.list_values import split_full_name
 from jhmig.transform.names import person_keys
-from jhmig.transform.synonyms import SynonymTable, read_synonyms
+from jhmig.layout import MAPPINGS_DIR
+from jhmig.transform.synonyms import SynonymTable, read_synonym_rows, read_synonyms
 from jhmig.values import clean
 
 LIST_ROW = "list_row"
 
 
 FIELD_CODE_LISTS = {"service_type": "service_type", "outcome": "jgh_outcome"}  # list field -> its unified code list
+SHIPPED_SYNONYMS = {"service_type": "lists/synonyms/hilfeart.csv", "outcome": "lists/synonyms/ausgang.csv"}  # extended by a list's own
 
 
 @dataclass
@@ -56,7 +59,16 @@ def build_list_context(mapping: ListMapping, code_lists: pd.DataFrame) -> ListCo
         if rule.type == "code" and rule.synonyms:
             part = code_lists[code_lists["code_list"] == FIELD_CODE_LISTS.get(name, name)]
             catalogue = dict(zip(part["code"], part["label_de"], strict=False))  # the catalogue's names: what the cascade matches
-            tables[name] = read_synonyms(mapping.synonyms_path(name), set(part["code"]), catalogue)
+            own = mapping.synonyms_path(name)
+            shipped = SHIPPED_SYNONYMS.get(name)
+            if shipped is not None and own != (MAPPINGS_DIR / shipped).resolve():
+                # a list's own table extends the shipped one: its rows win, the shipped words still count
+                tables[name] = read_synonyms(MAPPINGS_DIR / shipped, set(part["code"]), catalogue)
+                exact, patterns = read_synonym_rows(own, set(part["code"]))
+                tables[name].extend(exact, own)
+                tables[name].patterns[:0] = patterns
+            else:
+                tables[name] = read_synonyms(own, set(part["code"]), catalogue)
             labels[name] = catalogue
     return ListContext(mapping, tables, code_lists, labels)
 
@@ -93,6 +105,9 @@ def _map_sheet(table: RawTable, ctx: ListContext, batch: Batch) -> dict[str, pd.
     participant = rows.base.assign(legacy_key=case_key + "|" + person_key + "|child", case_file_key=case_key, person_key=person_key,
                                    role="child", valid_from=rows.dates("start_date").value, valid_to=rows.dates("end_date").value)
     out = {"person": person, "case_file": case, "participant": participant}
+    address = list_addresses(rows, person_key)
+    if address is not None and len(address):
+        out["address"] = address
     if ctx.mapping.department == "ASD" and (rows.has("service_type") or rows.has("start_date")):
         out.update(services(rows, ctx.synonyms.get("service_type"), ctx.code_lists, case_key, person_key))
     if ctx.mapping.department == "JGH":
@@ -130,7 +145,7 @@ def _persons(rows: SheetRows) -> tuple[pd.DataFrame, pd.Series]:
     # that two rows are one child is the matching stage's finding (jhmig.match), across all sources.
     person_key = list_row_key(table.src_path, table.src_sheet, base["src_line"])
     person = base.assign(legacy_key=person_key, family_name=family, given_names=given, birth_date=birth.value,
-                         sex="u", match_key=match_key, phonetic_key=phonetic)
+                         sex=list_sex(rows, person_key), match_key=match_key, phonetic_key=phonetic)
     name_column = "name_full" if rows.has("name_full") else "family_name"
     rows.report("person", family.isna() & given.isna(), "list.no_name", Severity.ERROR, "Zeile ohne Namen", "family_name", person_key,
                 column=name_column)

@@ -12,7 +12,7 @@ No table can list every office's words, so a value the table does not name
 exactly goes through a cascade of rules that generalise; each step that codes
 a value says which step and with what score (0-100), so the steward sees
 every code that was inferred. The steps, in order (thresholds in
-``mappings/lists/coding.yaml``):
+``mappings/lists/synonyms/coding.yaml``):
 
 1. *exact*: the normalised text (case, spacing, ``§``, ``SGB VIII``, brackets);
 2. *combined*: a word plus a paragraph (``SPFH §31``): the code both name,
@@ -53,7 +53,7 @@ from jhmig.textfold import din_fold
 
 NOT_A_VALUE = "-"  # the text is no value of the code list (no service at all)
 PLACEHOLDER = "?"  # the text stands in for a value written elsewhere ("s. Akte")
-CODING_RULES = MAPPINGS_DIR / "lists" / "coding.yaml"
+CODING_RULES = MAPPINGS_DIR / "lists" / "synonyms" / "coding.yaml"
 _PARAGRAPH = re.compile(r"§?\s?(\d{1,2}\s?[a-z]?)(?:\s?abs\.?\s?\d+)?(?![\d])")
 _PARAGRAPH_TOKEN = re.compile(r"§?(\d{1,2}[a-z]?)(?:er)?")
 _INITIALISM = re.compile(r"(?:[a-z]\.\s?)+[a-z]\.?")  # the whole cell: "s.p.f.h.", "e. b." ("Hilfe f. j. Vollj." is words)
@@ -61,7 +61,7 @@ INFERRED_STEPS = ("normalised", "paragraph", "acronym", "abbreviation", "word")
 
 
 class CodingRules(BaseModel):
-    """The thresholds of the cascade (``mappings/lists/coding.yaml``): data, not code."""
+    """The thresholds of the cascade (``mappings/lists/synonyms/coding.yaml``): data, not code."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     fuzzy_min: float = 90
