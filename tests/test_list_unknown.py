@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from jhmig.cli import main
@@ -22,7 +23,7 @@ from jhmig.transform.list_rows import build_list_context, transform_lists
 from jhmig.unknown_values import UNKNOWN_SHEET, decided_code
 from minimal_export import MiniExport
 
-HEADER = ["Az.", "Name, Vorname", "geb.", "Hilfeart", "Träger", "Beginn"]
+HEADER = ["Az.", "Name, Vorname", "geb.", "Hilfeart", "Träger", "Beginn", "Geschlecht", "Straße", "PLZ", "Ort"]
 PROJECT = """\
 name: Unbekannte Werte
 sources:
@@ -30,7 +31,7 @@ sources:
     export: ./export
   lists:
     - folder: ./listen
-      mapping: asd
+      mapping: {mapping}
 target:
   default: sqlite:///jhmig.sqlite
 output: ./runs
@@ -53,8 +54,9 @@ def _book(path: Path, rows: list[list[object]], legend: list[list[object]] | Non
 
 
 ROWS = [
-    ["ASD-25/001", "Zander, Mia", dt.datetime(2012, 5, 3), "Zauberschule", "Jugendwohnen Elbtal gGmbH", dt.datetime(2025, 1, 2)],
-    ["ASD-25/002", "Yilmaz, Ben", dt.datetime(2011, 4, 4), "Zauberschule", None, dt.datetime(2025, 1, 3)],
+    ["ASD-25/001", "Zander, Mia", dt.datetime(2012, 5, 3), "Zauberschule", "Jugendwohnen Elbtal gGmbH", dt.datetime(2025, 1, 2),
+     "w", "Hauptstr. 5a", "01662", "Meißen"],
+    ["ASD-25/002", "Yilmaz, Ben", dt.datetime(2011, 4, 4), "Zauberschule", None, dt.datetime(2025, 1, 3), "m"],
     ["ASD-25/003", "Xaver, Lea", dt.datetime(2010, 3, 5), "Familienhilfe (§ 31)", None, dt.datetime(2025, 1, 4)],
 ]
 
@@ -73,7 +75,11 @@ def _db(project: Path, sql: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> dict:
     base = tmp_path_factory.mktemp("unknown")
-    (base / "jhmig.yaml").write_text(PROJECT, encoding="utf-8")
+    (base / "jhmig.yaml").write_text(PROJECT.format(mapping=base / "asd-eigen.yaml"), encoding="utf-8")
+    own = yaml.safe_load((MAPPINGS_DIR / "lists" / "asd.yaml").read_text(encoding="utf-8"))  # the shipped one, with the address
+    own["fields"].update({"sex": {"names": ["Geschlecht"]}, "street": {"names": ["Straße"]},
+                          "postcode": {"names": ["PLZ"], "type": "postcode"}, "city": {"names": ["Ort"]}})
+    (base / "asd-eigen.yaml").write_text(yaml.safe_dump(own, allow_unicode=True), encoding="utf-8")
     MiniExport().write(base / "export")
     (base / "listen").mkdir()
     _book(base / "listen" / "ASD_Nord.xlsx", ROWS)
@@ -81,6 +87,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> dict:
     services_first = _db(base, "SELECT c.file_number, s.service_type FROM service s JOIN case_file c ON c.case_file_id = s.case_file_id "
                                "WHERE c.file_number LIKE 'ASD-25/%'")
     cases_first = _db(base, "SELECT file_number FROM case_file WHERE file_number LIKE 'ASD-25/%'")
+    people = _db(base, "SELECT p.family_name, p.sex, a.street, a.house_number, a.postcode, a.city FROM person p "
+                       "LEFT JOIN address a ON a.person_id = p.person_id WHERE p.family_name IN ('Zander', 'Yilmaz', 'Xaver') ORDER BY 1")
     wb = openpyxl.load_workbook(first / "fehlerliste.xlsx")
     sheet = wb[UNKNOWN_SHEET]
     rows = [dict(zip([c.value for c in sheet[1]], [c.value for c in r], strict=False)) for r in sheet.iter_rows(min_row=2)]
@@ -99,7 +107,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> dict:
     third = _run(base)
     services_third = _db(base, "SELECT c.file_number, s.service_type FROM service s JOIN case_file c ON c.case_file_id = s.case_file_id "
                                "WHERE c.file_number LIKE 'ASD-25/%' ORDER BY 1")
-    return {"base": base, "rows": rows, "checks": checks, "cases_first": cases_first, "services_first": services_first,
+    return {"base": base, "rows": rows, "people": people, "checks": checks, "cases_first": cases_first, "services_first": services_first,
             "services_second": services_second, "services_third": services_third, "second": second, "third": third}
 
 
@@ -161,3 +169,8 @@ def test_an_ambiguous_value_is_decided_by_the_workbooks_legend_sheet(tmp_path: P
     assert pd.isna(services.loc["ASD_ohne.xlsx", "service_type"])  # the legend belongs to its own workbook
     rules = result.batch.findings.frame().groupby("src_path")["rule_id"].apply(set)
     assert "synonym.legend" in rules["ASD_Legende.xlsx"] and "synonym.ambiguous" in rules["ASD_ohne.xlsx"]
+
+
+def test_sex_and_address_of_a_list_row_reach_the_target(project: dict) -> None:
+    assert project["people"] == [("Xaver", "u", None, None, None, None), ("Yilmaz", "m", None, None, None, None),
+                                 ("Zander", "w", "Hauptstr.", "5a", "01662", "Meißen")]
