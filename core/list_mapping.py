@@ -66,6 +66,7 @@ class ClosedRule(_Strict):
     sheet_names: tuple[str, ...] = ("abgeschlossen", "beendet", "erledigt", "archiv")
     hidden_old_sheets: bool = True  # a hidden sheet named after years before the as-of year ("2021", "bis 2021") holds closed cases
     end_date_before_as_of: bool = True  # an end date on or before the list's as-of date closes the row
+    note_rows: tuple[str, ...] = ()  # regexes of note rows ("^ab hier abgeschlossen") that close every data row below them on the sheet
 
 
 class SkipRule(_Strict):

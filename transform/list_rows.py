@@ -162,7 +162,11 @@ def _merge_repeats(batch: Batch, entity: str, frame: pd.DataFrame) -> pd.DataFra
     if not repeat.any():
         return frame
     frame = frame.copy()
-    notes = _fold_repeats(frame, entity, repeat)
+    latest = _latest_state(frame, entity, repeat)
+    notes = _fold_repeats(frame, entity, repeat, skip=set(LATEST_STATE) if latest else set())
+    for head, row in latest.items():  # a case closed on a later sheet is closed (and reopened when a later one says so)
+        for column in LATEST_STATE:
+            frame.at[head, column] = frame.at[row, column]
     first = frame.loc[keyed].drop_duplicates("legacy_key").set_index("legacy_key")
     rows = frame.loc[repeat]
     where = first.loc[rows["legacy_key"], "src_path"].to_numpy() + ", Blatt " + first.loc[rows["legacy_key"], "src_sheet"].to_numpy() \
@@ -170,6 +174,22 @@ def _merge_repeats(batch: Batch, entity: str, frame: pd.DataFrame) -> pd.DataFra
     reason = "gleicher Datensatz wie " + pd.Series(where, index=rows.index) + notes.reindex(rows.index).fillna("")
     batch.record(batch.merged, entity, rows, reason.to_numpy())
     return frame.loc[~repeat].reset_index(drop=True)
+
+
+LATEST_STATE = ("status", "closed_on", "closed_by")  # of a case file: the latest row's, not the first row's
+
+
+def _latest_state(frame: pd.DataFrame, entity: str, repeat: pd.Series) -> dict[int, int]:
+    """Per repeated case file: the first row -> the row whose state is the latest (by as-of date, sheet year, row)."""
+    if entity != "case_file" or "_state_order" not in frame:
+        return {}
+    keys = frame.loc[repeat, "legacy_key"].unique()
+    group = frame[frame["legacy_key"].isin(keys)]
+    out = {}
+    for _, part in group.groupby("legacy_key", sort=False):
+        order = part["_state_order"].fillna("")
+        out[int(part.index[0])] = int(order.idxmax()) if order.nunique() > 1 else int(part.index[-1])
+    return out
 
 
 def _free_text_fields(entity: str) -> set[str]:
@@ -182,14 +202,15 @@ def _free_text_fields(entity: str) -> set[str]:
     return {c.name for c in table.columns if isinstance(c.type, sa.Text)} if table is not None else set()
 
 
-def _fold_repeats(frame: pd.DataFrame, entity: str, repeat: pd.Series) -> pd.Series:
+def _fold_repeats(frame: pd.DataFrame, entity: str, repeat: pd.Series, skip: set[str] | None = None) -> pd.Series:
     """Nothing a repeated row says is lost: it fills what the first row leaves empty, its remark is appended
     (``A | B``), and a value that contradicts the first row is named in the merge's reason (the lineage
     points to the row). Changes ``frame`` in place; returns the reason's addition per repeated row."""
     keys = frame.loc[repeat, "legacy_key"].unique()
     group = frame[frame["legacy_key"].isin(keys)]
     free_text = _free_text_fields(entity)
-    values = [c for c in frame.columns if c != "legacy_key" and c not in ("src_path", "src_sheet", "src_line") and not c.startswith("_")]
+    values = [c for c in frame.columns if c != "legacy_key" and c not in ("src_path", "src_sheet", "src_line") and not c.startswith("_")
+              and c not in (skip or set())]
     notes: dict[int, str] = {}
     for _, part in group.groupby("legacy_key", sort=False):
         head, others = part.index[0], part.index[1:]

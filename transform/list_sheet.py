@@ -9,6 +9,7 @@ unified field name.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -120,7 +121,7 @@ def case_files(rows: SheetRows, person_key: pd.Series) -> tuple[pd.DataFrame, pd
         text = "Ende " + ends.value.dt.strftime("%d.%m.%Y") + " nicht nach Stand " + as_of.dt.strftime("%d.%m.%Y") + " (" + source + ")"
         reason = reason.where(~by_end, text.astype("string"))
         closed = closed | by_end
-    case = rows.base.assign(legacy_key=case_key, file_number=file_number, department=m.department,
+    case = rows.base.assign(legacy_key=case_key, file_number=file_number, department=m.department, _state_order=_state_order(rows),
                             status=closed.map({True: "closed", False: "active"}).astype("string"),
                             opened_on=starts.value, closed_on=ends.value.where(closed),
                             # the tool's own reason (file names in it) fits its column; what the list says is never cut:
@@ -128,6 +129,15 @@ def case_files(rows: SheetRows, person_key: pd.Series) -> tuple[pd.DataFrame, pd
                             closed_by=reason.where(closed).str.slice(0, column_length("case_file", "closed_by")),
                             caseworker=clean(rows.col("caseworker")), remark=clean(rows.col("remark")))
     return case, case_key
+
+
+def _state_order(rows: SheetRows) -> pd.Series:
+    """How late a row's state is, for a case on several sheets or lists: the list's as-of date, the year its sheet is named
+    after ("2024", "bis 2021"), the row; the latest row's state (open or closed) is the case's."""
+    as_of = rows.col("_as_of").astype("string").fillna("0000-00-00")
+    years = re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", rows.table.src_sheet or "")
+    year = years[-1] if years else "0000"
+    return (as_of + "|" + year + "|" + rows.base["src_line"].astype(str).str.zfill(7)).astype("string")
 
 
 def column_length(entity: str, column: str) -> int | None:
