@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jhmig.errors import ConfigError
 from jhmig.list_fields import FIELD_NAMES, FIELDS_BY_NAME, WITHOUT_TARGET
+from jhmig.textfold import din_fold
 from jhmig.layout import MAPPINGS_DIR, load_mapping_file
 
 # the fields a mapping may name: the one table of list fields (jhmig.list_fields) drives it
@@ -126,6 +127,13 @@ def mapping_problems(mapping: ListMapping) -> list[str]:
     if not any(name in mapping.fields for name in CASE_FIELDS):
         problems.append("no field names the file number or the person (file_number, name_full or family_name): "
                         "it cannot produce a case row")
+    named: dict[str, list[str]] = {}
+    for name, rule in mapping.fields.items():
+        for column in rule.names:
+            named.setdefault(re.sub(r"[\W_]+", "", din_fold(column)), []).append(name)
+    for column, fields in named.items():
+        if len(set(fields)) > 1:  # one column cannot feed two fields; which one was meant only the team knows
+            problems.append(f"fields {' and '.join(sorted(set(fields)))} both name the column {column!r}: keep it under one field")
     for name, rule in mapping.fields.items():
         if name in WITHOUT_TARGET:  # accepted and dropped would lose what the list says without a word
             problems.append(f"field {name} has no place in the target ({FIELDS_BY_NAME[name].note}): "

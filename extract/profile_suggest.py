@@ -124,7 +124,7 @@ def _fields(seen: _Seen, stem: str) -> list[str]:
         return ["fields: {}  # TODO: no column could be guessed; add fields by hand"]
     lines = ["fields:"]
     for field_name in (f for f in FIELD_GUESSES if f in seen.names):
-        lines += [f"  {field_name}:", f"    names: {_flow(seen.names[field_name])}"]
+        lines += [f"  {field_name}:", f"    names: {_flow([n.replace('⏎', ' ') for n in seen.names[field_name]])}"]
         if ftype := FIELD_TYPES.get(field_name):
             lines.append(f"    type: {ftype}")
         if field_name in SHIPPED_SYNONYMS:

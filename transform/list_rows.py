@@ -176,19 +176,35 @@ def _merge_repeats(batch: Batch, entity: str, frame: pd.DataFrame) -> pd.DataFra
     return frame.loc[~repeat].reset_index(drop=True)
 
 
-LATEST_STATE = ("status", "closed_on", "closed_by")  # of a case file: the latest row's, not the first row's
+LATEST_STATE = ("status", "closed_on", "closed_by")  # of a case file: from all its rows, not the first row's
 
 
 def _latest_state(frame: pd.DataFrame, entity: str, repeat: pd.Series) -> dict[int, int]:
-    """Per repeated case file: the first row -> the row whose state is the latest (by as-of date, sheet year, row)."""
+    """Per repeated case file: its first row -> the row whose state the case takes.
+
+    Each help of the case (rows with one start) counts in its latest row (by the list's as-of date when every row has
+    one, then the year its sheet is named after, then the row's order): the help written on the 2023 sheet without an
+    end and on the 2024 sheet with one has ended. The case is closed when every help has ended (it takes the state of
+    the one that ended last), open when one still runs (it takes that row's state)."""
     if entity != "case_file" or "_state_order" not in frame:
         return {}
     keys = frame.loc[repeat, "legacy_key"].unique()
     group = frame[frame["legacy_key"].isin(keys)]
     out = {}
     for _, part in group.groupby("legacy_key", sort=False):
-        order = part["_state_order"].fillna("")
-        out[int(part.index[0])] = int(order.idxmax()) if order.nunique() > 1 else int(part.index[-1])
+        order = part["_state_order"].fillna("|")
+        if (order.str.split("|").str[0] == "").any():  # an as-of date missing somewhere: the sheets' years alone
+            order = "|" + order.str.split("|").str[1]
+        position = pd.Series(range(len(part)), index=part.index).astype(str).str.zfill(7)
+        ranked = (order + "|" + position).sort_values()
+        latest_rows = [idx for idx in ranked.groupby(part["_state_service"].reindex(ranked.index).fillna("")).tail(1).index]
+        running = [i for i in latest_rows if part.at[i, "status"] != "closed"]
+        if running:
+            pick = next(i for i in part.index if i in running)  # the first row of a help still running
+        else:
+            pick = max(latest_rows, key=lambda i: (str(part.at[i, "closed_on"]), ranked[i]))
+        if pick != part.index[0]:
+            out[int(part.index[0])] = int(pick)
     return out
 
 

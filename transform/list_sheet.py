@@ -122,6 +122,7 @@ def case_files(rows: SheetRows, person_key: pd.Series) -> tuple[pd.DataFrame, pd
         reason = reason.where(~by_end, text.astype("string"))
         closed = closed | by_end
     case = rows.base.assign(legacy_key=case_key, file_number=file_number, department=m.department, _state_order=_state_order(rows),
+                            _state_service=_state_service(rows),
                             status=closed.map({True: "closed", False: "active"}).astype("string"),
                             opened_on=starts.value, closed_on=ends.value.where(closed),
                             # the tool's own reason (file names in it) fits its column; what the list says is never cut:
@@ -132,12 +133,18 @@ def case_files(rows: SheetRows, person_key: pd.Series) -> tuple[pd.DataFrame, pd
 
 
 def _state_order(rows: SheetRows) -> pd.Series:
-    """How late a row's state is, for a case on several sheets or lists: the list's as-of date, the year its sheet is named
-    after ("2024", "bis 2021"), the row; the latest row's state (open or closed) is the case's."""
-    as_of = rows.col("_as_of").astype("string").fillna("0000-00-00")
+    """How late a row's state is, for a case on several sheets or lists: the list's as-of date (empty when unknown) and the
+    year its sheet is named after ("2024", "bis 2021"), as "as_of|year"."""
+    as_of = rows.col("_as_of").astype("string").fillna("")
     years = re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", rows.table.src_sheet or "")
-    year = years[-1] if years else "0000"
-    return (as_of + "|" + year + "|" + rows.base["src_line"].astype(str).str.zfill(7)).astype("string")
+    year = years[-1] if years else ""
+    return (as_of + "|" + year).astype("string")
+
+
+def _state_service(rows: SheetRows) -> pd.Series:
+    """Which help of the case a row is about, across sheets: its start (the same help written on each year's sheet)."""
+    start = rows.dates("start_date").value.dt.strftime("%Y-%m-%d")
+    return start.fillna(rows.table.src_path + "|" + rows.table.src_sheet + "|" + rows.base["src_line"].astype(str)).astype("string")
 
 
 def column_length(entity: str, column: str) -> int | None:
