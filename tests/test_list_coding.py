@@ -52,7 +52,7 @@ def test_words_beside_a_paragraph_that_name_another_code_make_it_ambiguous(table
 @pytest.mark.parametrize("text, code", [
     ("Soz. Gruppenarb.", "29"), ("Erz.-Ber.", "28"), ("S.P.F.H.", "31"), ("s. p. f. h.", "31"), ("Erz.-Beist.", "30"),
     ("Eingl.-Hilfe", "35a"), ("Vollz.-Pfl.", "33"), ("Tagesgr.", "32"), ("Fam.-Hilfe", "31"), ("soz.päd. familienhilfe", "31"),
-    ("V.Z.P.", "33"), ("I.S.E.", "35"), ("Vollzeitpflege Verwandte", "33"), ("Hilfe f. j. Vollj.", "41"),
+    ("V.Z.P.", "33"), ("I.S.E.", "35"), ("S G A", "29"), ("I S E", "35"), ("Vollzeitpflege Verwandte", "33"), ("Hilfe f. j. Vollj.", "41"),
 ])
 def test_tokens_are_normalised_and_abbreviations_matched_as_prefixes_of_the_catalogue_words(table: SynonymTable, text: str,
                                                                                             code: str) -> None:

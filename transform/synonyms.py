@@ -56,7 +56,8 @@ PLACEHOLDER = "?"  # the text stands in for a value written elsewhere ("s. Akte"
 CODING_RULES = MAPPINGS_DIR / "lists" / "synonyms" / "coding.yaml"
 _PARAGRAPH = re.compile(r"§?\s?(\d{1,2}\s?[a-z]?)(?:\s?abs\.?\s?\d+)?(?![\d])")
 _PARAGRAPH_TOKEN = re.compile(r"§?(\d{1,2}[a-z]?)(?:er)?")
-_INITIALISM = re.compile(r"(?:[a-z]\.\s?)+[a-z]\.?")  # the whole cell: "s.p.f.h.", "e. b." ("Hilfe f. j. Vollj." is words)
+# the whole cell: "s.p.f.h.", "e. b.", "s g a" ("Hilfe f. j. Vollj." is words)
+_INITIALISM = re.compile(r"(?:[a-z]\.\s?)+[a-z]\.?|(?:[a-z]\s)+[a-z]")
 INFERRED_STEPS = ("normalised", "paragraph", "acronym", "abbreviation", "word")
 
 
