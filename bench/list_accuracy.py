@@ -1,14 +1,18 @@
-"""Accuracy of reading caseworkers' lists, against the generator's truth (issue #11's closing figures).
+"""Accuracy of reading caseworkers' lists, against the generator's truth (issues #11 and #23).
 
     python bench/list_accuracy.py [--seed 1] [--rows 40] [--size small]
 
-Two sets of lists:
+Three sets of lists:
 
 * the demo lists (``jhmig.synth.generate``), read with the shipped mappings;
 * lists the shipped mappings never saw (``jhmig.synth.lists_unseen``): every
   file first accounted for with the shipped mappings (which must name the
   files they do not read), then each file read with the mapping
-  ``jhmig profile --suggest`` writes for it, as it is.
+  ``jhmig profile --suggest`` writes for it, as it is;
+* the same kinds of list with service types written in a vocabulary held
+  apart from the synonym tables (``bench/list_vocab_heldapart.py``): how the
+  coding cascade generalises, without any steward decision; for the values it
+  leaves to the steward, whether the right code is the first suggestion.
 
 Printed: files read / not read, rows mapped or skipped with the right
 reason, service-type accuracy per kind of free text, rate / unit / monthly
@@ -19,6 +23,7 @@ date accuracy, and values coded wrongly without a finding.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from collections import defaultdict
@@ -39,10 +44,23 @@ from jhmig.synth import generate
 from jhmig.synth.lists_unseen import write_unseen_lists
 from jhmig.transform import read_unified_code_lists
 from jhmig.transform.list_rows import build_list_context, transform_lists
+from jhmig.transform.synonyms import SynonymTable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import list_vocab_blind as blind  # noqa: E402  (a second word list, written after the cascade, never tuned to)
+import list_vocab_heldapart as heldapart  # noqa: E402  (the bench's own word list, held apart from the synonym tables)
+from jhmig.synth.lists_unseen_rows import ServiceVocab  # noqa: E402
+
+CODED_KINDS = ("exact", "synonym", "abbreviation", "typo", "default", "paragraph", "initialism", "transposed", "blind")
+HELD_APART = ServiceVocab(texts=heldapart.SERVICE_TEXTS, kinds=heldapart.KINDS, ambiguous=heldapart.AMBIGUOUS,
+                          not_a_service=heldapart.NOT_A_SERVICE, placeholders=heldapart.PLACEHOLDERS,
+                          unmapped=heldapart.UNMAPPED, empty=heldapart.EMPTY)
+BLIND = ServiceVocab(texts=blind.SERVICE_TEXTS, kinds=blind.KINDS)
 
 SKIP_REASONS = {"empty": "leere Zeile", "subtotal": "Summenzeile", "note": "Hinweiszeile", "legend": "Legendenzeile",
                 "legend_sheet": "Legendenblatt"}
 Key = tuple[str, str, int]
+_SAME_AS = re.compile(r"^gleicher Datensatz wie (?P<file>.+?), Blatt (?P<sheet>.*?), Zeile (?P<row>\d+)")
 
 
 @dataclass
@@ -63,6 +81,7 @@ class Tally:
 @dataclass
 class Read:
     results: list[ExtractResult]
+    tables: dict[str, SynonymTable] = field(default_factory=dict)  # field -> the synonym table the run coded it with
 
     def frame(self, entity: str) -> pd.DataFrame:
         parts = [r.batch.frames[entity] for r in self.results if entity in r.batch.frames]
@@ -80,6 +99,18 @@ class Read:
                 out[(str(row.src_path), str(row.src_sheet or ""), int(row.src_line))].add((row.rule_id, str(row.field)))
         return out
 
+    def merged_into(self, entity: str) -> dict[Key, list[Key]]:
+        """The first row of a record -> itself and the rows merged into it ("gleicher Datensatz wie ...")."""
+        out: dict[Key, list[Key]] = defaultdict(list)
+        for r in self.results:
+            merged = r.batch.outcome_frame("merged")
+            for row in merged[merged["entity"] == entity].itertuples(index=False):
+                first = _SAME_AS.match(str(row.reason))
+                if first:
+                    head = (first["file"], first["sheet"], int(first["row"]))
+                    out[head].append((str(row.src_path), str(row.src_sheet), int(row.src_line)))
+        return {head: [head, *rows] for head, rows in out.items()}
+
     def placed(self) -> dict[Key, str]:
         """Every row the readers accounted for: "data" or the skip reason."""
         out: dict[Key, str] = {}
@@ -94,48 +125,67 @@ class Read:
 
 
 def read_with(folder: Path, mappings: list[ListMapping], code_lists: pd.DataFrame) -> Read:
-    results = []
+    results, tables = [], {}
     for mapping in mappings:
         result = extract_lists(folder, mapping)
-        transform_lists(result, build_list_context(mapping, code_lists))
+        ctx = build_list_context(mapping, code_lists)
+        transform_lists(result, ctx)
         results.append(result)
-    return Read(results)
+        tables.update(ctx.synonyms)
+    return Read(results, tables)
 
 
 def measure_rows(truth_rows: list[dict[str, Any]], read: Read, tally: Tally) -> None:
     placed = read.placed()
+    persons = read.by_key("person")
     for row in truth_rows:
         got = placed.get((row["file"], row["sheet"], row["row"]))
         if row["kind"] == "data":
             tally.add("rows: data row mapped", got == "data")
+            tally.add("rows: data row kept its child (person)", (row["file"], row["sheet"], row["row"]) in persons)
         else:
             tally.add(f"rows: {row['reason']} skipped with its reason", got == SKIP_REASONS.get(row["reason"], row["reason"]))
 
 
 def measure_services(truth_rows: list[dict[str, Any]], read: Read, tally: Tally, wrong: list[str]) -> None:
     services, cases, findings = read.by_key("service"), read.by_key("case_file"), read.findings()
+    truth_of = {(r["file"], r["sheet"], r["row"]): r for r in truth_rows if r["kind"] == "data"}
+    case_rows = read.merged_into("case_file")
     for row in (r for r in truth_rows if r["kind"] == "data" and r["department"] == "ASD"):
         key = (row["file"], row["sheet"], row["row"])
         service, said = services.get(key), {rule for rule, fld in findings.get(key, ()) if fld in ("service_type", "None")}
         code = None if service is None or pd.isna(service.service_type) else str(service.service_type)
         kind = row["free_text_kind"]
-        if kind in ("exact", "synonym", "abbreviation", "typo", "default"):
+        if kind in CODED_KINDS:
             ok = code == row["service_type"]
+            if not ok and service is not None and code is None and "service_type" in read.tables:
+                first = read.tables["service_type"].suggest(row["free_text"])
+                tally.add("suggestion: right code first (values left to the steward)",
+                          bool(first) and first[0].code == row["service_type"])
+        elif kind == "empty":
+            ok = code is None and not said & {"synonym.unmapped", "synonym.ambiguous"}
         elif kind == "ambiguous":
-            ok = "synonym.ambiguous" in said or ("synonym.ambiguous_decided" in said and code == row["service_type"])
+            ok = "synonym.ambiguous" in said or (bool(said & {"synonym.ambiguous_decided", "synonym.legend"})
+                                                 and code == row["service_type"])
         elif kind == "not_a_service":
             ok = code is None and "synonym.not_a_value" in said
         elif kind == "placeholder":
             ok = code is None and "synonym.placeholder" in said
         else:
             ok = code is None and "synonym.unmapped" in said
+        if kind == "ambiguous" and code is None and "service_type" in read.tables:
+            first = read.tables["service_type"].suggest(row["free_text"], 2)
+            tally.add("suggestion: right code among the two offered for an ambiguous value",
+                      row["service_type"] in {c.code for c in first})
         tally.add(f"service type: {kind}", ok)
         if code is not None and code != row["service_type"] and not said:
             wrong.append(f"{key}: {row['free_text']!r} coded {code}, truth {row['service_type']}")
         case = cases.get(key)
         if case is not None:
             label = row.get("closed_by") or ("closed" if row["case_closed"] else "open")  # the demo truth says closed or not
-            tally.add(f"closed case: {label}", (case.status == "closed") == row["case_closed"])
+            # a case on several rows (several helps) is closed when every one of its rows is
+            closed = all(truth_of[r]["case_closed"] for r in case_rows.get(key, [key]) if r in truth_of)
+            tally.add(f"closed case: {label}", (case.status == "closed") == closed)
         if service is not None and row.get("rate"):
             rate = row["rate"]
             tally.add("rate: amount (cents)", _eq(service.rate_cents, rate["cents"]))
@@ -203,8 +253,10 @@ def demo(root: Path, seed: int, size: str, code_lists: pd.DataFrame) -> list[str
     return tally.lines(f"demo lists (seed {seed}, {size}), shipped mappings:") + _wrong(wrong)
 
 
-def unseen(root: Path, seed: int, rows: int, code_lists: pd.DataFrame) -> list[str]:
-    truth = write_unseen_lists(root, seed, rows)
+def unseen(root: Path, seed: int, rows: int, code_lists: pd.DataFrame, vocab: ServiceVocab | None = None,
+           what: str = "held-apart vocabulary") -> list[str]:
+    folder = what.split()[0] + "-lists"
+    truth = write_unseen_lists(root, seed, rows, vocab, folder) if vocab else write_unseen_lists(root, seed, rows)
     folder = root / truth["dir"]
     shipped = [load_list_mapping(MAPPINGS_DIR / "lists" / f"{n}.yaml") for n in ("asd", "jgh")]
     account = account_list_folder(folder, shipped)
@@ -212,21 +264,37 @@ def unseen(root: Path, seed: int, rows: int, code_lists: pd.DataFrame) -> list[s
     uncovered = {f.path for f in account.uncovered}
     for name, info in truth["files"].items():
         tally.add("files: accounted for (shipped mappings)", (name in uncovered) == (info["shipped_mapping"] is None))
-    results = []
+    results, tables = [], {}
     for name in truth["files"]:
         suggested = ListMapping.model_validate(yaml.safe_load(suggest_mapping([profile_workbook(folder / name)])))
-        results += read_with(folder, [suggested], code_lists).results
-    read = Read(results)
+        one = read_with(folder, [suggested], code_lists)
+        results += one.results
+        tables.update(one.tables)
+    read = Read(results, tables)
     measure_rows(truth["rows"], read, tally)
     measure_services(truth["rows"], read, tally, wrong)
     measure_jgh(truth["rows"], read, tally, wrong)
     not_read = ", ".join(sorted(uncovered)) or "-"
-    return [f"unseen lists (seed {seed}, {rows} rows a file): files not read by the shipped mappings: {not_read}",
+    what = what if vocab else "unseen lists"
+    return [f"{what} (seed {seed}, {rows} rows a file): files not read by the shipped mappings: {not_read}",
             *tally.lines("  each file read with the mapping `jhmig profile --suggest` wrote for it:")] + _wrong(wrong)
 
 
 def _wrong(wrong: list[str]) -> list[str]:
     return [f"  values coded wrongly without a finding: {len(wrong)}", *(f"    {w}" for w in wrong[:10])]
+
+
+def held_apart_overlap() -> list[str]:
+    """Texts of the held-apart vocabulary that a shipped synonym table names exactly (only the ambiguous kind may)."""
+    from jhmig.transform.synonyms import normalize_free_text, read_synonym_rows
+
+    codes = read_unified_code_lists()
+    exact, _ = read_synonym_rows(MAPPINGS_DIR / "lists" / "synonyms" / "hilfeart.csv",
+                                 set(codes.loc[codes["code_list"] == "service_type", "code"]))
+    texts = [t for kinds in heldapart.SERVICE_TEXTS.values() for words in kinds.values() for t in words]
+    texts += [*heldapart.NOT_A_SERVICE, *heldapart.PLACEHOLDERS, *heldapart.UNMAPPED]
+    texts += [t for kinds in blind.SERVICE_TEXTS.values() for words in kinds.values() for t in words]
+    return [t for t in texts if normalize_free_text(t) in exact]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -239,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="jhmig-list-accuracy-") as tmp:
         root = Path(tmp)
         lines = demo(root, args.seed, args.size, code_lists) + [""] + unseen(root, args.seed, args.rows, code_lists)
+        overlap = held_apart_overlap()
+        lines += ["", *unseen(root, args.seed, args.rows, code_lists, HELD_APART),
+                  f"  held-apart texts a shipped synonym table names exactly: {len(overlap)} {overlap if overlap else ''}"]
+        lines += ["", *unseen(root, args.seed, args.rows, code_lists, BLIND, "blind vocabulary (written after the cascade)")]
     print("\n".join(lines))
     return 0
 

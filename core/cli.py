@@ -30,6 +30,7 @@ from jhmig.config import (
     resolve_list_sources,
 )
 from jhmig.errors import InternalRunError, JhmigError, printable
+from jhmig.unknown_values import PROJECT_SYNONYMS_DIR
 
 #: Exit code of an unexpected error (a bug or the environment), beside 0 ok, 1 failed, 2 refused.
 INTERNAL_ERROR_EXIT = 3
@@ -176,6 +177,7 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
             departments=deps or check_departments(proj.options.departments, "options.departments"),
             project_name=proj.name,
             corrections_dir=corrections_dir or ((base / proj.corrections) if proj.corrections else None),
+            synonyms_dir=base / PROJECT_SYNONYMS_DIR,
             pseudonymize=pseudonymize or proj.options.pseudonymize,
             list_sources=tuple(pair for src in proj.sources.lists
                                for pair in resolve_list_sources(base / src.folder, [src.mapping] if src.mapping else [])),

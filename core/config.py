@@ -216,6 +216,7 @@ class RunOptions:
     list_excludes: dict[Path, tuple[str, ...]] = field(default_factory=dict)  # lists folder -> globs of files not to read
     list_as_of: dict[Path, dt.date] = field(default_factory=dict)  # lists folder -> its "Stand" from the project file
     corrections_dir: Path | None = None
+    synonyms_dir: Path | None = None  # the project's own synonym tables (synonyme/ beside the project file): stewards' decisions
     pseudonymize: bool = False
     extra: dict[str, str] = field(default_factory=dict)
     gate: dict[str, Any] | None = None  # GateThresholds as a dict; None: no gate (unless cutover: the defaults)

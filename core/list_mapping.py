@@ -10,24 +10,19 @@ extract stage reads sheets by it; the transform stage parses values by it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from jhmig.errors import ConfigError
+from jhmig.list_fields import FIELD_NAMES, FIELDS_BY_NAME, WITHOUT_TARGET
+from jhmig.textfold import din_fold
 from jhmig.layout import MAPPINGS_DIR, load_mapping_file
 
-ListField = Literal[
-    # person
-    "family_name", "given_names", "name_full", "birth_date", "sex", "street", "postcode", "city", "address_full",
-    # case file ("closed_mark": a column "erledigt" / "erl." whose filled cells mean closed)
-    "file_number", "caseworker", "team", "remark", "status", "closed_mark",
-    # service (ASD)
-    "service_type", "provider", "start_date", "end_date", "rate", "rate_unit", "termination_reason",
-    # JGH proceeding
-    "offence", "offence_date", "court", "hearing_date", "outcome", "known_to_asd",
-]
+# the fields a mapping may name: the one table of list fields (jhmig.list_fields) drives it
+ListField = Literal[FIELD_NAMES]  # type: ignore[valid-type]
 
 FieldType = Literal["text", "name", "date", "amount", "code", "flag", "postcode"]
 SOURCE_SYSTEM_MAX = 40  # mig_key_map.source_system, mig_source_file.source_system
@@ -72,6 +67,7 @@ class ClosedRule(_Strict):
     sheet_names: tuple[str, ...] = ("abgeschlossen", "beendet", "erledigt", "archiv")
     hidden_old_sheets: bool = True  # a hidden sheet named after years before the as-of year ("2021", "bis 2021") holds closed cases
     end_date_before_as_of: bool = True  # an end date on or before the list's as-of date closes the row
+    note_rows: tuple[str, ...] = ()  # regexes of note rows ("^ab hier abgeschlossen") that close every data row below them on the sheet
 
 
 class SkipRule(_Strict):
@@ -79,8 +75,18 @@ class SkipRule(_Strict):
     note_patterns: tuple[str, ...] = (r"^ab hier", r"^stand\b", r"^achtung", r"^hinweis", r"^bis hier", r"^neu ab", r"^\*")
 
 
+# the formats tried by default; a mapping's ``formats.date_formats`` replaces them (docs/lists.md)
+DEFAULT_DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%m/%Y", "%m.%Y")
+# What a date written as text looks like, for the profiler; the run reads the same (tests/test_list_dates.py holds them
+# together): the default formats, ISO with a time of day (an Excel date cell with a time), month names with a year.
+DATE_TEXT = re.compile(
+    r"^\s*(\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})(\s+\d{1,2}:\d{2}(:\d{2})?)?|\d{4}-\d{2}-\d{2}([tT ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
+    r"|\d{1,2}/\d{1,2}/\d{4}|\d{1,2}[./]\d{4}|(jan|feb|mär|mar|apr|mai|jun|jul|aug|sep|okt|nov|dez)[a-zä]*\.?\s*(\d{2}|\d{4}))\s*$",
+    re.IGNORECASE)
+
+
 class ValueFormats(_Strict):
-    date_formats: tuple[str, ...] = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d", "%d/%m/%Y", "%m/%Y", "%m.%Y")
+    date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
     name_split: str = ","  # "Name, Vorname"
     day_first: bool = True
     open_dates: tuple[str, ...] = OPEN_DATE_MARKERS  # no date (yet), on purpose: an info finding, not an error
@@ -121,7 +127,17 @@ def mapping_problems(mapping: ListMapping) -> list[str]:
     if not any(name in mapping.fields for name in CASE_FIELDS):
         problems.append("no field names the file number or the person (file_number, name_full or family_name): "
                         "it cannot produce a case row")
+    named: dict[str, list[str]] = {}
     for name, rule in mapping.fields.items():
+        for column in rule.names:
+            named.setdefault(re.sub(r"[\W_]+", "", din_fold(column)), []).append(name)
+    for column, fields in named.items():
+        if len(set(fields)) > 1:  # one column cannot feed two fields; which one was meant only the team knows
+            problems.append(f"fields {' and '.join(sorted(set(fields)))} both name the column {column!r}: keep it under one field")
+    for name, rule in mapping.fields.items():
+        if name in WITHOUT_TARGET:  # accepted and dropped would lose what the list says without a word
+            problems.append(f"field {name} has no place in the target ({FIELDS_BY_NAME[name].note}): "
+                            f"remove it, or map the column to remark")
         if rule.type == "code" and not rule.synonyms:
             problems.append(f"field {name} has type code but no synonyms table")
         if not any(n.strip() for n in rule.names) and rule.default is None:

@@ -168,6 +168,7 @@ class Batch:
     quarantined: list[pd.DataFrame] = field(default_factory=list)
     merged: list[pd.DataFrame] = field(default_factory=list)
     skipped: list[pd.DataFrame] = field(default_factory=list)
+    legends: dict[str, dict[str, str]] = field(default_factory=dict)  # list file -> its legend sheet's entries ("EB" -> "Erziehungsbeistand")
 
     # -- record accounting ------------------------------------------------
     def quarantine(self, entity: str, mask: pd.Series, rule_ids: str | pd.Series, messages: str | pd.Series) -> int:

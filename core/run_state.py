@@ -77,6 +77,8 @@ class RunState:
     review: pd.DataFrame | None = None  # review band side by side, for the work list
     review_in_clear: bool = False  # the review sheet shows names unmasked (matching configuration)
     detached: pd.DataFrame | None = None  # records leaving an id an earlier run merged them under (jhmig.steps_match.detached_table)
+    unknown_values: pd.DataFrame | None = None  # list values no rule could code, with candidates (sheet "Unbekannte Werte")
+    value_decisions: list[Any] = field(default_factory=list)  # stewards' decisions on them read this run (jhmig.unknown_values)
     load: LoadResult | None = None
     summary: RunSummary | None = None
     signoff: SignoffInputs | None = None  # what the sign-off figures need of the source (jhmig.steps_signoff)

@@ -72,7 +72,7 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
     note("work list", 0, 1)
     write_record_files(state.run_dir, *steward.shareable(state.findings, state.quarantine), inputs.skipped)
     steward.write_worklist(state.findings, status=status, cells=inputs.cells, run_uid=state.run_uid, review=state.review,
-                           review_in_clear=state.review_in_clear, detached=state.detached)
+                           review_in_clear=state.review_in_clear, detached=state.detached, unknown=state.unknown_values)
     note("work list", 1, 1)
     release_memory()
     note("load", 0, 1)

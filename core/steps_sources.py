@@ -18,6 +18,7 @@ from jhmig.list_mapping import ListMapping
 from jhmig.memory import share_repeated_strings
 from jhmig.records import Batch, Finding, Severity
 from jhmig.run_state import BatchRole, RunState, SourceBatch
+from jhmig.unknown_values import ValueDecision
 
 Progress = Callable[[str, int, int], None]
 
@@ -97,19 +98,34 @@ def read_lists(state: RunState, note: Progress) -> None:
     from jhmig.transform.list_rates import rate_totals
     from jhmig.list_mapping import load_list_mapping
     from jhmig.transform.source_index import SourceIndex
-    from jhmig.transform.list_rows import build_list_context, transform_lists
+    from jhmig.extract.unknown_decisions import read_value_decisions
+    from jhmig.transform.list_rows import build_list_context, code_list_codes, transform_lists
+    from jhmig.transform.unknown_values import extend_with_project, merge_unknown, store_decisions, unknown_values
 
     # every mapping is checked before any list is read: a mapping that cannot produce case rows stops the run here
     mappings = [(folder, _with_as_of(load_list_mapping(mapping_path), state.options.list_as_of.get(folder)))
                 for folder, mapping_path in state.options.list_sources]
     accounted: set[Path] = set()
+    # stewards' decisions on unknown values: kept in the project's own synonym table, applied to every row with the value
+    allowed = code_list_codes(state.code_lists)
+    decisions = read_value_decisions(state.options.corrections_dir)
+    refused = [d for d in decisions if not (d.code in ("-", "?") or d.code in allowed.get(d.field, set()))]
+    decisions = [d for d in decisions if d not in refused]
+    state.value_decisions = decisions
+    if state.options.synonyms_dir is not None and decisions:
+        store_decisions(state.options.synonyms_dir, decisions)
+    unknown: list[pd.DataFrame] = []
     for folder, mapping in mappings:
         extract = extract_lists(folder, mapping, progress=note)
         index = SourceIndex(extract, None)
         if state.corrections is not None:  # stewards' corrections of list cells, before the rows are mapped
             adopt_source(state.corrections, extract, index)
         note(f"transform lists {mapping.name}", 0, 1)
-        transform_lists(extract, build_list_context(mapping, state.code_lists))
+        context = build_list_context(mapping, state.code_lists)
+        extend_with_project(context.synonyms, state.options.synonyms_dir, decisions, allowed)
+        transform_lists(extract, context)
+        _report_refused(extract.batch, [d for d in refused if d.field in context.synonyms])
+        unknown.append(unknown_values(extract.batch.findings.frame(), context.synonyms, context.labels))
         description: dict[str, object] = {"lists": str(folder), "mapping": mapping.name,
                                           "files": sorted({t.src_path for t in extract.tables}),
                                           "rates": rate_totals(extract.batch.frames.get("service"))}
@@ -120,6 +136,16 @@ def read_lists(state: RunState, note: Progress) -> None:
             record_not_read(extract.batch, account)
             description["not_read"] = [f.as_dict() for f in account.not_read]
         state.sources.append(SourceBatch(BatchRole.LIST, extract, description, index))
+    state.unknown_values = merge_unknown(unknown)
+
+
+def _report_refused(batch: Batch, refused: list[ValueDecision]) -> None:
+    """A steward's choice that names no code of the field's list: said, not applied."""
+    for d in refused:
+        batch.findings.add(Finding(rule_id="synonym.decision_refused", severity=Severity.WARNING, source_system=batch.source_system,
+                                   field=d.field, value=d.value,
+                                   message=f"Entscheidung „{d.code}“ im Blatt „Unbekannte Werte“ ist kein Code der Liste: "
+                                           f"nicht angewendet ({d.origin})"))
 
 
 def _with_as_of(mapping: ListMapping, as_of: dt.date | None) -> ListMapping:

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from jhmig.list_fields import LIST_FIELDS
 from jhmig.textfold import din_fold
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -35,40 +36,9 @@ FILLER_WORDS = frozenset({
 OTHER_PERSON = ("mutter", "vater", "eltern", "sorgeberecht", "geschwister", "partner")
 PREFIX_MIN = 5  # "Ende" + anything is too weak a prefix; "Beginn..." / "Kosten..." are not
 
-# loose keys of column names caseworkers use, per unified field (the profiler's vocabulary)
-FIELD_GUESSES: dict[str, tuple[str, ...]] = {
-    "file_number": ("az", "aktenzeichen", "aktz", "gz", "geschaeftszeichen", "fallnr", "fallnummer", "aktennr", "aktennummer"),
-    "name_full": ("namevorname", "nachnamevorname", "familiennamevorname", "vornamename"),
-    "family_name": ("name", "nachname", "familienname", "zuname"),
-    "given_names": ("vorname", "vornamen", "rufname"),
-    "birth_date": ("geb", "gebdat", "gebdatum", "geburtsdatum", "geboren", "gebam", "geburtstag"),
-    "sex": ("geschlecht", "mw", "mwd", "sex"),
-    "street": ("strasse", "str", "strassehausnr", "strassenr"),
-    "postcode": ("plz", "postleitzahl"),
-    "city": ("ort", "wohnort", "stadt"),
-    "address_full": ("anschrift", "adresse"),
-    "caseworker": ("sachbearbeiter", "sachbearbeiterin", "sb", "fachkraft", "bearbeiter", "zustaendig", "zustaendigkeit", "fk"),
-    "team": ("team", "bezirk", "sozialraum", "region"),
-    "remark": ("bemerkung", "bemerkungen", "notiz", "notizen", "anmerkung", "anmerkungen", "kommentar", "hinweis"),
-    "status": ("status", "stand", "fallstatus"),
-    "closed_mark": ("erledigt", "erl", "abgeschlossen", "abgeschl", "geschlossen", "abg"),
-    "service_type": ("hilfeart", "hilfe", "massnahme", "art", "leistung", "leistungsart", "hilfeform", "hza"),
-    "provider": ("traeger", "anbieter", "einrichtung", "leistungserbringer", "freiertraeger", "unterbringung", "unterbringungsort",
-                 "untergebracht", "unterbringungbei"),
-    "start_date": ("beginn", "hilfebeginn", "von", "seit", "ab", "start", "anfang", "beginndatum", "aufnahme", "datum",
-                   "aufnahmedatum"),
-    "end_date": ("ende", "hilfeende", "bis", "beendet", "enddatum", "beendigung", "abschluss"),
-    "rate": ("kosten", "betrag", "entgelt", "tagessatz", "fachleistungsstunde", "fls", "kostensatz", "monatskosten", "satz",
-             "stundensatz", "euro", "eur", "std", "prostd", "jestd"),
-    "rate_unit": ("einheit", "abrechnungseinheit"),
-    "termination_reason": ("beendigungsgrund", "endgrund", "grund", "abschlussgrund"),
-    "offence": ("delikt", "straftat", "tatvorwurf", "vorwurf", "delikte"),
-    "offence_date": ("tatzeit", "tatdatum", "tattag", "tatzeitpunkt"),
-    "court": ("gericht", "amtsgericht"),
-    "hearing_date": ("termin", "verhandlung", "hauptverhandlung", "verhandlungstermin", "hv", "hvtermin"),
-    "outcome": ("ausgang", "urteil", "ergebnis", "entscheidung"),
-    "known_to_asd": ("asdbekannt", "asd", "beiasdbekannt", "bekannt"),
-}
+# loose keys of column names caseworkers use, per unified field (the profiler's vocabulary): from the one table of list
+# fields; a field with no place in the target (team) is never guessed
+FIELD_GUESSES: dict[str, tuple[str, ...]] = {f.name: f.guesses for f in LIST_FIELDS if f.target is not None and f.guesses}
 
 
 def _fold(text: str) -> str:

@@ -11,6 +11,8 @@ was read, so that read = mapped + skipped holds for every sheet.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,7 @@ from jhmig.extract.header_detect import Header, detect_header, duplicate_names, 
 from jhmig.extract.list_as_of import AsOf, as_of_date
 from jhmig.extract.list_files import matching_files, sheet_selected
 from jhmig.extract.list_table_parts import fill_merged, raw_frame
+from jhmig.extract.list_legend import legend_entries
 from jhmig.extract.row_classify import ClosedMarks, RowClassifier, is_legend_sheet
 from jhmig.extract.workbook import Limits, Sheet, SheetStyles, Workbook, open_workbook
 from jhmig.list_mapping import ListMapping
@@ -133,6 +136,10 @@ class SheetExtractor:
         self.batch.reads.append(SourceFileRead(self.mapping.source_system, self.src_path, self.sheet.name, ENTITY, count))
 
     def _skip_whole_sheet(self, reason: str) -> None:
+        if is_legend_sheet(self.sheet.info.name):  # not read as cases, but it says what the workbook's abbreviations mean
+            entries = legend_entries(self.sheet.rows)
+            if entries:
+                self.batch.legends.setdefault(self.src_path, {}).update(entries)
         raw = {number: [cell_text(v) for v in values] for number, values in self.sheet.rows}
         raw = {number: texts for number, texts in raw.items() if any(t is not None for t in texts)}
         self.skipped = [(line, reason) for line in raw]
@@ -252,6 +259,8 @@ class SheetExtractor:
                              as_of_year=as_of.date.year if as_of else None)
         status_col, mark_col = header.fields.get("status"), header.fields.get("closed_mark")
         field_cols = [header.fields[f] for f in fields]
+        closing = [re.compile(p, re.IGNORECASE) for p in self.mapping.closed.note_rows]
+        closed_below: str | None = None  # "unter Hinweiszeile 17 'ab hier abgeschlossen'": the rows below are closed
         body = _Body()
         for number in range(first, last + 1):
             values = rows.get(number, ())
@@ -261,6 +270,9 @@ class SheetExtractor:
                 body.raw[number] = texts
             if not kind.is_data:
                 self.skipped.append((number, kind.reason or kind.kind))
+                note = " ".join(t.strip() for t in texts if t and t.strip())
+                if closing and note and any(p.search(note) for p in closing):
+                    closed_below = f"unter Hinweiszeile {number} '{note[:60]}'"
                 continue
             body.records.append([texts[c] if c < len(texts) else None for c in field_cols])
             body.lines.append(number)
@@ -269,6 +281,8 @@ class SheetExtractor:
             status = texts[status_col] if status_col is not None and status_col < len(texts) else None
             mark = texts[mark_col] if mark_col is not None and mark_col < len(texts) else None
             reasons = closed.reasons(status, row_styles, mark=mark, mark_header=header.columns[mark_col].name if mark else "")
+            if closed_below is not None:
+                reasons = [*reasons, closed_below]
             body.closed.append(bool(reasons))
             body.reasons.append("; ".join(reasons) if reasons else None)
         return body

@@ -128,7 +128,7 @@ def _by_mapping(rows: Rows, width: int, merged: Sequence[CellRange], mapping: Li
         if first > limit:
             break
         candidate = _mapped_header(rows, width, merged, mapping, first, first, "mapping")
-        for span in range(2, most + 1):
+        for span in range(2, most + 1 if not _title_row(rows, merged, first) else 2):
             if candidate.last_row != first + span - 2:
                 break  # the row before did not join: neither does this one
             longer = _mapped_header(rows, width, merged, mapping, first, first + span - 1, "mapping")
@@ -141,6 +141,15 @@ def _by_mapping(rows: Rows, width: int, merged: Sequence[CellRange], mapping: Li
             best = candidate
     needed = max(1, min(rule.min_matches, len(mapping.fields)))
     return best if best is not None and best.score >= needed else None
+
+
+def _title_row(rows: Rows, merged: Sequence[CellRange], number: int) -> bool:
+    """One text across the table ("Fallliste ASD Nord", merged over the columns or not): a title, never part of the header."""
+    cells = [v for v in rows.get(number, ()) if v is not None and (not isinstance(v, str) or v.strip())]
+    if len(cells) != 1:
+        return False
+    spans = [m for m in merged if m.first_row == number and m.last_col > m.first_col]
+    return not spans or any(m.last_col - m.first_col + 1 >= 3 for m in spans)
 
 
 def _mapped_header(rows: Rows, width: int, merged: Sequence[CellRange], mapping: ListMapping, first: int, last: int,

@@ -13,6 +13,7 @@ from jhmig.extract.workbook import CellRange
 Rows = Mapping[int, Sequence[CellValue]]
 _DATE_LIKE = re.compile(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}$|^\d{4}-\d{1,2}-\d{1,2}|^\d{1,2}[./]\d{4}$")
 _NUMBER_LIKE = re.compile(r"^[-+(]?\s*[\d.,' ]*\d[\d.,' ]*\)?\s*(€|eur|%)?$", re.IGNORECASE)
+LINE_BREAK = "⏎"
 _FRAGMENT_MAX = 30  # "der Hilfe", "je Monat": a continued column name is short
 
 
@@ -51,14 +52,17 @@ class Header:
 
 
 def header_columns(rows: Rows, width: int, merged: Sequence[CellRange], first: int, last: int) -> tuple[HeaderColumn, ...]:
-    """Columns named by rows first..last; a merged cell's text counts for every column it spans."""
+    """Columns named by rows first..last; a merged group label's text counts for every column it spans.
+
+    A cell merged across columns in the last header row is one column's name ("Kosten" over E:F): the columns it
+    spans besides the first have no name of their own, rather than the same name twice."""
     grid: list[list[str]] = []
     for number in range(first, last + 1):
         values = rows.get(number, ())
         texts = [(cell_text(values[i]) or "") if i < len(values) else "" for i in range(width)]
         for area in merged:
-            # "Hilfe" merged over Art/Beginn/Ende names all three columns
-            if area.first_row == number and area.last_col > area.first_col and area.first_col <= width:
+            # "Hilfe" merged over Art/Beginn/Ende names all three columns (a group label above the last header row)
+            if area.first_row == number and number < last and area.last_col > area.first_col and area.first_col <= width:
                 text = texts[area.first_col - 1]
                 for col in range(area.first_col, min(area.last_col, width)):
                     texts[col] = texts[col] or text
@@ -67,7 +71,8 @@ def header_columns(rows: Rows, width: int, merged: Sequence[CellRange], first: i
     for col in range(width):
         parts: list[str] = []
         for texts in grid:
-            piece = " ".join(texts[col].split())
+            # a line break inside the cell is shown as ⏎ ("Beginn⏎der Hilfe"); keys ignore it like a space
+            piece = LINE_BREAK.join(" ".join(line.split()) for line in texts[col].splitlines() if line.strip())
             if piece and (not parts or parts[-1] != piece):
                 parts.append(piece)
         columns.append(HeaderColumn(col, _join_parts(parts), tuple(parts)))

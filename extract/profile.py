@@ -101,7 +101,7 @@ def _columns(header: Header | None, width: int, data: list[tuple[CellValue, ...]
         samples: list[str] = []
         for value in values:
             text = cell_text(value) or ""
-            shown = text if show_values else mask_value(value)
+            shown = (text if show_values else mask_value(value)).replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎")
             if shown not in samples:
                 samples.append(shown)
             if len(samples) == SAMPLES:

@@ -11,17 +11,14 @@ import yaml
 
 from jhmig.extract.column_guess import FIELD_GUESSES
 from jhmig.extract.profile_model import WorkbookProfile
+from jhmig.list_fields import LIST_FIELDS
 from jhmig.list_mapping import SOURCE_SYSTEM_MAX, ListMapping
 from jhmig.textfold import din_fold
 
 
 # the vocabulary (FIELD_GUESSES) and guess_field are shared with the list extraction: jhmig.extract.column_guess
-FIELD_TYPES: dict[str, str] = {
-    "family_name": "name", "given_names": "name", "name_full": "name",
-    "birth_date": "date", "start_date": "date", "end_date": "date", "offence_date": "date", "hearing_date": "date",
-    "rate": "amount", "postcode": "postcode", "known_to_asd": "flag",
-}
-CODE_FIELDS = ("sex", "service_type", "termination_reason", "outcome", "status")
+FIELD_TYPES: dict[str, str] = {f.name: f.type for f in LIST_FIELDS if f.type not in ("text", "code")}  # the one table of list fields
+CODE_FIELDS = tuple(f.name for f in LIST_FIELDS if f.type == "code")
 FIELD_NOTES: dict[str, list[str]] = {
     "file_number": ["    required: true"],
     "closed_mark": ["    # a filled cell (x, ja, a date) closes the row; nein/offen/empty do not"],
@@ -127,7 +124,7 @@ def _fields(seen: _Seen, stem: str) -> list[str]:
         return ["fields: {}  # TODO: no column could be guessed; add fields by hand"]
     lines = ["fields:"]
     for field_name in (f for f in FIELD_GUESSES if f in seen.names):
-        lines += [f"  {field_name}:", f"    names: {_flow(seen.names[field_name])}"]
+        lines += [f"  {field_name}:", f"    names: {_flow([n.replace('⏎', ' ') for n in seen.names[field_name]])}"]
         if ftype := FIELD_TYPES.get(field_name):
             lines.append(f"    type: {ftype}")
         if field_name in SHIPPED_SYNONYMS:

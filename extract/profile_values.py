@@ -9,11 +9,10 @@ from datetime import date, datetime, time
 
 from jhmig.extract.cells import EXCEL_ERRORS, CellValue, cell_text, clean_text
 from jhmig.extract.header_detect import loose_key
+from jhmig.list_mapping import DATE_TEXT
 from jhmig.masking import mask
 
-_DATE_TEXT = re.compile(
-    r"^\s*(\d{1,2}\.\d{1,2}\.(\d{2}|\d{4})|\d{1,2}-\d{1,2}-(\d{2}|\d{4})|\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/(\d{2}|\d{4})|\d{1,2}[./](\d{4})"
-    r"|(jan|feb|mär|mar|apr|mai|jun|jul|aug|sep|okt|nov|dez)\w*\.?\s+\d{4})\s*$", re.IGNORECASE)
+_DATE_TEXT = DATE_TEXT  # one grammar with the run's default formats (jhmig.list_mapping)
 _AMOUNT_TEXT = re.compile(r"^\s*(ca\.?\s*)?[-+]?\s*(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*(€|eur|euro)?\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"^\s*\d+\s*$")
 _CODE = re.compile(r"^[\w§./\- ]{1,16}$")

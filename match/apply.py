@@ -21,6 +21,7 @@ import pandas as pd
 from jhmig.entities import entity_specs
 from jhmig.identity import Cluster, IdentityResult, RecordRef, Repointed
 from jhmig.records import Batch
+from jhmig.schema import Base
 
 WHAT = {"person": "gleiche Person wie", "case_file": "gleiche Akte wie", "provider": "gleicher Träger wie",
         "participant": "gleiche Beteiligung wie", "service": "gleiche Leistung wie"}
@@ -128,8 +129,41 @@ def apply_identities(batches: list[Batch], result: IdentityResult, person_values
     repoint(by_source, result.repointed, {RecordRef(s, e, k): r for (s, e), m in maps.items() for k, r in m.items()})
     result.dependants = dependant_clusters(batches, maps)
     maps.update(_survivor_maps(result, ("participant", "service")))
+    close_from_members(by_source, result.case_files)
     _merge_members(by_source, maps)
     _rewrite_references(by_source, maps)
+
+
+_CLOSED_BY_LENGTH = Base.metadata.tables["case_file"].columns["closed_by"].type.length
+
+
+def close_from_members(batches: dict[str, Batch], clusters: list[Cluster]) -> None:
+    """A case a merged record (a list row) says is closed is closed on its survivor too, with the end and the reason
+    it gives; the survivor's own closed state is kept."""
+    for cluster in clusters:
+        head = _row(batches, cluster.survivor)
+        if head is None or head[1].get("status") == "closed":
+            continue
+        closing = [row for row in (_row(batches, m) for m in cluster.merged) if row is not None and row[1].get("status") == "closed"]
+        if not closing:
+            continue
+        _, member = max(closing, key=lambda r: str(r[1].get("closed_on") or ""))
+        frame, index = batches[cluster.survivor.source_system].frames["case_file"], head[0]
+        where = f"{member.get('src_path')}, Zeile {member.get('src_line')}"
+        frame.at[index, "status"] = "closed"
+        if pd.notna(member.get("closed_on")) and "closed_on" in frame:
+            frame.at[index, "closed_on"] = member.get("closed_on")
+        if "closed_by" in frame:
+            # the tool's own reason, fitted to its column (read off the schema)
+            frame.at[index, "closed_by"] = f"laut Liste ({where}): {member.get('closed_by') or 'abgeschlossen'}"[:_CLOSED_BY_LENGTH]
+
+
+def _row(batches: dict[str, Batch], ref: RecordRef) -> tuple[object, dict[str, object]] | None:
+    frame = batches[ref.source_system].frames.get(ref.entity) if ref.source_system in batches else None
+    if frame is None:
+        return None
+    hit = frame.index[frame["legacy_key"].astype("string") == ref.legacy_key]
+    return (hit[0], frame.loc[hit[0]].to_dict()) if len(hit) else None
 
 
 def _set_values(batches: dict[str, Batch], entity: str, values: dict[RecordRef, dict[str, object]]) -> None:

@@ -72,11 +72,12 @@ def write_fehlerliste(path: Path, findings: pd.DataFrame, *, status: pd.DataFram
                       catalog: RuleCatalog, run_uid: str, hider: Hider | None = None,
                       max_rows: int = EXCEL_MAX_ROWS, review: pd.DataFrame | None = None,
                       review_redact: Callable[[str, str], str] | None = None,
-                      detached: pd.DataFrame | None = None) -> FehlerlisteStats:
+                      detached: pd.DataFrame | None = None, unknown: pd.DataFrame | None = None) -> FehlerlisteStats:
     """Write the work list. ``hider`` pseudonymises personal values (the list is plain otherwise: stewards must see what to fix).
 
     ``review``: the matching's review band; ``detached``: records that leave an id an earlier run merged them under
-    (:func:`jhmig.steps_match.detached_table`); both show names and birth dates through ``review_redact``."""
+    (:func:`jhmig.steps_match.detached_table`); both show names and birth dates through ``review_redact``.
+    ``unknown``: list values no rule could code, one row per (field, value) with its candidates (sheet "Unbekannte Werte")."""
     started = time.perf_counter()
     stats = FehlerlisteStats()
     status = status if status is not None else pd.DataFrame({"status": "offen", "by": "", "on": ""}, index=findings.index)
@@ -103,6 +104,11 @@ def write_fehlerliste(path: Path, findings: pd.DataFrame, *, status: pd.DataFram
             stats.capped[names[rule_id]] = left_out
         sheets.append((rule_id, names[rule_id], part, len(part), left_out))
     _write_overview(overview, sheets, data, catalog, run_uid, findings_total=len(findings))
+    if unknown is not None and len(unknown):  # after the rule sheets (their parts keep their numbers), before the streamed detached sheet
+        from jhmig.reports.unknown_sheet import write_unknown_sheet
+        from jhmig.unknown_values import UNKNOWN_SHEET
+
+        stats.sheets[UNKNOWN_SHEET] = write_unknown_sheet(wb, unknown)
     if review is not None and len(review):  # last: the rule sheets' parts keep their numbers
         from jhmig.reports.review_sheet import write_review_sheet
 

@@ -21,6 +21,7 @@ from typing import Any
 from jhmig.synth.lists_model import (
     AsdEntry,
     BodyRow,
+    Cell,
     Column,
     FilePlan,
     SheetPlan,
@@ -122,8 +123,23 @@ def nord_file(entries: list[AsdEntry], ctx: LayoutContext) -> FilePlan:
             if rng.random() < 0.7:
                 add_skip(sheet, "empty")
             add_total(sheet, "Summe", "SUM", "rate")
+    _keep_to_the_legend([*sheets.values(), old], ASD_LEGEND)
     return FilePlan("ASD_Team_Nord.xlsx", "ASD", "xlsx", [*sheets.values(), old, legend_sheet("Hilfe", ASD_LEGEND)],
                     author="ASD Team Nord")
+
+
+def _keep_to_the_legend(sheets: list[SheetPlan], legend: list[tuple[str, ...]]) -> None:
+    """A workbook whose legend says "EB = Erziehungsbeistand" writes EB for nothing else: a Beratung is spelled out there."""
+    meant = {entry[0]: entry[1] for entry in legend if len(entry) == 2}
+    if "EB" not in meant:
+        return
+    for sheet in sheets:
+        col = sheet.col("service")
+        for row in sheet.body:
+            truth = row.truth or {}
+            if truth.get("free_text") == "EB" and truth.get("service_type") == "28" and col is not None and col in row.cells:
+                row.cells[col] = Cell("Erziehungsberatung")
+                truth.update(free_text="Erziehungsberatung", free_text_kind="exact")
 
 
 # -- Team Süd: one sheet per caseworker, two-row header, struck-through rows ----------------

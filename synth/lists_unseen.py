@@ -22,7 +22,7 @@ from typing import Any
 
 from jhmig.synth.lists_model import BodyRow, Cell, Column, FilePlan, SheetPlan
 from jhmig.synth.lists_unseen_jgh import jgh_plan
-from jhmig.synth.lists_unseen_rows import Entry, date_cell, draw_entry, open_cell, rate_cells, rate_truth
+from jhmig.synth.lists_unseen_rows import DEFAULT_VOCAB, Entry, ServiceVocab, date_cell, draw_entry, open_cell, rate_cells, rate_truth
 from jhmig.synth.lists_unseen_vocab import FAMILY_NAMES, GIVEN_NAMES, HEADERS, UNIT_HEADERS
 from jhmig.synth.lists_writer import write_file
 
@@ -146,10 +146,10 @@ def fill_sheet(rng: random.Random, sheet: SheetPlan, entries: list[Entry], style
         sheet.body.append(total)
 
 
-def asd_plan(rng: random.Random, style: Style, rows: int) -> FilePlan:
+def asd_plan(rng: random.Random, style: Style, rows: int, vocab: ServiceVocab = DEFAULT_VOCAB) -> FilePlan:
     columns = asd_columns(rng, style)
     entries = [draw_entry(rng, style.as_of, style.unit or rng.choice(("month", "day", "hour", "year", "lump_sum", "week"))
-                          if style.rate != "header" else style.unit) for _ in range(rows)]
+                          if style.rate != "header" else style.unit, vocab) for _ in range(rows)]
     header_row = len(style.title) + 2
     counter = [0]
     sheets: list[SheetPlan] = []
@@ -192,12 +192,12 @@ def _month_end(d: dt.date) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
-def unseen_plans(seed: int, rows: int = 40) -> tuple[list[FilePlan], dict[str, dict[str, Any]]]:
+def unseen_plans(seed: int, rows: int = 40, vocab: ServiceVocab = DEFAULT_VOCAB) -> tuple[list[FilePlan], dict[str, dict[str, Any]]]:
     rng = random.Random(f"unseen-lists-{seed}")
     plans: list[FilePlan] = []
     files: dict[str, dict[str, Any]] = {}
     for style in styles(rng):
-        plans.append(asd_plan(rng, style, rows))
+        plans.append(asd_plan(rng, style, rows, vocab))
         files[style.name] = {"shipped_mapping": style.shipped, "department": "ASD", "as_of": style.as_of.isoformat(),
                              "rate_style": style.rate, "closed_style": style.closed}
     as_of = dt.date(2025, 3, 14) + dt.timedelta(days=rng.randint(-60, 60))
@@ -208,11 +208,12 @@ def unseen_plans(seed: int, rows: int = 40) -> tuple[list[FilePlan], dict[str, d
     return plans, files
 
 
-def write_unseen_lists(out_dir: Path, seed: int, rows: int = 40) -> dict[str, Any]:
-    """Writes ``out_dir/unseen-lists/`` and ``unseen-truth.json``; returns the truth."""
-    directory = out_dir / UNSEEN_DIR
+def write_unseen_lists(out_dir: Path, seed: int, rows: int = 40, vocab: ServiceVocab = DEFAULT_VOCAB,
+                       folder: str = UNSEEN_DIR) -> dict[str, Any]:
+    """Writes ``out_dir/<folder>/`` and ``<folder>-truth.json``; returns the truth. ``vocab``: the service words."""
+    directory = out_dir / folder
     directory.mkdir(parents=True, exist_ok=True)
-    plans, files = unseen_plans(seed, rows)
+    plans, files = unseen_plans(seed, rows, vocab)
     truth_rows: list[dict[str, Any]] = []
     for plan in plans:
         write_file(plan, directory)
@@ -221,6 +222,6 @@ def write_unseen_lists(out_dir: Path, seed: int, rows: int = 40) -> dict[str, An
                 where = {"file": plan.name, "sheet": sheet.name, "row": row.row}
                 truth_rows.append({**where, "kind": "data", **(row.truth or {})} if row.kind == "data"
                                   else {**where, "kind": "skip", "reason": row.kind})
-    truth = {"dir": UNSEEN_DIR, "files": files, "rows": truth_rows}
-    (out_dir / "unseen-truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
+    truth = {"dir": folder, "files": files, "rows": truth_rows}
+    (out_dir / f"{folder.removesuffix('-lists')}-truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return truth

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jhmig.synth.lists_model import Cell
@@ -59,24 +59,48 @@ class Entry:
     ended: bool  # ended on or before the list's as-of date
 
 
-def service_text(rng: random.Random, kind: str) -> tuple[str | None, str, str]:
+@dataclass(frozen=True)
+class ServiceVocab:
+    """The words service types are written with, by kind (the default: :mod:`jhmig.synth.lists_unseen_vocab`).
+
+    A bench passes a vocabulary held apart from the synonym tables to measure how the coding generalises."""
+
+    texts: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=lambda: SERVICE_TEXTS)
+    kinds: tuple[tuple[str, float], ...] = TEXT_KINDS
+    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=lambda: AMBIGUOUS)
+    not_a_service: tuple[str, ...] = NOT_A_SERVICE
+    placeholders: tuple[str, ...] = PLACEHOLDERS
+    unmapped: tuple[str, ...] = UNMAPPED
+    empty: tuple[str, ...] = ()  # "?", "-": a cell with no value at all
+
+
+DEFAULT_VOCAB = ServiceVocab()
+
+
+def service_text(rng: random.Random, kind: str, vocab: ServiceVocab = DEFAULT_VOCAB) -> tuple[str | None, str, str]:
     """-> (true code or None, text, kind actually used)."""
     if kind == "ambiguous":
-        text = rng.choice(sorted(AMBIGUOUS))
-        return rng.choice(AMBIGUOUS[text]), text, kind
+        text = rng.choice(sorted(vocab.ambiguous))
+        return rng.choice(vocab.ambiguous[text]), text, kind
     if kind == "not_a_service":
-        return None, rng.choice(NOT_A_SERVICE), kind
+        return None, rng.choice(vocab.not_a_service), kind
     if kind == "placeholder":
-        return None, rng.choice(PLACEHOLDERS), kind
+        return None, rng.choice(vocab.placeholders), kind
     if kind == "unmapped":
-        return None, rng.choice(UNMAPPED), kind
-    code = pick(rng, CODE_WEIGHTS)
-    texts = SERVICE_TEXTS[code].get(kind) or SERVICE_TEXTS[code]["exact"]
-    return code, rng.choice(texts), kind if kind in SERVICE_TEXTS[code] else "exact"
+        return None, rng.choice(vocab.unmapped), kind
+    if kind == "empty":
+        return None, rng.choice(vocab.empty), kind
+    while True:  # a code the vocabulary writes in this kind (a held-apart vocabulary has no "exact" fallback)
+        code = pick(rng, CODE_WEIGHTS)
+        texts = vocab.texts.get(code, {})
+        if kind in texts or "exact" in texts:
+            break
+    chosen = texts.get(kind) or texts["exact"]
+    return code, rng.choice(chosen), kind if kind in texts else "exact"
 
 
-def draw_entry(rng: random.Random, as_of: dt.date, unit: str | None) -> Entry:
-    code, text, kind = service_text(rng, pick(rng, TEXT_KINDS))
+def draw_entry(rng: random.Random, as_of: dt.date, unit: str | None, vocab: ServiceVocab = DEFAULT_VOCAB) -> Entry:
+    code, text, kind = service_text(rng, pick(rng, vocab.kinds), vocab)
     start = as_of - dt.timedelta(days=rng.randint(20, 5 * 365))
     roll = rng.random()
     end: dt.date | None = None
@@ -88,7 +112,7 @@ def draw_entry(rng: random.Random, as_of: dt.date, unit: str | None) -> Entry:
     low, high = RATE_RANGES[unit or "month"]
     cents = rng.randint(low // 100, high // 100) * 100 if code is not None and rng.random() < 0.85 else None
     provider = None
-    if code == "28" and text in AMBIGUOUS and rng.random() < 0.5:
+    if code == "28" and text in vocab.ambiguous and rng.random() < 0.5:
         provider = "Erziehungsberatungsstelle der Caritas"  # the other column that decides "EB"
     elif rng.random() < 0.8:
         provider = rng.choice(PROVIDERS[:5] + PROVIDERS[6:])

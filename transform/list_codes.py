@@ -17,16 +17,18 @@ import pandas as pd
 
 from jhmig.records import Severity
 from jhmig.transform.list_sheet import SheetRows
-from jhmig.transform.synonyms import SynonymTable, normalize_free_text
+from jhmig.transform.synonyms import INFERRED_STEPS, SynonymTable, is_empty_text, normalize_free_text
 from jhmig.values import clean
 
+STEP_DE = {"normalised": "Schreibweise vereinheitlicht", "paragraph": "Paragraph in der Zelle", "acronym": "Buchstaben vertauscht",
+           "abbreviation": "Abkürzung", "word": "bekanntes Wort im Text"}
 _DECIDING_WORD_MIN = 10  # "erziehungsberatung", "betreuungshelfer" (not "beratung"): a candidate's word long enough to decide in another column
 
 
 @dataclass(frozen=True)
 class CodedText:
     codes: pd.Series  # string code or NA
-    how: pd.Series  # exact | pattern | combined | fuzzy:<synonym> | ambiguous:<a|b> | decided:<by> | none | placeholder | unmapped
+    how: pd.Series  # exact | pattern | combined | <step>:<score> | fuzzy:<synonym> | ambiguous:<a|b> | decided:<by> | none | placeholder | unmapped
     text: pd.Series  # the cleaned text
 
     @property
@@ -34,12 +36,25 @@ class CodedText:
         return (self.how == "none").fillna(False).astype(bool)
 
 
-def code_text(values: pd.Series, table: SynonymTable | None, context: list[pd.Series] | None = None) -> CodedText:
-    """Look every distinct value up once; ambiguous values are decided by ``context`` columns where they can be."""
+def code_text(values: pd.Series, table: SynonymTable | None, context: list[pd.Series] | None = None,
+              legend: dict[str, str] | None = None) -> CodedText:
+    """Look every distinct value up once; ambiguous values are decided by ``context`` columns where they can be.
+
+    ``legend``: the workbook's legend sheet (``EB = Erziehungsbeistand``): an ambiguous or unknown value it explains is
+    coded by its meaning there."""
     text = clean(values)
+    if table is not None:  # "?", "-", "k.A.": no value at all, an empty cell and not an error
+        text = text.mask(text.map(lambda v: isinstance(v, str) and is_empty_text(v, table.rules)).astype(bool))
     if table is None:
         return CodedText(pd.Series(pd.NA, index=values.index, dtype="string"), pd.Series("", index=values.index, dtype="string"), text)
     looked = {v: table.lookup(v) for v in text.dropna().unique()}
+    explained = {normalize_free_text(k): m for k, m in (legend or {}).items()}
+    for value, (code, how) in list(looked.items()):
+        meaning = explained.get(normalize_free_text(value))
+        if meaning and (how == "unmapped" or how.startswith("ambiguous:")):
+            by_legend, how_legend = table.lookup(meaning)
+            if by_legend is not None:
+                looked[value] = (by_legend, "legend:" + meaning)
     codes = text.map({k: r[0] for k, r in looked.items()}).astype("string")
     how = text.map({k: r[1] for k, r in looked.items()}).astype("string")
     ambiguous = how.fillna("").str.startswith("ambiguous:")
@@ -74,6 +89,14 @@ def report_codes(rows: SheetRows, entity: str, field_name: str, coded: CodedText
 
     rows.report(entity, keep & text.notna() & (how == "unmapped"), "synonym.unmapped", Severity.ERROR,
                 "Freitext ist in keiner Synonymtabelle: bitte in mappings/lists/synonyms ergänzen", field_name, keys)
+    step = how.str.split(":").str[0]
+    inferred = keep & step.isin(INFERRED_STEPS)
+    if inferred.any():
+        score = how.str.split(":").str[1]
+        named = coded.codes.fillna("").map(label)
+        rows.report(entity, inferred, "synonym.inferred", Severity.WARNING,
+                    ("als " + named + " gelesen (" + step.map(STEP_DE).fillna(step) + ", Wert " + score.fillna("")
+                     + " von 100)").astype("string"), field_name, keys)
     fuzzy = keep & how.str.startswith("fuzzy:")
     rows.report(entity, fuzzy, "synonym.fuzzy", Severity.WARNING,
                 ("Schreibweise als '" + how.str.removeprefix("fuzzy:") + "' gelesen (" + coded.codes.fillna("") + ")").astype("string"),
@@ -84,6 +107,10 @@ def report_codes(rows: SheetRows, entity: str, field_name: str, coded: CodedText
         message = pd.Series(pd.NA, index=how.index, dtype="string")
         message[ambiguous] = "mehrdeutig: " + options + " - bitte entscheiden (korrigieren auf den Code)"
         rows.report(entity, ambiguous, "synonym.ambiguous", Severity.ERROR, message, field_name, keys)
+    legend = keep & how.str.startswith("legend:")
+    rows.report(entity, legend, "synonym.legend", Severity.INFO,
+                ("durch die Legende der Arbeitsmappe erklärt („" + how.str.removeprefix("legend:") + "“): "
+                 + coded.codes.fillna("").map(label)).astype("string"), field_name, keys)
     decided = keep & how.str.startswith("decided:")
     rows.report(entity, decided, "synonym.ambiguous_decided", Severity.INFO,
                 ("mehrdeutig, durch eine andere Spalte der Zeile entschieden: " + coded.codes.fillna("")).astype("string"),

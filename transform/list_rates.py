@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from jhmig.transform.list_values import parse_list_amounts
+from jhmig.transform.synonyms import is_empty_text, load_coding_rules
 from jhmig.values import clean
 
 # documented factors (docs/lists.md): 365 / 12 = 30.42 days and 52.18 / 12 = 4.35 weeks a month
@@ -60,6 +61,9 @@ class Rates:
 
 def parse_list_rates(values: pd.Series, unit_values: pd.Series | None, header: str | None, default_unit: str | None) -> Rates:
     raw = clean(values)
+    # "entf.", "--", "?": no amount, said on purpose - an empty cell, not an unreadable amount (mappings/lists/synonyms/coding.yaml)
+    rules = load_coding_rules()
+    raw = raw.mask(raw.map(lambda v: isinstance(v, str) and is_empty_text(v, rules)).astype(bool))
     written = raw.str.extract(_VALUE_UNIT.pattern, flags=re.IGNORECASE)
     word = written[0].fillna(written[1]).astype("string")
     word = word.mask(word.str.lower().str.rstrip(".").isin(_APPROX_WORDS))

@@ -17,7 +17,7 @@ read(list_row) + read(person) = rows of the sheet.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -25,13 +25,19 @@ from jhmig.entities import conform
 from jhmig.list_mapping import ListMapping
 from jhmig.records import Batch, ExtractResult, RawTable, Severity, SourceFileRead
 from jhmig.transform.list_entities import proceedings, services
+from jhmig.transform.list_person import list_addresses, list_sex
 from jhmig.transform.list_sheet import SheetRows, case_files
 from jhmig.transform.list_values import split_full_name
 from jhmig.transform.names import person_keys
-from jhmig.transform.synonyms import SynonymTable, read_synonyms
+from jhmig.layout import MAPPINGS_DIR
+from jhmig.transform.synonyms import SynonymTable, read_synonym_rows, read_synonyms
 from jhmig.values import clean
 
 LIST_ROW = "list_row"
+
+
+FIELD_CODE_LISTS = {"service_type": "service_type", "outcome": "jgh_outcome"}  # list field -> its unified code list
+SHIPPED_SYNONYMS = {"service_type": "lists/synonyms/hilfeart.csv", "outcome": "lists/synonyms/ausgang.csv"}  # extended by a list's own
 
 
 @dataclass
@@ -39,16 +45,32 @@ class ListContext:
     mapping: ListMapping
     synonyms: dict[str, SynonymTable]
     code_lists: pd.DataFrame
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> code -> label of its code list
+
+
+def code_list_codes(code_lists: pd.DataFrame) -> dict[str, set[str]]:
+    """field -> the codes its synonym tables may name."""
+    return {name: set(code_lists.loc[code_lists["code_list"] == target, "code"]) for name, target in FIELD_CODE_LISTS.items()}
 
 
 def build_list_context(mapping: ListMapping, code_lists: pd.DataFrame) -> ListContext:
-    tables = {}
-    target_lists = {"service_type": "service_type", "outcome": "jgh_outcome"}
+    tables, labels = {}, {}
     for name, rule in mapping.fields.items():
         if rule.type == "code" and rule.synonyms:
-            allowed = set(code_lists.loc[code_lists["code_list"] == target_lists.get(name, name), "code"])
-            tables[name] = read_synonyms(mapping.synonyms_path(name), allowed)
-    return ListContext(mapping, tables, code_lists)
+            part = code_lists[code_lists["code_list"] == FIELD_CODE_LISTS.get(name, name)]
+            catalogue = dict(zip(part["code"], part["label_de"], strict=False))  # the catalogue's names: what the cascade matches
+            own = mapping.synonyms_path(name)
+            shipped = SHIPPED_SYNONYMS.get(name)
+            if shipped is not None and own != (MAPPINGS_DIR / shipped).resolve():
+                # a list's own table extends the shipped one: its rows win, the shipped words still count
+                tables[name] = read_synonyms(MAPPINGS_DIR / shipped, set(part["code"]), catalogue)
+                exact, patterns = read_synonym_rows(own, set(part["code"]))
+                tables[name].extend(exact, own)
+                tables[name].patterns[:0] = patterns
+            else:
+                tables[name] = read_synonyms(own, set(part["code"]), catalogue)
+            labels[name] = catalogue
+    return ListContext(mapping, tables, code_lists, labels)
 
 
 def transform_lists(extract: ExtractResult, ctx: ListContext) -> None:
@@ -83,6 +105,9 @@ def _map_sheet(table: RawTable, ctx: ListContext, batch: Batch) -> dict[str, pd.
     participant = rows.base.assign(legacy_key=case_key + "|" + person_key + "|child", case_file_key=case_key, person_key=person_key,
                                    role="child", valid_from=rows.dates("start_date").value, valid_to=rows.dates("end_date").value)
     out = {"person": person, "case_file": case, "participant": participant}
+    address = list_addresses(rows, person_key)
+    if address is not None and len(address):
+        out["address"] = address
     if ctx.mapping.department == "ASD" and (rows.has("service_type") or rows.has("start_date")):
         out.update(services(rows, ctx.synonyms.get("service_type"), ctx.code_lists, case_key, person_key))
     if ctx.mapping.department == "JGH":
@@ -120,7 +145,7 @@ def _persons(rows: SheetRows) -> tuple[pd.DataFrame, pd.Series]:
     # that two rows are one child is the matching stage's finding (jhmig.match), across all sources.
     person_key = list_row_key(table.src_path, table.src_sheet, base["src_line"])
     person = base.assign(legacy_key=person_key, family_name=family, given_names=given, birth_date=birth.value,
-                         sex="u", match_key=match_key, phonetic_key=phonetic)
+                         sex=list_sex(rows, person_key), match_key=match_key, phonetic_key=phonetic)
     name_column = "name_full" if rows.has("name_full") else "family_name"
     rows.report("person", family.isna() & given.isna(), "list.no_name", Severity.ERROR, "Zeile ohne Namen", "family_name", person_key,
                 column=name_column)
@@ -137,7 +162,11 @@ def _merge_repeats(batch: Batch, entity: str, frame: pd.DataFrame) -> pd.DataFra
     if not repeat.any():
         return frame
     frame = frame.copy()
-    notes = _fold_repeats(frame, entity, repeat)
+    latest = _latest_state(frame, entity, repeat)
+    notes = _fold_repeats(frame, entity, repeat, skip=set(LATEST_STATE) if latest else set())
+    for head, row in latest.items():  # a case closed on a later sheet is closed (and reopened when a later one says so)
+        for column in LATEST_STATE:
+            frame.at[head, column] = frame.at[row, column]
     first = frame.loc[keyed].drop_duplicates("legacy_key").set_index("legacy_key")
     rows = frame.loc[repeat]
     where = first.loc[rows["legacy_key"], "src_path"].to_numpy() + ", Blatt " + first.loc[rows["legacy_key"], "src_sheet"].to_numpy() \
@@ -145,6 +174,38 @@ def _merge_repeats(batch: Batch, entity: str, frame: pd.DataFrame) -> pd.DataFra
     reason = "gleicher Datensatz wie " + pd.Series(where, index=rows.index) + notes.reindex(rows.index).fillna("")
     batch.record(batch.merged, entity, rows, reason.to_numpy())
     return frame.loc[~repeat].reset_index(drop=True)
+
+
+LATEST_STATE = ("status", "closed_on", "closed_by")  # of a case file: from all its rows, not the first row's
+
+
+def _latest_state(frame: pd.DataFrame, entity: str, repeat: pd.Series) -> dict[int, int]:
+    """Per repeated case file: its first row -> the row whose state the case takes.
+
+    Each help of the case (rows with one start) counts in its latest row (by the list's as-of date when every row has
+    one, then the year its sheet is named after, then the row's order): the help written on the 2023 sheet without an
+    end and on the 2024 sheet with one has ended. The case is closed when every help has ended (it takes the state of
+    the one that ended last), open when one still runs (it takes that row's state)."""
+    if entity != "case_file" or "_state_order" not in frame:
+        return {}
+    keys = frame.loc[repeat, "legacy_key"].unique()
+    group = frame[frame["legacy_key"].isin(keys)]
+    out = {}
+    for _, part in group.groupby("legacy_key", sort=False):
+        order = part["_state_order"].fillna("|")
+        if (order.str.split("|").str[0] == "").any():  # an as-of date missing somewhere: the sheets' years alone
+            order = "|" + order.str.split("|").str[1]
+        position = pd.Series(range(len(part)), index=part.index).astype(str).str.zfill(7)
+        ranked = (order + "|" + position).sort_values()
+        latest_rows = [idx for idx in ranked.groupby(part["_state_service"].reindex(ranked.index).fillna("")).tail(1).index]
+        running = [i for i in latest_rows if part.at[i, "status"] != "closed"]
+        if running:
+            pick = next(i for i in part.index if i in running)  # the first row of a help still running
+        else:
+            pick = max(latest_rows, key=lambda i: (str(part.at[i, "closed_on"]), ranked[i]))
+        if pick != part.index[0]:
+            out[int(part.index[0])] = int(pick)
+    return out
 
 
 def _free_text_fields(entity: str) -> set[str]:
@@ -157,14 +218,15 @@ def _free_text_fields(entity: str) -> set[str]:
     return {c.name for c in table.columns if isinstance(c.type, sa.Text)} if table is not None else set()
 
 
-def _fold_repeats(frame: pd.DataFrame, entity: str, repeat: pd.Series) -> pd.Series:
+def _fold_repeats(frame: pd.DataFrame, entity: str, repeat: pd.Series, skip: set[str] | None = None) -> pd.Series:
     """Nothing a repeated row says is lost: it fills what the first row leaves empty, its remark is appended
     (``A | B``), and a value that contradicts the first row is named in the merge's reason (the lineage
     points to the row). Changes ``frame`` in place; returns the reason's addition per repeated row."""
     keys = frame.loc[repeat, "legacy_key"].unique()
     group = frame[frame["legacy_key"].isin(keys)]
     free_text = _free_text_fields(entity)
-    values = [c for c in frame.columns if c != "legacy_key" and c not in ("src_path", "src_sheet", "src_line") and not c.startswith("_")]
+    values = [c for c in frame.columns if c != "legacy_key" and c not in ("src_path", "src_sheet", "src_line") and not c.startswith("_")
+              and c not in (skip or set())]
     notes: dict[int, str] = {}
     for _, part in group.groupby("legacy_key", sort=False):
         head, others = part.index[0], part.index[1:]

@@ -9,6 +9,7 @@ unified field name.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -120,12 +121,37 @@ def case_files(rows: SheetRows, person_key: pd.Series) -> tuple[pd.DataFrame, pd
         text = "Ende " + ends.value.dt.strftime("%d.%m.%Y") + " nicht nach Stand " + as_of.dt.strftime("%d.%m.%Y") + " (" + source + ")"
         reason = reason.where(~by_end, text.astype("string"))
         closed = closed | by_end
-    case = rows.base.assign(legacy_key=case_key, file_number=file_number, department=m.department,
+    case = rows.base.assign(legacy_key=case_key, file_number=file_number, department=m.department, _state_order=_state_order(rows),
+                            _state_service=_state_service(rows),
                             status=closed.map({True: "closed", False: "active"}).astype("string"),
                             opened_on=starts.value, closed_on=ends.value.where(closed),
-                            closed_by=reason.where(closed).str.slice(0, 200),
-                            caseworker=clean(rows.col("caseworker")).str.slice(0, 20), remark=clean(rows.col("remark")))
+                            # the tool's own reason (file names in it) fits its column; what the list says is never cut:
+                            # a caseworker longer than the column is value.too_long, as on the export path
+                            closed_by=reason.where(closed).str.slice(0, column_length("case_file", "closed_by")),
+                            caseworker=clean(rows.col("caseworker")), remark=clean(rows.col("remark")))
     return case, case_key
+
+
+def _state_order(rows: SheetRows) -> pd.Series:
+    """How late a row's state is, for a case on several sheets or lists: the list's as-of date (empty when unknown) and the
+    year its sheet is named after ("2024", "bis 2021"), as "as_of|year"."""
+    as_of = rows.col("_as_of").astype("string").fillna("")
+    years = re.findall(r"(?<!\d)(?:19|20)\d{2}(?!\d)", rows.table.src_sheet or "")
+    year = years[-1] if years else ""
+    return (as_of + "|" + year).astype("string")
+
+
+def _state_service(rows: SheetRows) -> pd.Series:
+    """Which help of the case a row is about, across sheets: its start (the same help written on each year's sheet)."""
+    start = rows.dates("start_date").value.dt.strftime("%Y-%m-%d")
+    return start.fillna(rows.table.src_path + "|" + rows.table.src_sheet + "|" + rows.base["src_line"].astype(str)).astype("string")
+
+
+def column_length(entity: str, column: str) -> int | None:
+    """The length of a target column's ``String(n)``, read off the schema (None: unbounded)."""
+    from jhmig.schema import Base
+
+    return getattr(Base.metadata.tables[entity].columns[column].type, "length", None)
 
 
 def _as_of(rows: SheetRows) -> tuple[pd.Series, pd.Series]:

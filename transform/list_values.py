@@ -23,7 +23,7 @@ MONTHS = {
     "oktober": 10, "okt": 10, "november": 11, "nov": 11, "dezember": 12, "dez": 12,
 }
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (with the 1900 leap-year bug folded in)
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(T.*)?$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
 _SERIAL = re.compile(r"^\d{4,5}(\.0+)?$")
 _MONTH_NAME = re.compile(r"^([a-zäöü]+)\.?\s*(\d{2}|\d{4})$")
 _MONTH_NUM = re.compile(r"^(\d{1,2})[./](\d{4})$")
@@ -59,7 +59,8 @@ def parse_list_dates(s: pd.Series, formats: tuple[str, ...], open_markers: tuple
     open_marker = text.str.split().str.join(" ").isin(markers).fillna(False).astype(bool)
     todo = raw.notna() & ~open_marker
 
-    iso = todo & text.str.match(_ISO.pattern).fillna(False).astype(bool)
+    # on the cell as written: "1952-10-11T14:35:27" (an Excel date cell with a time) keeps its capital T
+    iso = todo & raw.str.match(_ISO.pattern, case=False).fillna(False).astype(bool)
     out[iso] = pd.to_datetime(raw[iso].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
 
     serial = todo & ~iso & text.str.match(_SERIAL.pattern).fillna(False).astype(bool)
@@ -70,20 +71,25 @@ def parse_list_dates(s: pd.Series, formats: tuple[str, ...], open_markers: tuple
     serial = serial & out.notna()
 
     month_only = pd.Series(False, index=s.index)
+    year_only = pd.Series(False, index=s.index)
     rest = todo & out.isna() & ~serial
     for fmt in formats:
         if not rest.any():
             break
-        if "%d" not in fmt:  # month formats are handled below, explicitly flagged
-            continue
-        parsed = pd.to_datetime(raw[rest], format=fmt, errors="coerce")
+        # a declared format without a day ("%m/%Y", "ca. %Y" for UMA) is read at its precision: month or year
+        precision = "day" if "%d" in fmt else "month" if ("%m" in fmt or "%b" in fmt or "%B" in fmt) else "year"
+        parsed = pd.to_datetime(raw[rest].str.strip(), format=fmt, errors="coerce")
         hit = parsed.notna()
         idx = parsed.index[hit.to_numpy()]
         # two-digit years: 09 -> 2009, 85 -> 1985 (children and parents, never the future)
-        values = parsed[hit]
+        values = parsed[hit].dt.normalize()  # a time of day ("09.07.2013 12:00:00") says nothing the target keeps
         if "%y" in fmt:
             values = values.where(values <= pd.Timestamp.now(), values - pd.DateOffset(years=100))
         out[idx] = values
+        if precision == "month":
+            month_only[idx] = True
+        elif precision == "year":
+            year_only[idx] = True
         rest = rest & out.isna()
 
     if rest.any():
@@ -97,9 +103,10 @@ def parse_list_dates(s: pd.Series, formats: tuple[str, ...], open_markers: tuple
         if len(idx):
             out[idx] = pd.to_datetime({"year": year[idx], "month": month[idx], "day": 1})
             month_only[idx] = True
-    year_only = rest & out.isna() & text.str.match(_YEAR_ONLY.pattern).fillna(False).astype(bool)
-    if year_only.any():
-        out[year_only] = pd.to_datetime(raw[year_only] + "-01-01", format="%Y-%m-%d")
+    plain_year = rest & out.isna() & text.str.match(_YEAR_ONLY.pattern).fillna(False).astype(bool)
+    if plain_year.any():
+        out[plain_year] = pd.to_datetime(raw[plain_year] + "-01-01", format="%Y-%m-%d")
+    year_only = year_only | plain_year
     bad = todo & out.isna()
     return ListDates(out, bad.astype(bool), month_only.astype(bool), serial.astype(bool), year_only.astype(bool), open_marker)
 
