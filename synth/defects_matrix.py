@@ -34,7 +34,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 
 from jhmig.synth import dates
-from jhmig.synth.codes import PLACEMENT_TYPES
+from jhmig.synth.codes import PLACEMENT_TYPES, RETIRED_OTHER
 from jhmig.synth.defects import RESERVED, DefectLog, FreeRows, Ref, claim, wanted
 from jhmig.synth.layout import AKTEN, BETEILIGTE, LEISTUNGEN, PERSONEN, TRAEGER, UVG
 from jhmig.synth.legacy_records import LegacyRecords
@@ -49,7 +49,7 @@ UNKNOWN_FIXED: dict[tuple[str, str], tuple[str, ...]] = {
     (AKTEN, "STATUS"): ("X", "O"),
     (BETEILIGTE, "ROLLE"): ("Q", "O"),
     (LEISTUNGEN, "EINHEIT"): ("W", "J"),
-    (UVG, "RUECKGRIFF"): ("X", "1"),
+    (UVG, "RUECKGRIFF"): ("?", "T"),  # not J/N; jhmig reads X, 1, ja ... as flags (as in the lists)
 }
 
 #: Date columns of the text files: (file, column, kind of column).
@@ -123,6 +123,7 @@ class MatrixDefects:
         self.date_forms()
         self.end_before_start()
         self.unknown_fixed_codes()
+        self.retired_other_codes()
         self.noisy_text()
         self._apply()
 
@@ -268,9 +269,9 @@ class MatrixDefects:
                     continue
                 test = self._date_usable(file, column, role, form)
                 if form == "unpadded":
-                    # both day and month below 10, so the notation really differs
+                    # day or month below 10, so the notation really differs
                     base = test
-                    test = lambda r, b=base: b(r) and r.values[column][0] == "0" and r.values[column][3] == "0"  # noqa: E731
+                    test = lambda r, b=base: b(r) and "0" in (r.values[column][0], r.values[column][3])  # noqa: E731
                 for row in self.free_rows.pick(file, wanted(0.0002, len(self.rows[file])), test):
                     claim(row, kind)
                     row.values[column] = self._written(form, row.values[column])
@@ -302,6 +303,19 @@ class MatrixDefects:
                 claim(row, "unknown_code")
                 row.values[column] = self.rng.choice(codes)
                 self.log.add("unknown_code", file, row, field=column, detail={"table": None})
+
+    def retired_other_codes(self) -> None:
+        """Retired codes of the nationality, social-district and provider-type tables."""
+        for file, column, table in ((PERSONEN, "STAATSANG", "ST"), (PERSONEN, "SOZRAUM", "SR"), (TRAEGER, "ART", "TA")):
+            code = RETIRED_OTHER[table]
+            assert code.valid_to is not None
+            for row in self.free_rows.pick(file, wanted(0.0005, len(self.rows[file]), 2), lambda r, c=column: r.values[c] != ""):
+                claim(row, "retired_code")
+                row.values[column] = code.code
+                created = _ordinal(row.values["ANGELEGT"]) if file == PERSONEN else None
+                self.log.add("retired_code", file, row, field=column, detail={
+                    "table": table, "valid_to": dates.fmt(code.valid_to), "successor": code.successor,
+                    "used_after_retirement": None if created is None else created > code.valid_to.toordinal()})
 
     # -- text ---------------------------------------------------------------------------
 

@@ -111,3 +111,11 @@ def _whole_file_options(rows: dict[str, list[Row]], log: DefectLog, empty_files:
                 r.file == name for r in d.related if id(_row_of(r.target)) in gone or r.target is None)]
     for name in shuffle_files:
         rng.shuffle(rows[name])
+        # The first occurrence of a key is the record; a later one with the same key is the
+        # defect, wherever the shuffle put the two.
+        at = {id(r): i for i, r in enumerate(rows[name])}
+        for d in log.items:
+            if d.file == name and d.kind in ("conflicting_key", "duplicate_record") and d.related:
+                first = d.related[0]
+                if at[id(_row_of(first.target))] > at[id(_row_of(d.target))]:
+                    d.target, first.target = first.target, d.target

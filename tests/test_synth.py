@@ -451,13 +451,13 @@ def test_dates_codes_amounts_plz(export: Export, payments: list[Payment]) -> Non
                 unknown.add(("LEISTUNGEN.TXT", r.line))
             elif value and codes[table][value]:
                 retired.add(("LEISTUNGEN.TXT", r.line))
-    for r in export.text["TRAEGER.TXT"]:
-        if r.values["ART"] not in codes["TA"]:
-            unknown.add(("TRAEGER.TXT", r.line))
-    for r in export.text["PERSONEN.TXT"]:
-        for column, table in (("STAATSANG", "ST"), ("SOZRAUM", "SR")):
-            if r.values[column] and r.values[column] not in codes[table]:
-                unknown.add(("PERSONEN.TXT", r.line))
+    for name, column, table in (("TRAEGER.TXT", "ART", "TA"), ("PERSONEN.TXT", "STAATSANG", "ST"), ("PERSONEN.TXT", "SOZRAUM", "SR")):
+        for r in export.text[name]:
+            value = r.values[column]
+            if value and value not in codes[table]:
+                unknown.add((name, r.line))
+            elif value and codes[table][value]:
+                retired.add((name, r.line))
     fixed = {("PERSONEN.TXT", "GESCHL"): {"0", "1", "2", "3", ""}, ("AKTEN.TXT", "FACHBEREICH"): {"UV", "BS", "AV", "WJH", "PKD", "KT"},
              ("AKTEN.TXT", "STATUS"): {"A", "Z", "R"}, ("BETEILIGTE.TXT", "ROLLE"): set("KMVSPUBG"),
              ("LEISTUNGEN.TXT", "EINHEIT"): {"T", "M", "S", ""}, ("UVG.TXT", "RUECKGRIFF"): {"J", "N"}}
@@ -471,7 +471,10 @@ def test_dates_codes_amounts_plz(export: Export, payments: list[Payment]) -> Non
     assert sum(1 for d in export.defects("retired_code") if d["value"] == "065") >= 3
     # with and without successor, and used after retirement (BEGINN for HILFEART, ENDE for END_GRUND)
     assert {d["detail"]["successor"] is None for d in export.defects("retired_code")} == {True, False}
-    for d in export.defects("retired_code"):
+    assert {(d["file"], d["field"]) for d in export.defects("retired_code")} == {
+        ("LEISTUNGEN.TXT", "HILFEART"), ("LEISTUNGEN.TXT", "END_GRUND"), ("PERSONEN.TXT", "STAATSANG"),
+        ("PERSONEN.TXT", "SOZRAUM"), ("TRAEGER.TXT", "ART")}
+    for d in export.defects("retired_code", "LEISTUNGEN.TXT"):
         row = next(r for r in export.text["LEISTUNGEN.TXT"] if r.line == d["line"])
         day = row.values["BEGINN" if d["field"] == "HILFEART" else "ENDE"]
         late = day[6:] + day[3:5] + day[:2] > d["detail"]["valid_to"][6:] + d["detail"]["valid_to"][3:5] + d["detail"]["valid_to"][:2]
