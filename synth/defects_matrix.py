@@ -29,6 +29,7 @@ against) are chosen so no other rule starts to fire (docs/truth.md,
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -87,6 +88,7 @@ NOISE_COLUMNS: dict[str, tuple[str, ...]] = {
 NOISE_FORMS: tuple[str, ...] = ("nbsp", "trailing_space", "semicolon", "quote", "line_break")
 
 
+@functools.lru_cache(maxsize=None)
 def _parts(text: str) -> tuple[int, int, int] | None:
     if len(text) != 10 or text in (dates.UNKNOWN_DATE_TEXT, dates.OPEN_END_TEXT):
         return None
@@ -223,8 +225,8 @@ class MatrixDefects:
         return followed
 
     def _date_usable(self, file: str, column: str, role: str, form: str) -> Callable[[Row], bool]:
-        single_claims = self._uvg_single() if file == UVG else set()
-        followed = self._services_followed() if (file, column) == (LEISTUNGEN, "ENDE") else set()
+        single_claims = self._single_claims if file == UVG else set()
+        followed = self._followed if (file, column) == (LEISTUNGEN, "ENDE") else set()
 
         def test(row: Row) -> bool:
             value = row.values[column]
@@ -261,6 +263,8 @@ class MatrixDefects:
         return dates.UNKNOWN_DATE_TEXT
 
     def date_forms(self) -> None:
+        self._single_claims = self._uvg_single()
+        self._followed = self._services_followed()
         for file, column, role in DATE_COLUMNS:
             for form, kind in DATE_FORMS.items():
                 if form == "unknown" and (file, column) not in UNKNOWN_NOT_ALLOWED:

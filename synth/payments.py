@@ -217,10 +217,17 @@ class PaymentWriter:
                 iban = with_wrong_check_digits(iban, self.rng)
                 self.log.add("invalid_iban", ZAHLUNGEN, record_no=number, key=str(zahl_nr), field="IBAN", value=iban)
                 self._next_bad_iban = number + self.rng.randint(*INVALID_IBAN_SPACING)
-            else:
+            elif number >= self.matrix.soonest:
                 service, von, bis, cents = self.matrix.plant(number, zahl_nr, kind, service, von, bis, cents)
         self._last = (due, kind, cents)
-        self._account(due, kind, cents)
+        # _account inlined: this runs once per payment record (two million in a large export)
+        result.records += 1
+        result.sum_cents += cents
+        slot = result.by_year_type.get((due // 10000, kind))
+        if slot is None:
+            slot = result.by_year_type[(due // 10000, kind)] = [0, 0]
+        slot[0] += 1
+        slot[1] += cents
         return payment_line(zahl_nr, case, service, kind, due, von, bis, cents, iban, payee)
 
     def _account(self, due: int, kind: str, cents: int) -> None:
@@ -248,12 +255,14 @@ class MatrixPayments:
         self.next_at = {k: rng.randint(300, MATRIX_SPACING[1]) for k in self.KINDS}
         self._pending_duplicate: int | None = None
         self._bad_dates = 0
+        self.soonest = min(self.next_at.values())  # no kind is due before this record
 
     def _due(self, kind: str, number: int) -> bool:
         return number >= self.next_at[kind]
 
     def _done(self, kind: str, number: int) -> None:
         self.next_at[kind] = number + self.rng.randint(*MATRIX_SPACING)
+        self.soonest = min(self.next_at.values())
 
     def plant(self, number: int, zahl_nr: int, kind: str, service: str, von: int, bis: int,
               cents: int) -> tuple[str, int, int, int]:
