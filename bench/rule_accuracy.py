@@ -48,7 +48,7 @@ EXPECTED: dict[str, tuple[str, ...] | None] = {
     "service_before_birth": ("date.before_birth",),
     "invalid_date": ("value.invalid_date",),
     "retired_code": ("code.retired", "code.retired_kept"),
-    "unknown_code": ("code.unknown",),
+    "unknown_code": ("code.unknown", "value.invalid_flag"),  # RUECKGRIFF: not J/N
     "invalid_iban": ("iban.checksum",),
     "plz_4_digits": ("address.plz_4_digits",),
     "unparseable_amount": ("value.invalid_amount",),
