@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,8 @@ from jhmig.synth.truth import write_truth
 
 
 def generate(out_dir: Path, size: str = "small", seed: int = 1, *, truncate: bool = False, lists: bool = True,
-             progress: Callable[[str, int, int], None] | None = None) -> dict[str, Any]:
+             progress: Callable[[str, int, int], None] | None = None, empty_files: Sequence[str] = (),
+             shuffle_files: Sequence[str] = ()) -> dict[str, Any]:
     """Writes out_dir/legacy/<the nine files>, out_dir/lists/<the caseworkers' lists> and
     out_dir/truth.json; returns the truth dict.
 
@@ -22,12 +23,16 @@ def generate(out_dir: Path, size: str = "small", seed: int = 1, *, truncate: boo
     totals. ``progress(stage, done, total)`` is called as stages finish and
     once per payment month. ``lists=False`` leaves out the lists (and the
     truth's "lists" section); the legacy files are the same either way.
+    ``empty_files`` (any of UVG.TXT, BETEILIGTE.TXT, ZAHLUNGEN.DAT) are written
+    without records (header, or the trailer alone); ``shuffle_files`` (text
+    files) hold their records in random order.
     """
     out_dir = Path(out_dir)
     scenario = build_scenario(size, seed)
     if progress is not None:
         progress("case history", 1, 1)
-    truth = write_legacy_export(scenario, out_dir, truncate=truncate, progress=progress)
+    truth = write_legacy_export(scenario, out_dir, truncate=truncate, progress=progress,
+                                empty_files=empty_files, shuffle_files=shuffle_files)
     if lists:
         truth["lists"] = write_lists(scenario, out_dir, truth)
         if progress is not None:

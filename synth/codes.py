@@ -70,6 +70,7 @@ TA = _codes("TA", [
     ("29", "frei-gemeinnützig: sonstige"),
     ("30", "privat-gewerblich"),
     ("40", "Pflegefamilie / Erziehungsstelle"),
+    ("20", "frei-gemeinnützig (alt, ohne Verband)", dt.date(2010, 12, 31), "29"),  # retired: split by association
 ])
 
 ST = _codes("ST", [
@@ -88,12 +89,16 @@ ST = _codes("ST", [
     ("475", "syrisch"),
     ("997", "staatenlos"),
     ("998", "ungeklärt"),
+    ("134", "serbisch-montenegrinisch (alt)", dt.date(2006, 6, 30)),  # retired: the state dissolved, no one successor
 ])
+
+#: Social districts the office merged into others (SCHLUESSEL.TXT keeps them, with GUELTIG_BIS).
+RETIRED_SR = (Code("SR", "13", "Sozialraum Zeithain (alt, zu Riesa)", dt.date(2016, 12, 31), "05"),)
 
 
 def code_tables(social_districts: dict[str, str]) -> list[Code]:
     """All rows of SCHLUESSEL.TXT in table order."""
-    sr = [Code("SR", code, f"Sozialraum {name}") for code, name in sorted(social_districts.items())]
+    sr = [Code("SR", code, f"Sozialraum {name}") for code, name in sorted(social_districts.items())] + list(RETIRED_SR)
     return [*HA, *EG, *TA, *ST, *sr]
 
 
@@ -105,7 +110,9 @@ UNKNOWN_HA = ("075", "045", "099")
 UNKNOWN_EG = ("99", "70", "15")
 UNKNOWN_TA = ("35", "50")
 UNKNOWN_ST = ("999", "431", "170")  # nationality codes ST does not list
-UNKNOWN_SR = ("13", "99", "00")  # social districts the office does not have
+UNKNOWN_SR = ("14", "99", "00")  # social districts the office does not have (13 is a retired one)
+#: Retired codes of the person and provider tables, planted by defects_matrix.py.
+RETIRED_OTHER: dict[str, Code] = {c.table: c for c in (*TA, *ST, *RETIRED_SR) if c.valid_to}
 
 PLACEMENT_TYPES = frozenset({"060", "065", "070"})  # §33 / §34: the child left the UVG parent
 HZE_MINOR_TYPES = frozenset({"010", "020", "030", "035", "040", "050", "060", "065", "070", "080", "090", "095", "120"})

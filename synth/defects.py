@@ -22,6 +22,9 @@ KINDS: tuple[str, ...] = (
     "retired_code", "unknown_code", "invalid_iban", "plz_4_digits", "unparseable_amount", "mojibake",
     "provider_spelling_variant", "uvg_overlaps_placement", "age_limit", "overlapping_services",
     "payment_outside_period", "manifest_mismatch",
+    # the defect matrix (defects_matrix.py, payments.py)
+    "date_notation", "implausible_date", "unknown_date_not_allowed", "noisy_text", "negative_payment",
+    "payment_without_service",
 )
 
 

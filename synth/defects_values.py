@@ -72,7 +72,7 @@ class ValueDefects:
                 day, month, year = (int(x) for x in row.values[column].split("."))
                 claim(row, "invalid_date")
                 row.values[column] = dates.impossible_date_text(dates.Date(year, month, min(day, 28)), self.rng)
-                self.log.add("invalid_date", file, row, field=column, detail={})
+                self.log.add("invalid_date", file, row, field=column, detail={"form": "impossible"})
                 return True
             self.free_rows.each(file, wanted(0.001, len(self.rows[file]), 2), lambda r: True, plant)
 

@@ -30,7 +30,8 @@ ORDER = {"UV": 0, "HE": 1, "KB": 2, "RG": 3, "ST": 4}
 P_REVERSAL = 0.004
 P_DANGLING_CASE = 0.003
 P_DANGLING_SERVICE = 0.003
-INVALID_IBAN_SPACING = (8_000, 32_000)  # a few in a small export, ~90 in two million records
+INVALID_IBAN_SPACING = (8_000, 32_000)
+MATRIX_SPACING = (6_000, 24_000)  # each payment defect of the matrix: a few in a small export  # a few in a small export, ~90 in two million records
 EXPORT_YMD = int(dates.ymd(EXPORT_DATE))
 
 
@@ -48,8 +49,12 @@ class PaymentResult:
 
 class PaymentWriter:
     def __init__(self, rng: random.Random, log: DefectLog, missing_case: Callable[[str], str],
-                 missing_service: Callable[[], str], rows_by_key: dict[str, dict[str, Row]]) -> None:
+                 missing_service: Callable[[], str], rows_by_key: dict[str, dict[str, Row]],
+                 matrix_rng: random.Random | None = None) -> None:
         self.rng = rng
+        # The defect matrix's payment defects draw from their own stream, so the payments themselves
+        # stay what they were without them.
+        self.matrix = MatrixPayments(matrix_rng or random.Random(0), log)
         self.rows_by_key = rows_by_key  # to name the line of the record a broken reference meant
         self.log = log
         self.missing_case = missing_case
@@ -151,7 +156,8 @@ class PaymentWriter:
                 extras.setdefault(dates.month_index(dates.add_days(s.end, 1)) + s.lag, []).append(s)
         active: list[Stream] = []
         cursor = 0
-        number = 0
+        number = 0  # the record's line in the file
+        zahl_nr = 0  # its key: the line, until a line is repeated
         result = self.result
         with path.open("w", encoding=ENCODING, newline="") as handle:
             for step, due_month in enumerate(range(first_due, EXPORT_MONTH + 1)):
@@ -168,14 +174,21 @@ class PaymentWriter:
                 lines = []
                 for record in batch:
                     number += 1
-                    lines.append(self._record(number, record))
+                    zahl_nr += 1
+                    line = self._record(number, zahl_nr, record)
+                    lines.append(line)
+                    if self.matrix.duplicate_now(number, record):
+                        number += 1  # the same line once more (a payment run exported twice)
+                        lines.append(line)
+                        self.matrix.log_duplicate(number, zahl_nr)
+                        self._account(*self._last)
                 handle.write("".join(lines))
                 if progress is not None:
                     progress("payments", step + 1, months)
             handle.write(trailer_line(result.records, result.sum_cents))
         return result
 
-    def _record(self, number: int, record: tuple[Any, ...]) -> str:
+    def _record(self, number: int, zahl_nr: int, record: tuple[Any, ...]) -> str:
         due, _order, case, service, von, _seq, kind, bis, cents, iban, payee, protected, tag = record
         result = self.result
         if tag is not None:
@@ -183,7 +196,7 @@ class PaymentWriter:
             if tag[0] == "outside":
                 is_claim = isinstance(source, Claim)
                 self.log.add(
-                    "payment_outside_period", ZAHLUNGEN, record_no=number, key=str(number), field="VON", value=str(von),
+                    "payment_outside_period", ZAHLUNGEN, record_no=number, key=str(zahl_nr), field="VON", value=str(von),
                     related=[Ref(UVG if is_claim else LEISTUNGEN, source)],
                     detail={"source_end": dates.fmt(source.end), "bis": str(bis)},
                 )
@@ -193,17 +206,21 @@ class PaymentWriter:
             r = self.rng.random()
             if r < P_DANGLING_CASE:
                 original, case = case, self.missing_case(case)
-                self.log.add("dangling_case_ref", ZAHLUNGEN, record_no=number, key=str(number), field="AKTEN_NR",
+                self.log.add("dangling_case_ref", ZAHLUNGEN, record_no=number, key=str(zahl_nr), field="AKTEN_NR",
                              value=case, related=[Ref(AKTEN, self.rows_by_key[AKTEN].get(original), key=original)])
             elif r < P_DANGLING_CASE + P_DANGLING_SERVICE:
                 if service:
                     original, service = service, self.missing_service()
-                    self.log.add("dangling_service_ref", ZAHLUNGEN, record_no=number, key=str(number), field="LEIST_NR",
+                    self.log.add("dangling_service_ref", ZAHLUNGEN, record_no=number, key=str(zahl_nr), field="LEIST_NR",
                                  value=service, related=[Ref(LEISTUNGEN, self.rows_by_key[LEISTUNGEN].get(original), key=original)])
             elif number >= self._next_bad_iban and iban:
                 iban = with_wrong_check_digits(iban, self.rng)
-                self.log.add("invalid_iban", ZAHLUNGEN, record_no=number, key=str(number), field="IBAN", value=iban)
+                self.log.add("invalid_iban", ZAHLUNGEN, record_no=number, key=str(zahl_nr), field="IBAN", value=iban)
                 self._next_bad_iban = number + self.rng.randint(*INVALID_IBAN_SPACING)
+            elif number >= self.matrix.soonest:
+                service, von, bis, cents = self.matrix.plant(number, zahl_nr, kind, service, von, bis, cents)
+        self._last = (due, kind, cents)
+        # _account inlined: this runs once per payment record (two million in a large export)
         result.records += 1
         result.sum_cents += cents
         slot = result.by_year_type.get((due // 10000, kind))
@@ -211,4 +228,84 @@ class PaymentWriter:
             slot = result.by_year_type[(due // 10000, kind)] = [0, 0]
         slot[0] += 1
         slot[1] += cents
-        return payment_line(number, case, service, kind, due, von, bis, cents, iban, payee)
+        return payment_line(zahl_nr, case, service, kind, due, von, bis, cents, iban, payee)
+
+    def _account(self, due: int, kind: str, cents: int) -> None:
+        result = self.result
+        result.records += 1
+        result.sum_cents += cents
+        slot = result.by_year_type.get((due // 10000, kind))
+        if slot is None:
+            slot = result.by_year_type[(due // 10000, kind)] = [0, 0]
+        slot[0] += 1
+        slot[1] += cents
+
+
+class MatrixPayments:
+    """The defect matrix in ZAHLUNGEN.DAT: a line repeated, a negative amount where only
+    positive ones belong (KB), an HE payment without its service, an impossible period
+    date, a period ending before it starts. Each kind every ``MATRIX_SPACING`` records
+    or so, so every size has some and none has many; only on records no other defect took."""
+
+    KINDS = ("duplicate_record", "negative_payment", "payment_without_service", "invalid_date", "end_before_start")
+
+    def __init__(self, rng: random.Random, log: DefectLog) -> None:
+        self.rng = rng
+        self.log = log
+        self.next_at = {k: rng.randint(300, MATRIX_SPACING[1]) for k in self.KINDS}
+        self._pending_duplicate: int | None = None
+        self._bad_dates = 0
+        self.soonest = min(self.next_at.values())  # no kind is due before this record
+
+    def _due(self, kind: str, number: int) -> bool:
+        return number >= self.next_at[kind]
+
+    def _done(self, kind: str, number: int) -> None:
+        self.next_at[kind] = number + self.rng.randint(*MATRIX_SPACING)
+        self.soonest = min(self.next_at.values())
+
+    def plant(self, number: int, zahl_nr: int, kind: str, service: str, von: int, bis: int,
+              cents: int) -> tuple[str, int, int, int]:
+        if self._due("negative_payment", number) and kind == "KB" and cents > 0:
+            self._done("negative_payment", number)
+            cents = -cents
+            self.log.add("negative_payment", ZAHLUNGEN, record_no=number, key=str(zahl_nr), field="BETRAG_CENT",
+                         value=str(cents), detail={"zahlart": kind})
+        elif self._due("payment_without_service", number) and kind == "HE" and service:
+            self._done("payment_without_service", number)
+            original, service = service, ""
+            self.log.add("payment_without_service", ZAHLUNGEN, record_no=number, key=str(zahl_nr), field="LEIST_NR",
+                         value="", related=[Ref(LEISTUNGEN, key=original)], detail={"zahlart": kind})
+        elif self._due("invalid_date", number) and kind in ("HE", "KB"):
+            self._done("invalid_date", number)
+            # every form in both fields, in turn
+            field, form = (("VON", "impossible"), ("BIS", "month_13"), ("BIS", "impossible"), ("VON", "month_13"))[self._bad_dates % 4]
+            self._bad_dates += 1
+            year = (von if field == "VON" else bis) // 10000
+            bad = year * 10000 + (231 if form == "impossible" else 1300 + self.rng.randint(1, 28))
+            if field == "VON":
+                von = bad
+            else:
+                bis = bad
+            self.log.add("invalid_date", ZAHLUNGEN, record_no=number, key=str(zahl_nr), field=field, value=str(bad),
+                         detail={"form": form})
+        elif self._due("end_before_start", number) and kind in ("HE", "KB"):
+            self._done("end_before_start", number)
+            start = dt.date(von // 10000, von // 100 % 100, von % 100)
+            bis = _ymd(start - dt.timedelta(days=self.rng.randint(1, 20)))
+            self.log.add("end_before_start", ZAHLUNGEN, record_no=number, key=str(zahl_nr), field="BIS", value=str(bis),
+                         detail={})
+        elif self._due("duplicate_record", number):
+            self._pending_duplicate = number
+        return service, von, bis, cents
+
+    def duplicate_now(self, number: int, record: tuple[Any, ...]) -> bool:
+        if self._pending_duplicate != number:
+            return False
+        self._pending_duplicate = None
+        self._done("duplicate_record", number)
+        return True
+
+    def log_duplicate(self, number: int, zahl_nr: int) -> None:
+        self.log.add("duplicate_record", ZAHLUNGEN, record_no=number, key=str(zahl_nr),
+                     related=[Ref(ZAHLUNGEN, key=str(zahl_nr), record_no=number - 1)], detail={})

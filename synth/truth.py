@@ -23,13 +23,14 @@ def payments_by_year_type(by_year_type: dict[tuple[int, str], list[int]]) -> dic
 def build_truth(*, seed: int, size: str, legacy_dir: str, files: dict[str, dict[str, int]], manifest: dict[str, dict[str, int]],
                 truncated: dict[str, Any] | None, identities: dict[str, str], features: dict[str, Any],
                 defects: list[dict[str, Any]], by_year_type: dict[tuple[int, str], list[int]],
-                statistics: dict[str, Any] | None = None) -> dict[str, Any]:
+                statistics: dict[str, Any] | None = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "generator": "jhmig.synth",
         "version": TRUTH_VERSION,
         "seed": seed,
         "size": size,
-        "legacy": {"dir": legacy_dir, "files": files, "manifest": manifest, "truncated": truncated},
+        "legacy": {"dir": legacy_dir, "files": files, "manifest": manifest, "truncated": truncated,
+                   "options": options or {"empty_files": [], "shuffled_files": []}},
         "identities": identities,
         "features": features,
         "defects": defects,

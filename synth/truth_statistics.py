@@ -43,13 +43,14 @@ def unified_type(code: str) -> str:
 
 
 def statistics_truth(rows: dict[str, list[Row]], export_year: int) -> dict[str, Any]:
-    seen: set[tuple[str, ...]] = set()
+    seen: set[str] = set()
     services = []
     for row in rows[LEISTUNGEN]:
-        line = tuple(row.values.values())
-        if line in seen:
+        # one service per LEIST_NR: an exact duplicate line, or a second line with the key
+        # and other content (conflicting_key), counts once, as its first occurrence
+        if row.values["LEIST_NR"] in seen:
             continue
-        seen.add(line)
+        seen.add(row.values["LEIST_NR"])
         services.append((unified_type(row.values["HILFEART"]), _date(row.values["BEGINN"]), _date(row.values["ENDE"])))
     begun_years = [s.year for _, s, _ in services if s is not None]
     first = min(begun_years) if begun_years else export_year

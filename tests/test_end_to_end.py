@@ -73,9 +73,12 @@ def check_against_truth(export: Path, truth: dict, summary: dict, db: str) -> No
                if d["kind"] in QUARANTINE_KINDS and (d["file"], d["line"]) not in quarantined]
     assert not missing, missing[:10]
     # money: the target holds exactly the payments of the file that are not in quarantine
-    expected = sum(c for n, c in paid.items() if ("ZAHLUNGEN.DAT", n) not in quarantined)
+    # (a payment line repeated byte for byte is merged into the line before: neither loaded nor quarantined)
+    repeated = {d["line"] for d in truth["defects"] if d["kind"] == "duplicate_record" and d["file"] == "ZAHLUNGEN.DAT"
+                and ("ZAHLUNGEN.DAT", d["line"]) not in quarantined}
+    expected = sum(c for n, c in paid.items() if ("ZAHLUNGEN.DAT", n) not in quarantined and n not in repeated)
     assert target_sum == expected == money["target_cents"]
-    assert counts["payment"] == len(paid) - sum(1 for f, _ in quarantined if f == "ZAHLUNGEN.DAT")
+    assert counts["payment"] == len(paid) - sum(1 for f, _ in quarantined if f == "ZAHLUNGEN.DAT") - len(repeated)
     # exact duplicate lines are merged, never loaded twice; so are the records identity resolution found twice
     dup_lines = {(d["file"], d["line"]) for d in truth["defects"] if d["kind"] == "duplicate_record"}
     merged = sum(r["merged"] for f in files.values() for r in f.values())
