@@ -59,7 +59,8 @@ EXPECTED: dict[str, tuple[str, ...] | None] = {
     "payment_outside_period": ("payment.outside_service", "payment.outside_claim"),
     "manifest_mismatch": ("manifest.mismatch",),
     # the defect matrix (issue 21)
-    "implausible_date": ("gx.person.birth_date_plausible", "gx.case_file.opened_on_plausible"),
+    "implausible_date": ("gx.person.birth_date_plausible", "gx.case_file.opened_on_plausible", "gx.person.created_on_plausible",
+                         "gx.person.changed_on_plausible", "gx.participant.valid_from_plausible"),
     "unknown_date_not_allowed": ("gx.service.start_date_not_null", "gx.uvg_claim.start_date_not_null",
                                  "gx.case_file.opened_on_not_null", "gx.participant.valid_from_not_null"),
     "date_notation": (),  # 1.1.2019: read as the day it is, no rule's job
