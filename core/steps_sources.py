@@ -97,22 +97,32 @@ def read_lists(state: RunState, note: Progress) -> None:
     from jhmig.transform.list_rates import rate_totals
     from jhmig.list_mapping import load_list_mapping
     from jhmig.transform.source_index import SourceIndex
+    from jhmig.keyring import load_key
+    from jhmig.transform.list_identity import reidentify, stamp_row_keys
     from jhmig.transform.list_rows import build_list_context, transform_lists
 
+    secret = load_key(state.options.out_dir)  # list rows are keyed by a keyed hash of their content
+    earlier = _earlier_person_keys(state.options.db_url)
     # every mapping is checked before any list is read: a mapping that cannot produce case rows stops the run here
     mappings = [(folder, _with_as_of(load_list_mapping(mapping_path), state.options.list_as_of.get(folder)))
                 for folder, mapping_path in state.options.list_sources]
     accounted: set[Path] = set()
     for folder, mapping in mappings:
         extract = extract_lists(folder, mapping, progress=note)
+        # the rows' identities from the cells as delivered (a correction does not change who a row is),
+        # re-identified against the rows of earlier runs that the lists no longer have
+        stamp_row_keys(extract.tables, mapping, secret)
+        found = reidentify(extract.tables, earlier.get(mapping.source_system, ()), secret)
         index = SourceIndex(extract, None)
         if state.corrections is not None:  # stewards' corrections of list cells, before the rows are mapped
             adopt_source(state.corrections, extract, index)
         note(f"transform lists {mapping.name}", 0, 1)
-        transform_lists(extract, build_list_context(mapping, state.code_lists))
+        transform_lists(extract, build_list_context(mapping, state.code_lists, secret))
         description: dict[str, object] = {"lists": str(folder), "mapping": mapping.name,
                                           "files": sorted({t.src_path for t in extract.tables}),
-                                          "rates": rate_totals(extract.batch.frames.get("service"))}
+                                          "rates": rate_totals(extract.batch.frames.get("service")),
+                                          # rows whose content changed and that keep an earlier run's key (list_identity)
+                                          "rows_reidentified": {"same_person": found.by_person, "same_case": found.by_case}}
         if folder not in accounted:  # every file of the folder: read by one of its mappings, or why not
             accounted.add(folder)
             account = account_list_folder(folder, [m for f, m in mappings if f == folder],
@@ -120,6 +130,21 @@ def read_lists(state: RunState, note: Progress) -> None:
             record_not_read(extract.batch, account)
             description["not_read"] = [f.as_dict() for f in account.not_read]
         state.sources.append(SourceBatch(BatchRole.LIST, extract, description, index))
+
+
+def _earlier_person_keys(db_url: str) -> dict[str, list[str]]:
+    """Per source system: the list rows' person keys in the target's key map (none before the first load)."""
+    from jhmig.load import open_target
+
+    target = open_target(db_url)
+    try:
+        known = target.known_ids(("person",))
+    except Exception:  # noqa: BLE001 - an unreachable or empty target: nothing to re-identify, the load reports it
+        return {}
+    finally:
+        target.dispose()
+    lists = known[known["legacy_key"].str.startswith("L:").fillna(False)]
+    return {str(source): part["legacy_key"].astype(str).tolist() for source, part in lists.groupby("source_system")}
 
 
 def _with_as_of(mapping: ListMapping, as_of: dt.date | None) -> ListMapping:
