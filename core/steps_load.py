@@ -47,7 +47,13 @@ def prepare_reports(state: RunState, pseudonyms: object | None) -> ReportInputs:
                                    pseudonyms)  # type: ignore[arg-type]
     export_index = state.export.index
     assert export_index is not None
-    inputs = ReportInputs(cells=source_cells(state.findings, export_index), raw=_rows_with_findings(raw, state.findings),
+    # each source's findings against its own tables: a list finding's cell, value and row identity too
+    parts = [source_cells(state.findings[state.findings["source_system"] == s.source_system], s.index)
+             for s in state.sources if s.index is not None and s is not state.export]
+    own = state.findings["source_system"].isin([s.source_system for s in state.lists])
+    parts.append(source_cells(state.findings[~own], export_index))
+    cells = pd.concat(parts).reindex(state.findings.index)
+    inputs = ReportInputs(cells=cells, raw=_rows_with_findings(raw, state.findings),
                           skipped=pd.concat([b.outcome_frame("skipped") for b in state.batches], ignore_index=True))
     for source in state.sources:
         source.index = None
@@ -71,8 +77,10 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
     # raised the run's peak by ~200 MB. A file that cannot be written stops the run before anything is loaded.
     note("work list", 0, 1)
     write_record_files(state.run_dir, *steward.shareable(state.findings, state.quarantine), inputs.skipped)
+    plan = state.corrections
     steward.write_worklist(state.findings, status=status, cells=inputs.cells, run_uid=state.run_uid, review=state.review,
-                           review_in_clear=state.review_in_clear, detached=state.detached)
+                           review_in_clear=state.review_in_clear, detached=state.detached,
+                           carried=plan.carried() if plan is not None else None)
     note("work list", 1, 1)
     release_memory()
     note("load", 0, 1)

@@ -101,7 +101,7 @@ def _decision(cells: dict[str, CellValue], origin: Origin) -> StewardDecision | 
         src_line=_line(pick("src_line")), field=pick("field"), src_column=pick("src_column"), legacy_key=pick("legacy_key"),
         rule_id=pick("rule_id"), finding_value=pick("finding_value"),
         src_value=(cell_text(src_value) or "") if "src_value" in cells and pick("value_form") != "none" else None,
-        value_form=pick("value_form"),
+        value_form=pick("value_form"), row_key=pick("row_key"),
     )
     corrected = cells.get("corrected")
     if isinstance(corrected, str):

@@ -44,14 +44,26 @@ class _Runs:
         self.lists, self.runs = tmp / "listen", tmp / "runs"
         self.lists.mkdir()
 
-    def run(self) -> dict:
+    def run(self, *extra: str) -> dict:
         before = set(self.runs.glob("*")) if self.runs.exists() else set()
         result = CliRunner().invoke(main, ["run", "--export", str(self.export), "--db", f"sqlite:///{self.tmp / 't.sqlite'}",
                                            "--out", str(self.runs), "--lists", str(self.lists), "--list-mapping", "asd",
-                                           "--no-progress"], catch_exceptions=False)
+                                           "--no-progress", *extra], catch_exceptions=False)
         assert result.exit_code == 0, result.output
         (folder,) = set(self.runs.glob("*")) - before
         return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+    def run_with(self, corrections: Path) -> dict:
+        return self.run("--corrections", str(corrections))
+
+    def birth_date(self, name: str) -> str | None:
+        con = sqlite3.connect(self.tmp / "t.sqlite")
+        try:
+            family, given = name.split(", ")
+            found = con.execute("select birth_date from person where family_name = ? and given_names = ?", (family, given)).fetchone()
+            return None if found is None or found[0] is None else str(found[0])
+        finally:
+            con.close()
 
     def ids_by_row(self) -> dict[str, dict[str, int]]:
         """Per entity: the child's name (a test value, looked up via the target's rows) -> id of its record."""
@@ -122,3 +134,51 @@ def test_a_row_gone_from_the_list_whose_service_another_row_still_carries_breaks
     assert "Kästner, Mila" not in ids2["person"]
     assert ids2["service"]["Kästner, Max"] == ids1["service"]["Kästner, Mila"]  # the one service, now named by Max
     assert ids2["person"]["Brandt, Jonas"] == ids1["person"]["Brandt, Jonas"]
+
+
+def _decide_in(worklist: Path, target: Path, line: int, decision: str, value: str | None) -> None:
+    """The steward's decision on the list finding of ``line`` (sheet value.invalid_date), signed and dated."""
+    import datetime as dt
+
+    wb = openpyxl.load_workbook(worklist)
+    ws = wb["value.invalid_date"]
+    col = {c.value: c.column for c in ws[1]}
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, col["Datei"]).value == LIST and ws.cell(r, col["Zeile"]).value == line)
+    ws.cell(row, col["Entscheidung"], decision)
+    if value is not None:
+        ws.cell(row, col["Korrigierter Wert"], value)
+    ws.cell(row, col["Bearbeitet von"], "M. Muster")
+    ws.cell(row, col["Datum"], dt.datetime(2026, 12, 1))
+    target.mkdir(parents=True, exist_ok=True)
+    wb.save(target / "fehlerliste.xlsx")
+
+
+def test_a_decision_on_a_list_row_follows_the_row_when_rows_move_and_stays_in_the_newest_work_list(tmp_path: Path) -> None:
+    runs = _Runs(tmp_path)
+    wrong = ["S-4", "Lindqvist, Saga", "31.02.2015", "Erziehungsbeistand", "15.05.2022", None]  # row 5: no such date
+    rows = [*ROWS[:3], wrong, *ROWS[4:]]
+    _write(runs.lists, {"2024": rows})
+    runs.run()
+    first = max(p for p in runs.runs.iterdir() if p.is_dir())
+    corrections = tmp_path / "korrekturen"
+    _decide_in(first / "fehlerliste.xlsx", corrections, 5, "korrigieren", "28.02.2015")
+
+    # rows inserted above and the sheet renamed: the decision follows its row to line 7 of sheet 2025
+    new = [["S-8", "Schmitt, Lea", "05.05.2016", "SPFH", "01.01.2025", None],
+           ["S-9", "Yilmaz, Emre", "07.07.2017", "Tagesgruppe", "01.02.2025", None]]
+    _write(runs.lists, {"2025": new + rows})
+    second = runs.run_with(corrections)
+    assert second["corrections"]["corrected"] == 1, second["corrections"]
+    born = runs.birth_date("Lindqvist, Saga")
+    assert born is not None and born.startswith("2015-02-28")
+
+    # the steward keeps only the newest list; two rows above are deleted meanwhile
+    newest = tmp_path / "nur-neueste"
+    newest.mkdir()
+    latest = max(p for p in runs.runs.iterdir() if p.is_dir())
+    (newest / "fehlerliste.xlsx").write_bytes((latest / "fehlerliste.xlsx").read_bytes())
+    _write(runs.lists, {"2025": new + [rows[0], rows[2], *rows[3:]]})
+    third = runs.run_with(newest)
+    assert third["corrections"]["corrected"] == 1, third["corrections"]
+    assert third["corrections"]["stale"] == []
+    assert runs.birth_date("Lindqvist, Saga") == born
