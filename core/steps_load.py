@@ -121,13 +121,21 @@ def reconcile(state: RunState) -> RunSummary:
     assert state.load is not None and state.findings is not None and state.payments_read is not None
     steward = state.steward
     corrections = state.corrections.summary(steward.hider.value) if state.corrections and steward else {}
-    from jhmig.steps_match import matching_summary
+    from jhmig.steps_match import matching_summary, review_decision_summary
+
+    if corrections:  # the review sheet's decisions, with their effect; each file counts them too
+        corrections["review"] = review_decision_summary(state)
+        per_file: dict[str, int] = {}
+        for d in corrections["review"]:
+            per_file[str(d["file"])] = per_file.get(str(d["file"]), 0) + 1
+        for f in corrections.get("files", []):
+            f["review_decisions"] = per_file.get(f["file"], 0)
 
     summary = build_summary(run_uid=state.run_uid, run_id=state.load.run_id, started=state.started, options=state.run_options(),
                             sources=state.source_descriptions(), batches=state.batches, export=state.export.extract,
                             load_result=state.load, payments_read=state.payments_read, findings=state.findings,
                             jhmig_version=__version__, corrections=corrections, validation=state.validation)
-    summary.matching = matching_summary(state.identity)
+    summary.matching = matching_summary(state.identity, state.review)
     return summary
 
 

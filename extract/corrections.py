@@ -108,7 +108,7 @@ def _decision(cells: dict[str, CellValue], origin: Origin) -> StewardDecision | 
         corrected = corrected.strip() or None
     return StewardDecision(
         decision=DECISION_SPELLINGS.get(written.casefold(), written), corrected=corrected, by=(cell_text(cells.get("by")) or "").strip(),
-        on=_date(cells.get("on")), origin=origin, target=target,
+        on=decision_date(cells.get("on")), origin=origin, target=target,
     )
 
 
@@ -117,7 +117,8 @@ def _line(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _date(value: CellValue) -> dt.date | None:
+def decision_date(value: CellValue) -> dt.date | None:
+    """A "Datum" cell: a typed date, or text in the usual German and ISO forms; None when it is none."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -97,8 +97,17 @@ def _decide(target: Path, decision: str, juergen: str) -> None:
     wb.save(work)
     wb = openpyxl.load_workbook(work)
     ws = wb[REVIEW_SHEET]
-    ws.cell(2, [c.value for c in ws[1]].index(REVIEW_DECISION) + 1).value = decision
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index(REVIEW_DECISION) + 1).value = decision
+    ws.cell(2, header.index("Bearbeitet von") + 1).value = "M. Muster"  # unsigned decisions are refused
+    ws.cell(2, header.index("Datum") + 1).value = "01.12.2026"
     wb.save(work)
+
+
+def _review_rows(folder: Path) -> list[dict[str, object]]:
+    wb = openpyxl.load_workbook(folder / "fehlerliste.xlsx")
+    rows = list(wb[REVIEW_SHEET].iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
 
 
 def _detached_sheet(folder: Path) -> list[dict[str, object]]:
@@ -122,6 +131,19 @@ def test_an_undone_merge_is_reported_and_the_new_ids_stay(tmp_path: Path) -> Non
     _decide(runs.corrections, SAME, keys[3])
     run1, _ = runs.run()
     assert _summary(run1)["matching"]["detached"] == dict.fromkeys(ENTITIES, 0)
+    # the decision is reported with its effect, and stays on the newest review sheet with both records in full
+    (reported,) = _summary(run1)["corrections"]["review"]
+    assert (reported["decision"], reported["effect"], reported["by"], reported["file"]) == (SAME, "zusammengeführt", "M. Muster", "abgleich.xlsx")
+    assert {reported["a"], reported["b"]} == {"legacy:1", f"excel-asd:{keys[3]}"}
+    assert next(f for f in _summary(run1)["corrections"]["files"] if f["file"] == "abgleich.xlsx")["review_decisions"] == 1
+    html1 = (run1 / "validierung.html").read_text(encoding="utf-8")
+    assert 'id="abgleich-entscheidungen"' in html1 and "zusammengeführt" in html1 and "Jürgen" not in html1
+    carried = _review_rows(run1)
+    (row,) = [r for r in carried if r["Entscheidung Abgleich"]]
+    assert (row["Entscheidung Abgleich"], row["Bearbeitet von"], row["Datum"], row["Wirkung"]) == (SAME, "M. Muster", "01.12.2026", "zusammengeführt")
+    assert (row["Familienname A"], row["Vornamen A"], row["Familienname B"], row["Vornamen B"]) == ("Müller", "Jürgen", "Müller", "Jürgen")
+    assert row["Datei A"] == "PERSONEN.TXT" and row["Datei B"] == LIST and row["Zeile B"] == 3
+    assert "03.05.1980" in row["Alle Datensätze A"] and "ohne Geburtsdatum" in row["Alle Datensätze B"]
     ids1 = runs.key_map()
     assert ids1[juergen] == ids1[("legacy", "person", "1")] and ids1[ela] == ids1[("legacy", "person", "3")]
 
@@ -130,6 +152,8 @@ def test_an_undone_merge_is_reported_and_the_new_ids_stay(tmp_path: Path) -> Non
     _list(runs.lists, ELA, JUERGEN)
     run2, output2 = runs.run()
     summary2 = _summary(run2)
+    (reported,) = summary2["corrections"]["review"]
+    assert (reported["decision"], reported["effect"]) == (DIFFERENT, "getrennt gehalten; Zusammenführung eines früheren Laufs aufgehoben")
     assert summary2["matching"]["detached"] == {**dict.fromkeys(ENTITIES, 0), "person": 2}
     assert all(c["ok"] for c in summary2["checks"]), summary2["checks"]  # read = loaded + merged + quarantined + skipped
     ids2 = runs.key_map()
@@ -149,8 +173,8 @@ def test_an_undone_merge_is_reported_and_the_new_ids_stay(tmp_path: Path) -> Non
         assert str(row["Grund"]).startswith("Zusammenführung eines früheren Laufs aufgehoben")
     assert "verschiedene Personen" in str(sheet[juergen[::2]]["Grund"]) and "legacy:1" in str(sheet[juergen[::2]]["Grund"])
     assert "nicht mehr für dieselbe Person" in str(sheet[ela[::2]]["Grund"]) and "legacy:3" in str(sheet[ela[::2]]["Grund"])
-    # names and birth dates masked, as on the review sheet
-    assert (sheet[ela[::2]]["Familienname"], sheet[ela[::2]]["Vornamen"], sheet[ela[::2]]["Geburtsdatum"]) == ("Ö*****r", "E*a", "**.**.2013")
+    # names and birth dates in clear, as on the review sheet: the work list is where they belong
+    assert (sheet[ela[::2]]["Familienname"], sheet[ela[::2]]["Vornamen"], sheet[ela[::2]]["Geburtsdatum"]) == ("Özdemir", "Ela", "21.09.2013")
 
     html = (run2 / "validierung.html").read_text(encoding="utf-8")
     section = html.split('id="aufgehoben"', 1)[1].split("</details>", 1)[0]
