@@ -48,7 +48,6 @@ LIST_ROW = "list_row"
 PREFIX = "L:"
 FACET_CHARS = 10
 _KEY = re.compile(r"^L:([A-Z2-7]{10})\.([A-Z2-7]{10})(?:#(\d+))?$")
-PERSON_FIELDS = ("name_full", "family_name", "given_names")
 CASE_TEXT_FIELDS = ("service_type", "offence")
 CASE_DATE_FIELDS = ("start_date", "offence_date", "hearing_date")
 
