@@ -44,7 +44,7 @@ HIDDEN_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_system", "source_system"), ("_entity", "entity"), ("_src_path", "src_path"), ("_src_sheet", "src_sheet"),
     ("_src_line", "src_line"), ("_field", "field"), ("_src_column", "src_column"), ("_legacy_key", "legacy_key"),
     ("_rule_id", "rule_id"), ("_value", "finding_value"), ("_src_value", "src_value"), ("_value_form", "value_form"),
-    ("_run_uid", "run_uid"),
+    ("_run_uid", "run_uid"), ("_row_key", "row_key"),
 )
 ALL_COLUMNS = VISIBLE_COLUMNS + STEWARD_COLUMNS + HIDDEN_COLUMNS
 HEADER_KEYS = {header.casefold(): key for header, key in ALL_COLUMNS}
@@ -81,6 +81,7 @@ class Target:
     finding_value: str = ""
     src_value: str | None = None  # the source cell when the list was written; None: not recorded
     value_form: str = ""  # "" plain, "pseudonym:<kind>" when pseudonymised, "none" when no cell was recorded
+    row_key: str = ""  # a list row's identity (keyed hash of its content): the decision follows the row when rows move
 
 
 @dataclass(frozen=True)

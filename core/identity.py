@@ -9,6 +9,7 @@ birth date, so that a result can be logged and shown without personal data.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,9 @@ class ReviewDecision:
     left: RecordRef
     right: RecordRef
     same: bool
+    by: str = field(default="", compare=False)  # "Bearbeitet von"
+    on: dt.date | None = field(default=None, compare=False)  # "Datum"
+    origin: str = field(default="", compare=False)  # the corrections file it was read from
 
     def key(self) -> tuple[RecordRef, RecordRef]:
         return pair_key(self.left, self.right)

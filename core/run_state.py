@@ -75,7 +75,8 @@ class RunState:
     steward: StewardReports | None = None
     identity: IdentityResult | None = None  # the matching step's result (clusters, pairs, counts)
     review: pd.DataFrame | None = None  # review band side by side, for the work list
-    review_in_clear: bool = False  # the review sheet shows names unmasked (matching configuration)
+    review_decisions: list[Any] = field(default_factory=list)  # the stewards' signed review decisions read (ReviewDecision)
+    review_in_clear: bool = True  # the review sheet shows names unmasked (matching configuration)
     detached: pd.DataFrame | None = None  # records leaving an id an earlier run merged them under (jhmig.steps_match.detached_table)
     unknown_values: pd.DataFrame | None = None  # list values no rule could code, with candidates (sheet "Unbekannte Werte")
     value_decisions: list[Any] = field(default_factory=list)  # stewards' decisions on them read this run (jhmig.unknown_values)

@@ -47,7 +47,13 @@ def prepare_reports(state: RunState, pseudonyms: object | None) -> ReportInputs:
                                    pseudonyms)  # type: ignore[arg-type]
     export_index = state.export.index
     assert export_index is not None
-    inputs = ReportInputs(cells=source_cells(state.findings, export_index), raw=_rows_with_findings(raw, state.findings),
+    # each source's findings against its own tables: a list finding's cell, value and row identity too
+    parts = [source_cells(state.findings[state.findings["source_system"] == s.source_system], s.index)
+             for s in state.sources if s.index is not None and s is not state.export]
+    own = state.findings["source_system"].isin([s.source_system for s in state.lists])
+    parts.append(source_cells(state.findings[~own], export_index))
+    cells = pd.concat(parts).reindex(state.findings.index)
+    inputs = ReportInputs(cells=cells, raw=_rows_with_findings(raw, state.findings),
                           skipped=pd.concat([b.outcome_frame("skipped") for b in state.batches], ignore_index=True))
     for source in state.sources:
         source.index = None
@@ -71,8 +77,10 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
     # raised the run's peak by ~200 MB. A file that cannot be written stops the run before anything is loaded.
     note("work list", 0, 1)
     write_record_files(state.run_dir, *steward.shareable(state.findings, state.quarantine), inputs.skipped)
+    plan = state.corrections
     steward.write_worklist(state.findings, status=status, cells=inputs.cells, run_uid=state.run_uid, review=state.review,
-                           review_in_clear=state.review_in_clear, detached=state.detached, unknown=state.unknown_values)
+                           review_in_clear=state.review_in_clear, detached=state.detached, unknown=state.unknown_values,
+                           carried=plan.carried() if plan is not None else None)
     note("work list", 1, 1)
     release_memory()
     note("load", 0, 1)
@@ -113,13 +121,21 @@ def reconcile(state: RunState) -> RunSummary:
     assert state.load is not None and state.findings is not None and state.payments_read is not None
     steward = state.steward
     corrections = state.corrections.summary(steward.hider.value) if state.corrections and steward else {}
-    from jhmig.steps_match import matching_summary
+    from jhmig.steps_match import matching_summary, review_decision_summary
+
+    if corrections:  # the review sheet's decisions, with their effect; each file counts them too
+        corrections["review"] = review_decision_summary(state)
+        per_file: dict[str, int] = {}
+        for d in corrections["review"]:
+            per_file[str(d["file"])] = per_file.get(str(d["file"]), 0) + 1
+        for f in corrections.get("files", []):
+            f["review_decisions"] = per_file.get(f["file"], 0)
 
     summary = build_summary(run_uid=state.run_uid, run_id=state.load.run_id, started=state.started, options=state.run_options(),
                             sources=state.source_descriptions(), batches=state.batches, export=state.export.extract,
                             load_result=state.load, payments_read=state.payments_read, findings=state.findings,
                             jhmig_version=__version__, corrections=corrections, validation=state.validation)
-    summary.matching = matching_summary(state.identity)
+    summary.matching = matching_summary(state.identity, state.review)
     return summary
 
 

@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from jhmig.identity import IdentityResult, MatchSettings, Outcome, RecordRef, ReviewDecision
+from jhmig.identity import DIFFERENT, SAME, IdentityResult, MatchSettings, Outcome, RecordRef, ReviewDecision
 from jhmig.records import Batch
+from jhmig.review_cases import person_records, review_cases
 from jhmig.run_state import RunState
 
 Progress = Callable[[str, int, int], None]
@@ -24,20 +25,23 @@ def match_identities(state: RunState, note: Progress) -> None:
     from jhmig.match import resolve_identities
 
     note("match", 0, 1)
-    decisions = read_decisions(state)
+    decisions = signed_decisions(state, read_decisions(state))
     settings = MatchSettings(known_ids=_known_ids(state.options.db_url))
+    records = person_records(state.batches)  # before merged records leave their frames: the review sheet shows them all
     state.identity = resolve_identities(state.batches, settings, decisions)
-    state.review = review_table(state.identity, state.batches)
+    state.review_decisions = decisions
+    state.review = review_table(state.identity, state.batches, records, decisions)
     state.detached = detached_table(state.identity, state.batches, settings.known_ids)
     state.review_in_clear = _review_in_clear()
     note("match", 1, 1)
 
 
 def _review_in_clear() -> bool:
-    """``review.show_names: clear`` in persons.yaml shows the review sheet's names unmasked (not with --pseudonymize)."""
+    """The review sheet's names in clear (the work list is where they belong), unless persons.yaml says
+    ``review.show_names: masked``; pseudonymised with --pseudonymize either way."""
     from jhmig.match.config import load_match_config
 
-    return str((load_match_config("persons").extra.get("review") or {}).get("show_names", "masked")) == "clear"
+    return str((load_match_config("persons").extra.get("review") or {}).get("show_names", "clear")) == "clear"
 
 
 def read_decisions(state: RunState) -> list[ReviewDecision]:
@@ -47,6 +51,45 @@ def read_decisions(state: RunState) -> list[ReviewDecision]:
     from jhmig.extract.review_decisions import read_review_decisions
 
     return read_review_decisions(folder)
+
+
+def signed_decisions(state: RunState, decisions: list[ReviewDecision]) -> list[ReviewDecision]:
+    """A review decision without *Bearbeitet von* or *Datum* is refused with a finding, not applied."""
+    from jhmig.records import Finding, Severity
+
+    kept = []
+    batch = state.export.batch
+    for d in decisions:
+        if d.by.strip() and d.on is not None:
+            kept.append(d)
+            continue
+        missing = " und ".join(n for n, gone in (("'Bearbeitet von'", not d.by.strip()), ("'Datum'", d.on is None)) if gone)
+        batch.findings.add(Finding(
+            rule_id="correction.unsigned", severity=Severity.WARNING, source_system=batch.source_system, entity="person",
+            src_path=d.origin or None,
+            message=f"Abgleich ({d.left.label()} / {d.right.label()}): {missing} fehlt: Entscheidung nicht angewendet"))
+    return kept
+
+
+def review_decision_summary(state: RunState) -> list[dict[str, object]]:
+    """Every signed review decision read and its effect (summary.json ``corrections.review``, validierung.html):
+    records named by source and key only, never by name."""
+    from jhmig.identity import pair_key
+
+    review = state.review if state.review is not None else pd.DataFrame(columns=["decision"])
+    shown = review[review["decision"].notna()] if "decision" in review else review.iloc[:0]
+    effect = {pair_key(RecordRef(str(r.a_source_system), "person", str(r.a_legacy_key)),
+                       RecordRef(str(r.b_source_system), "person", str(r.b_legacy_key))): str(r.effect)
+              for r in shown.itertuples(index=False)}
+    detached = set(state.identity.detached) if state.identity is not None else set()
+    out = []
+    for d in sorted(state.review_decisions, key=lambda d: (d.origin, d.key())):
+        what = effect.get(d.key(), "nicht angewendet: ein Datensatz ist nicht mehr in der Quelle")
+        if not d.same and (d.left in detached or d.right in detached):
+            what += "; Zusammenführung eines früheren Laufs aufgehoben"
+        out.append({"file": d.origin, "a": d.left.label(), "b": d.right.label(), "decision": SAME if d.same else DIFFERENT,
+                    "effect": what, "by": d.by, "on": d.on.isoformat() if d.on else ""})
+    return out
 
 
 def _known_ids(db_url: str) -> pd.DataFrame | None:
@@ -61,27 +104,12 @@ def _known_ids(db_url: str) -> pd.DataFrame | None:
         target.dispose()
 
 
-def review_table(result: IdentityResult, batches: list[Batch]) -> pd.DataFrame:
-    """One row per review pair: both records side by side (a_*, b_*), score and reasons."""
-    review = result.review()
-    columns = ["pair", "score", "reasons"] + [f"{side}_{c}" for side in "ab" for c in
-                                               ("source_system", "src_path", "src_sheet", "src_line", "legacy_key", "family_name",
-                                                "given_names", "birth_name", "birth_date")]
-    if not review:
-        return pd.DataFrame(columns=columns)
-    persons = {b.source_system: b.frames["person"].drop_duplicates("legacy_key").set_index("legacy_key")
-               for b in batches if b.frames.get("person") is not None}
-    rows = []
-    for number, pair in enumerate(review, start=1):
-        row = {"pair": number, "score": round(pair.score, 3), "reasons": "; ".join(pair.reasons)}
-        for side, ref in (("a", pair.left), ("b", pair.right)):
-            frame = persons.get(ref.source_system)
-            record = frame.loc[ref.legacy_key] if frame is not None and ref.legacy_key in frame.index else None
-            row[f"{side}_source_system"], row[f"{side}_legacy_key"] = ref.source_system, ref.legacy_key
-            for c in ("src_path", "src_sheet", "src_line", "family_name", "given_names", "birth_name", "birth_date"):
-                row[f"{side}_{c}"] = None if record is None else record.get(c)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=columns)
+def review_table(result: IdentityResult, batches: list[Batch], records: dict[str, pd.DataFrame] | None = None,
+                 decisions: list[ReviewDecision] | None = None) -> pd.DataFrame:
+    """One row per review case: both persons side by side (a_*, b_*, every source record of each), score, reasons,
+    and the stewards' decisions of the run with who and when (:mod:`jhmig.review_cases`)."""
+    return review_cases(result, records if records is not None else person_records(batches), decisions or (),
+                        [b.source_system for b in batches])
 
 
 def alias_keys(state: RunState) -> tuple[dict[str, dict[str, set[str]]], dict[str, dict[str, set[str]]]]:
@@ -258,7 +286,7 @@ def merged_context(state: RunState, batch: Batch) -> dict[str, pd.DataFrame]:
     return out
 
 
-def matching_summary(result: IdentityResult | None) -> dict:
+def matching_summary(result: IdentityResult | None, review: pd.DataFrame | None = None) -> dict:
     """summary.json "matching": outcomes per source pair, what was merged, review cases (counts only)."""
     if result is None:
         return {}
@@ -272,7 +300,8 @@ def matching_summary(result: IdentityResult | None) -> dict:
         "providers": {"clusters": len(result.providers), "records_merged": sum(len(c.merged) for c in result.providers) - len(own),
                       "new_from_lists": len(result.new_providers), "list_rows_own_traeger": len(result.repointed)},
         "dependants_merged": sum(len(c.merged) for c in result.dependants),
-        "review": len(result.review()),
+        # review cases on the sheet (two persons each, not yet decided)
+        "review": int(review["decision"].isna().sum()) if review is not None and "decision" in review else len(result.review()),
         # records an earlier run merged that this run keeps apart: they leave the shared id for one of their own
         "detached": {entity: sum(1 for r in result.detached if r.entity == entity) for entity in ENTITIES},
         "person_fields_won_by": _won_by(result),

@@ -99,9 +99,13 @@ def read_lists(state: RunState, note: Progress) -> None:
     from jhmig.list_mapping import load_list_mapping
     from jhmig.transform.source_index import SourceIndex
     from jhmig.extract.unknown_decisions import read_value_decisions
+    from jhmig.keyring import load_key
+    from jhmig.transform.list_identity import reidentify, stamp_row_keys
     from jhmig.transform.list_rows import build_list_context, code_list_codes, transform_lists
     from jhmig.transform.unknown_values import extend_with_project, merge_unknown, store_decisions, unknown_values
 
+    secret = load_key(state.options.out_dir)  # list rows are keyed by a keyed hash of their content
+    earlier = _earlier_person_keys(state.options.db_url)
     # every mapping is checked before any list is read: a mapping that cannot produce case rows stops the run here
     mappings = [(folder, _with_as_of(load_list_mapping(mapping_path), state.options.list_as_of.get(folder)))
                 for folder, mapping_path in state.options.list_sources]
@@ -117,18 +121,24 @@ def read_lists(state: RunState, note: Progress) -> None:
     unknown: list[pd.DataFrame] = []
     for folder, mapping in mappings:
         extract = extract_lists(folder, mapping, progress=note)
+        # the rows' identities from the cells as delivered (a correction does not change who a row is),
+        # re-identified against the rows of earlier runs that the lists no longer have
+        stamp_row_keys(extract.tables, mapping, secret)
+        found = reidentify(extract.tables, earlier.get(mapping.source_system, ()), secret)
         index = SourceIndex(extract, None)
         if state.corrections is not None:  # stewards' corrections of list cells, before the rows are mapped
             adopt_source(state.corrections, extract, index)
         note(f"transform lists {mapping.name}", 0, 1)
-        context = build_list_context(mapping, state.code_lists)
+        context = build_list_context(mapping, state.code_lists, secret)
         extend_with_project(context.synonyms, state.options.synonyms_dir, decisions, allowed)
         transform_lists(extract, context)
         _report_refused(extract.batch, [d for d in refused if d.field in context.synonyms])
         unknown.append(unknown_values(extract.batch.findings.frame(), context.synonyms, context.labels))
         description: dict[str, object] = {"lists": str(folder), "mapping": mapping.name,
                                           "files": sorted({t.src_path for t in extract.tables}),
-                                          "rates": rate_totals(extract.batch.frames.get("service"))}
+                                          "rates": rate_totals(extract.batch.frames.get("service")),
+                                          # rows whose content changed and that keep an earlier run's key (list_identity)
+                                          "rows_reidentified": {"same_person": found.by_person, "same_case": found.by_case}}
         if folder not in accounted:  # every file of the folder: read by one of its mappings, or why not
             accounted.add(folder)
             account = account_list_folder(folder, [m for f, m in mappings if f == folder],
@@ -146,6 +156,21 @@ def _report_refused(batch: Batch, refused: list[ValueDecision]) -> None:
                                    field=d.field, value=d.value,
                                    message=f"Entscheidung „{d.code}“ im Blatt „Unbekannte Werte“ ist kein Code der Liste: "
                                            f"nicht angewendet ({d.origin})"))
+
+
+def _earlier_person_keys(db_url: str) -> dict[str, list[str]]:
+    """Per source system: the list rows' person keys in the target's key map (none before the first load)."""
+    from jhmig.load import open_target
+
+    target = open_target(db_url)
+    try:
+        known = target.known_ids(("person",))
+    except Exception:  # noqa: BLE001 - an unreachable or empty target: nothing to re-identify, the load reports it
+        return {}
+    finally:
+        target.dispose()
+    lists = known[known["legacy_key"].str.startswith("L:").fillna(False)]
+    return {str(source): part["legacy_key"].astype(str).tolist() for source, part in lists.groupby("source_system")}
 
 
 def _with_as_of(mapping: ListMapping, as_of: dt.date | None) -> ListMapping:

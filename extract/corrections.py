@@ -101,14 +101,14 @@ def _decision(cells: dict[str, CellValue], origin: Origin) -> StewardDecision | 
         src_line=_line(pick("src_line")), field=pick("field"), src_column=pick("src_column"), legacy_key=pick("legacy_key"),
         rule_id=pick("rule_id"), finding_value=pick("finding_value"),
         src_value=(cell_text(src_value) or "") if "src_value" in cells and pick("value_form") != "none" else None,
-        value_form=pick("value_form"),
+        value_form=pick("value_form"), row_key=pick("row_key"),
     )
     corrected = cells.get("corrected")
     if isinstance(corrected, str):
         corrected = corrected.strip() or None
     return StewardDecision(
         decision=DECISION_SPELLINGS.get(written.casefold(), written), corrected=corrected, by=(cell_text(cells.get("by")) or "").strip(),
-        on=_date(cells.get("on")), origin=origin, target=target,
+        on=decision_date(cells.get("on")), origin=origin, target=target,
     )
 
 
@@ -117,7 +117,8 @@ def _line(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _date(value: CellValue) -> dt.date | None:
+def decision_date(value: CellValue) -> dt.date | None:
+    """A "Datum" cell: a typed date, or text in the usual German and ISO forms; None when it is none."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -13,10 +13,12 @@ from pathlib import Path
 from jhmig.decisions import SPREADSHEET_SUFFIXES
 from jhmig.errors import SourceReadError
 from jhmig.extract.cells import cell_text
+from jhmig.extract.corrections import decision_date as parse_date
 from jhmig.extract.workbook import open_workbook
 from jhmig.identity import REVIEW_DECISION, REVIEW_HIDDEN, REVIEW_SPELLINGS, RecordRef, ReviewDecision
 
 _HEADER_SEARCH_ROWS = 5
+BY, ON = "Bearbeitet von", "Datum"
 
 
 def read_review_decisions(folder: Path, *, isolate: bool = True) -> list[ReviewDecision]:
@@ -34,14 +36,14 @@ def read_review_decisions(folder: Path, *, isolate: bool = True) -> list[ReviewD
         for sheet in workbook.sheets:
             if sheet.error:
                 continue
-            for decision in _sheet_decisions(dict(sheet.rows)):
+            for decision in _sheet_decisions(dict(sheet.rows), path.relative_to(folder).as_posix()):
                 key = decision.key()
                 if key not in found or found[key][0] <= mtime:
                     found[key] = (mtime, decision)
     return [d for _, d in found.values()]
 
 
-def _sheet_decisions(rows: dict) -> list[ReviewDecision]:  # type: ignore[type-arg]
+def _sheet_decisions(rows: dict, origin: str) -> list[ReviewDecision]:  # type: ignore[type-arg]
     header_row = None
     for number in sorted(rows)[:_HEADER_SEARCH_ROWS]:
         texts = [(cell_text(v) or "").strip() for v in rows[number]]
@@ -56,12 +58,17 @@ def _sheet_decisions(rows: dict) -> list[ReviewDecision]:  # type: ignore[type-a
             continue
 
         def cell(name: str) -> str:
-            i = columns[name]
+            i = columns.get(name, len(values))
             return (cell_text(values[i]) or "").strip() if i < len(values) else ""
+
+        def raw(name: str) -> object:
+            i = columns.get(name, len(values))
+            return values[i] if i < len(values) else None
 
         same = REVIEW_SPELLINGS.get(cell(REVIEW_DECISION).casefold())
         a_source, a_key, b_source, b_key = (cell(h) for h, _ in REVIEW_HIDDEN)
         if same is None or not (a_source and a_key and b_source and b_key):
             continue
-        out.append(ReviewDecision(RecordRef(a_source, "person", a_key), RecordRef(b_source, "person", b_key), same))
+        out.append(ReviewDecision(RecordRef(a_source, "person", a_key), RecordRef(b_source, "person", b_key), same,
+                                  by=cell(BY), on=parse_date(raw(ON)), origin=origin))  # type: ignore[arg-type]
     return out

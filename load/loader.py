@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from jhmig.entities import LINEAGE_FRAME_COLUMNS, EntitySpec, entity_specs
 from jhmig.load.aliases import RunIds, aliases_of, superseded_ids, survivor_ids, without_aliases
 from jhmig.load.api import EntityLoadStats, LoadRequest, LoadResult, Progress
-from jhmig.load.bulk import BulkWriter, ChunkProgress
+from jhmig.load.bulk import BulkWriter, ChunkProgress, primary_key
 from jhmig.load.codelists import upsert_code_lists
 from jhmig.load.counts import totals_per_source
 from jhmig.load.errors import FrameContractError
@@ -52,9 +52,13 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
         save_key_map_images(connection, forgotten, run_id)
     result = LoadResult(run_id=run_id)
     run_ids = RunIds()
+    deferred = DeferredDeletes()
     for batch in request.batches:
         result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress, request.release_frames,
-                                        request.aliases, run_ids, keep_undo=not request.dry_run))
+                                        request.aliases, run_ids, keep_undo=not request.dry_run, deferred=deferred))
+    # rows gone from a source that another row still named (counted as deleted by their plans): now that every
+    # batch has rewritten its references
+    deferred.finish(connection, bulk, run_ids, run_id, keep_undo=not request.dry_run)
 
     _write_outcomes(connection, bulk, request, run_id, files, progress)
     result.detached = _detached_ids(connection, request.detached, forgotten)
@@ -94,9 +98,11 @@ def _load_batch(
     aliases: pd.DataFrame | None = None,
     run_ids: RunIds | None = None,
     keep_undo: bool = False,
+    deferred: DeferredDeletes | None = None,
 ) -> dict[tuple[str, str], EntityLoadStats]:
     load = _BatchLoad.start(connection, bulk, batch, run_id, files, progress, release_frames, aliases,
-                            run_ids if run_ids is not None else RunIds(), keep_undo)
+                            run_ids if run_ids is not None else RunIds(), keep_undo,
+                            deferred if deferred is not None else DeferredDeletes())
     load.delete_gone()
     # Then plan and write one entity at a time, parents first, so that only one
     # entity's rows are held as table rows at any moment (payments are millions).
@@ -105,7 +111,85 @@ def _load_batch(
         stats[(load.source, spec.name)] = load.write_entity(spec)
         pause_after_entity(spec.name)
     load.delete_superseded()
+    if deferred is None:  # a batch loaded alone: its own deferred rows go now
+        load.deferred.finish(connection, bulk, load.run_ids, run_id, keep_undo)
     return stats
+
+
+@dataclass
+class DeferredDeletes:
+    """Rows a batch no longer has (gone, or merged into a survivor) that a row still refers to when the batch
+    deletes: they go once every batch of the run has rewritten its references. A foreign key is never violated:
+    what still refers to such a row at the end (a row of a source not delivered in this run) goes with it."""
+
+    ids: dict[tuple[str, str], set[int]] = field(default_factory=dict)  # (source, entity) -> ids
+    protected: dict[str, set[int]] = field(default_factory=dict)  # entity -> survivor ids of merged records
+
+    def add(self, source: str, entity: str, ids: np.ndarray) -> None:
+        if len(ids):
+            self.ids.setdefault((source, entity), set()).update(int(i) for i in ids)
+
+    def protect(self, entity: str, ids: np.ndarray) -> None:
+        self.protected.setdefault(entity, set()).update(int(i) for i in ids)
+
+    def finish(self, connection: sa.Connection, bulk: BulkWriter, run_ids: RunIds, run_id: int, keep_undo: bool) -> None:
+        """Delete the deferred rows (children first), with whatever still refers to them."""
+        for spec in reversed(list(entity_specs().values())):
+            for (_source, entity), wanted in sorted(self.ids.items()):
+                if entity != spec.name:
+                    continue
+                keep = set(run_ids.ids(entity).tolist()) | self.protected.get(entity, set())  # a row this run loads stays
+                ids = np.array(sorted(wanted - keep), dtype=np.int64)
+                _delete_with_dependants(connection, bulk, _table(spec), ids, run_id, keep_undo)
+        self.ids.clear()
+
+
+def _referring(connection: sa.Connection, table: sa.Table, ids: np.ndarray) -> list[tuple[sa.Table, np.ndarray]]:
+    """The rows of any table whose foreign key names one of ``ids`` (primary keys of ``table``)."""
+    out = []
+    if not len(ids):
+        return out
+    for child in Base.metadata.sorted_tables:
+        for fk in child.foreign_keys:
+            if fk.column.table is not table:
+                continue
+            child_key = child.c[primary_key(child)]
+            found: list[int] = []
+            for start in range(0, len(ids), 1_000):
+                chunk = [int(i) for i in ids[start:start + 1_000]]
+                found += connection.execute(sa.select(child_key).where(fk.parent.in_(chunk))).scalars().all()
+            if found:
+                out.append((child, np.array(sorted(set(found)), dtype=np.int64)))
+    return out
+
+
+def _held(connection: sa.Connection, table: sa.Table, ids: np.ndarray) -> np.ndarray:
+    """Of ``ids``, those another row still refers to."""
+    held: set[int] = set()
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    for child in Base.metadata.sorted_tables:
+        for fk in child.foreign_keys:
+            if fk.column.table is not table:
+                continue
+            for start in range(0, len(ids), 1_000):
+                chunk = [int(i) for i in ids[start:start + 1_000]]
+                held.update(int(v) for v in connection.execute(sa.select(fk.parent).where(fk.parent.in_(chunk)).distinct()).scalars())
+    return np.array(sorted(held), dtype=np.int64)
+
+
+def _delete_with_dependants(connection: sa.Connection, bulk: BulkWriter, table: sa.Table, ids: np.ndarray, run_id: int,
+                            keep_undo: bool) -> None:
+    """Delete ``ids`` of ``table`` and, first, every row that still refers to them (kept in mig_undo for a rollback)."""
+    if not len(ids):
+        return
+    for child, child_ids in _referring(connection, table, ids):
+        log.warning("%s: %d row(s) refer to %d row(s) of %s gone from the source; deleted with them",
+                    child.name, len(child_ids), len(ids), table.name)
+        _delete_with_dependants(connection, bulk, child, child_ids, run_id, keep_undo)
+    if keep_undo:
+        save_before_images(connection, table, ids, run_id, "delete")
+    bulk.delete(table, ids)
 
 
 @dataclass
@@ -121,6 +205,7 @@ class _BatchLoad:
     release_frames: bool
     run_ids: RunIds
     keep_undo: bool
+    deferred: DeferredDeletes
     specs: list[EntitySpec]
     full: dict[str, KeyState]  # the key map of each entity before this batch
     alias_rows: dict[str, pd.DataFrame]
@@ -137,7 +222,7 @@ class _BatchLoad:
     @classmethod
     def start(cls, connection: sa.Connection, bulk: BulkWriter, batch: Batch, run_id: int, files: SourceFiles,
               progress: Progress | None, release_frames: bool, aliases: pd.DataFrame | None, run_ids: RunIds,
-              keep_undo: bool) -> _BatchLoad:
+              keep_undo: bool, deferred: DeferredDeletes) -> _BatchLoad:
         source = batch.source_system
         specs = list(entity_specs().values())
         full = {spec.name: read_key_state(bulk, spec, source) for spec in specs}
@@ -150,7 +235,7 @@ class _BatchLoad:
         keys = check_references(source, specs, batch.frames, states,
                                 {spec.name: pd.Index(alias_rows[spec.name]["legacy_key"]) for spec in specs
                                  if len(alias_rows[spec.name])})
-        return cls(connection, bulk, batch, run_id, files, progress, release_frames, run_ids, keep_undo, specs, full,
+        return cls(connection, bulk, batch, run_id, files, progress, release_frames, run_ids, keep_undo, deferred, specs, full,
                    alias_rows, alias_ids, states, keys, referenced={ref.target for spec in specs for ref in spec.references})
 
     def delete_gone(self) -> None:
@@ -164,6 +249,11 @@ class _BatchLoad:
                 protected = np.concatenate([self.run_ids.ids(spec.name),
                                             merged.to_numpy(dtype=np.int64) if merged is not None else []])
                 gone = gone[~np.isin(gone, protected)]
+                # a row still named by another (a service of this source whose person changed, a row of a source
+                # loaded later) goes after every batch has rewritten its references: no foreign key is violated
+                held = _held(self.connection, _table(spec), gone)
+                self.deferred.add(self.source, spec.name, held)
+                gone = gone[~np.isin(gone, held)]
                 if self.keep_undo:  # before-images for `jhmig rollback`
                     save_before_images(self.connection, _table(spec), gone, self.run_id, "delete")
                 self.bulk.delete(_table(spec), gone)
@@ -238,6 +328,10 @@ class _BatchLoad:
         for spec in reversed(self.specs):
             if spec.name in self.alias_ids:
                 gone = superseded_ids(self.full[spec.name], self.alias_ids[spec.name], self.run_ids.ids(spec.name))
+                self.deferred.protect(spec.name, self.alias_ids[spec.name].to_numpy(dtype=np.int64))
+                held = _held(self.connection, _table(spec), gone)  # named by a row of a source loaded later
+                self.deferred.add(self.source, spec.name, held)
+                gone = gone[~np.isin(gone, held)]
                 if self.keep_undo:  # before-images: a rollback gives the record its own row back
                     save_before_images(self.connection, _table(spec), gone, self.run_id, "delete")
                 self.bulk.delete(_table(spec), gone)

@@ -72,17 +72,22 @@ def write_fehlerliste(path: Path, findings: pd.DataFrame, *, status: pd.DataFram
                       catalog: RuleCatalog, run_uid: str, hider: Hider | None = None,
                       max_rows: int = EXCEL_MAX_ROWS, review: pd.DataFrame | None = None,
                       review_redact: Callable[[str, str], str] | None = None,
-                      detached: pd.DataFrame | None = None, unknown: pd.DataFrame | None = None) -> FehlerlisteStats:
+                      detached: pd.DataFrame | None = None, unknown: pd.DataFrame | None = None,
+                      carried: pd.DataFrame | None = None) -> FehlerlisteStats:
     """Write the work list. ``hider`` pseudonymises personal values (the list is plain otherwise: stewards must see what to fix).
 
     ``review``: the matching's review band; ``detached``: records that leave an id an earlier run merged them under
     (:func:`jhmig.steps_match.detached_table`); both show names and birth dates through ``review_redact``.
-    ``unknown``: list values no rule could code, one row per (field, value) with its candidates (sheet "Unbekannte Werte")."""
+    ``unknown``: list values no rule could code, one row per (field, value) with its candidates (sheet "Unbekannte Werte").
+    ``carried``: applied corrections whose finding is gone (:meth:`CorrectionPlan.carried`), with their decision
+    filled in, on their rule's sheet: every decision still in force is in the newest list."""
     started = time.perf_counter()
     stats = FehlerlisteStats()
     status = status if status is not None else pd.DataFrame({"status": "offen", "by": "", "on": ""}, index=findings.index)
     cells = cells if cells is not None else pd.DataFrame({"src_column": pd.NA, "src_value": pd.NA}, index=findings.index)
     data = findings.join(status).join(cells)
+    if carried is not None and len(carried):
+        data = pd.concat([data, carried], ignore_index=True)
     rules = _rule_order(data)
     names = sheet_names([r for r, _ in rules])
     limit = max_rows - 2  # the header and a closing note

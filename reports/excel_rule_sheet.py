@@ -95,17 +95,24 @@ def _columns(part: pd.DataFrame, catalog: RuleCatalog, run_uid: str, hider: Hide
     rule_id = str(part["rule_id"].iloc[0]) if len(part) else ""
     fixes = {e: catalog.get(rule_id, None if pd.isna(e) else str(e)).fix for e in part["entity"].unique()}
     decided = part["status"] != "offen"
-    decision = part["status"].map({"akzeptiert": "akzeptieren", "ausgeschlossen": "nicht migrieren"})
+    decision = part["status"].map({"akzeptiert": "akzeptieren", "ausgeschlossen": "nicht migrieren", "korrigiert": "korrigieren"})
+    corrected = part["corrected"].astype("string") if "corrected" in part else pd.Series(pd.NA, index=part.index, dtype="string")
+    if hider is not None and corrected.notna().any():
+        # a pseudonymised list cannot carry a personal value back: the decision stays in the older list
+        personal_fix = corrected.notna() & part["field"].map(lambda f: field_kind(None if pd.isna(f) else str(f))).notna()
+        corrected = hider.values(corrected, part["field"])
+        decided = decided & ~personal_fix
     line = part["src_line"].astype("Int64")
     return {
         "rule": part["rule_id"], "severity": part["severity"].map(lambda s: SEVERITY_DE.get(s, s)),
         "file": part["src_path"], "sheet": part["src_sheet"], "line": line,
         "column": part["src_column"].astype("string").fillna(part["field"].astype("string")), "key": part["legacy_key"],
         "value": value, "message": message, "fix": part["entity"].map(fixes),
-        "decision": decision.where(decided), "corrected": pd.Series(pd.NA, index=part.index, dtype="string"),
+        "decision": decision.where(decided), "corrected": corrected.where(decided),
         "by": part["by"].where(decided), "on": part["on"].where(decided),
         "source_system": part["source_system"], "entity": part["entity"], "src_path": part["src_path"],
         "src_sheet": part["src_sheet"], "src_line": line, "field": part["field"], "src_column": part["src_column"],
         "legacy_key": part["legacy_key"], "rule_id": part["rule_id"], "finding_value": value, "src_value": src_value,
         "value_form": form, "run_uid": pd.Series(run_uid, index=part.index, dtype="string"),
+        "row_key": part["row_key"] if "row_key" in part else pd.Series(pd.NA, index=part.index, dtype="string"),
     }

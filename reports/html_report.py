@@ -236,7 +236,7 @@ def _corrections(c: dict[str, Any]) -> dict[str, Any] | None:
         "applied": c.get("applied", []), "stale": c.get("stale", []), "superseded": c.get("superseded", []),
         "invalid": c.get("invalid", []), "corrected": c.get("corrected", 0), "accepted": c.get("accepted", 0),
         "excluded": c.get("excluded", 0), "excluded_dependents": c.get("excluded_dependents", 0),
-        "other_source": c.get("other_source", 0),
+        "other_source": c.get("other_source", 0), "review": c.get("review", []),
     }
 
 

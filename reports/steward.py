@@ -49,7 +49,8 @@ class StewardReports:
 
     def write_worklist(self, findings: pd.DataFrame, *, status: pd.DataFrame, cells: pd.DataFrame, run_uid: str,
                        review: pd.DataFrame | None = None, review_in_clear: bool = False,
-                       detached: pd.DataFrame | None = None, unknown: pd.DataFrame | None = None) -> float:
+                       detached: pd.DataFrame | None = None, unknown: pd.DataFrame | None = None,
+                       carried: pd.DataFrame | None = None) -> float:
         """fehlerliste.xlsx; it needs the findings only, not the load's counts. Returns seconds.
 
         ``review``: the matching's review band (sheet "Abgleich Personen"); its names are masked unless
@@ -57,7 +58,8 @@ class StewardReports:
         merged them under (sheet "Aufgehobene Zusammenführungen"), their names shown like the review sheet's."""
         stats = write_fehlerliste(self.run_dir / EXCEL_FILE, findings, status=status, cells=cells, catalog=self.catalog,
                                   run_uid=run_uid, hider=self.hider if self.pseudonyms else None, review=review,
-                                  review_redact=self._review_redact(review_in_clear), detached=detached, unknown=unknown)
+                                  review_redact=self._review_redact(review_in_clear), detached=detached, unknown=unknown,
+                                  carried=carried)
         return stats.seconds
 
     def _review_redact(self, in_clear: bool):  # type: ignore[no-untyped-def]

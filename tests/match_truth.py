@@ -20,6 +20,7 @@ class Before:
     """What the batches held before matching: person records and each list row's provider and case keys."""
 
     persons: list[tuple[str, str]] = field(default_factory=list)  # (source_system, legacy_key)
+    person_row: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # list person key -> (file, sheet, row)
     export_source: str = ""
     row_provider: dict[tuple[str, str, int], tuple[str, str]] = field(default_factory=dict)  # (file, sheet, row) -> (source, key)
     row_case: dict[tuple[str, str, int], tuple[str, str]] = field(default_factory=dict)
@@ -53,6 +54,9 @@ def prepare_batches(work: Path) -> tuple[list[Batch], Before]:
             before.persons += [(batch.source_system, str(k)) for k in persons["legacy_key"]]
         if batch is batches[0]:
             continue
+        if persons is not None:  # list rows are keyed by their content: the truth names them by file, sheet and row
+            before.person_row.update({str(k): (str(p), str(s), int(n)) for k, p, s, n in
+                                      zip(persons["legacy_key"], persons["src_path"], persons["src_sheet"], persons["src_line"])})
         for entity, column, target in (("service", "provider_key", before.row_provider), ("participant", "case_file_key", before.row_case),
                                        ("service", "legacy_key", before.row_service)):
             frame = batch.frames.get(entity)
@@ -67,7 +71,7 @@ def prepare_batches(work: Path) -> tuple[list[Batch], Before]:
 @dataclass
 class Truth:
     export_identity: dict[str, str]  # PERS_NR -> identity
-    row_identity: dict[str, str]  # list person key (L:file|sheet|row) -> identity
+    row_identity: dict[tuple[str, str, int], str]  # list row (file, sheet, row) -> identity
     row_provider: dict[tuple[str, str, int], str]  # list row -> TRAEGER_NR
     row_case: dict[tuple[str, str, int], str]  # list row -> AKTEN_NR (where the list carries the legacy number)
     provider_variant: dict[str, str]  # TRAEGER_NR of a spelling variant -> the institution's first record
@@ -79,7 +83,7 @@ def truth_of(truth: dict[str, Any]) -> Truth:
     variant = {d["key"]: d["related"][0]["key"] for d in truth["defects"] if d["kind"] == "provider_spelling_variant"}
     return Truth(
         export_identity=export,
-        row_identity={f"L:{r['file']}|{r['sheet']}|{r['row']}": r["identity"] for r in rows},
+        row_identity={(r["file"], r["sheet"], r["row"]): r["identity"] for r in rows},
         row_provider={(r["file"], r["sheet"], r["row"]): r["legacy_provider"].split(":", 1)[1] for r in rows if r.get("legacy_provider")},
         row_case={(r["file"], r["sheet"], r["row"]): r["legacy_case"].split(":", 1)[1] for r in rows if r.get("legacy_case")},
         provider_variant=variant,
@@ -123,7 +127,10 @@ def evaluate(result: IdentityResult, truth: Truth, before: Before) -> dict[str, 
 
     def identity(record: tuple[str, str]) -> str | None:
         source, key = record
-        return truth.export_identity.get(key) if source == export else truth.row_identity.get(key)
+        if source == export:
+            return truth.export_identity.get(key)
+        row = before.person_row.get(key)
+        return truth.row_identity.get(row) if row is not None else None
 
     by_identity: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for record in before.persons:

@@ -150,3 +150,40 @@ def test_akzeptieren_marks_a_warning_and_refuses_an_error(round_trip: dict) -> N
     rows = list(wb["address.plz_4_digits"].iter_rows(values_only=True))
     head = rows[0]
     assert rows[1][head.index("Entscheidung")] == "akzeptieren" and rows[1][head.index("Bearbeitet von")] == "K. Test"
+
+
+def test_the_next_work_list_carries_every_decision_in_force_and_an_unsigned_one_is_refused(round_trip: dict) -> None:
+    """A steward keeps only the newest list: run 3 with nothing but run 2's fehlerliste.xlsx applies the same decisions."""
+    base = round_trip["folder"].parent
+    wb = load_workbook(round_trip["second"] / "fehlerliste.xlsx", read_only=True)
+    rows = list(wb["value.invalid_date"].iter_rows(values_only=True))
+    head = rows[0]
+    carried = [r for r in rows[1:] if r[head.index("Datei")] == "PERSONEN.TXT" and r[head.index("Zeile")] == PERSON_LINE]
+    assert len(carried) == 1  # the corrected birth date: its finding is gone, the decision is not
+    row = dict(zip(head, carried[0]))
+    assert (row["Entscheidung"], row["Korrigierter Wert"], row["Bearbeitet von"], row["Datum"]) == \
+        ("korrigieren", "15.07.2012", "N. Neu", "25.11.2026")
+
+    newest = base / "nur-neueste"
+    newest.mkdir()
+    (newest / "fehlerliste.xlsx").write_bytes((round_trip["second"] / "fehlerliste.xlsx").read_bytes())
+    (newest / "ohne-namen.csv").write_text(  # a decision nobody signed
+        "Datei;Zeile;Schlüssel;Regel;Entscheidung;Korrigierter Wert;Bearbeitet von;Datum\n"
+        "AKTEN.TXT;4;51.3-WJH-2020/00002;value.invalid_date;korrigieren;10.01.2020;;\n", encoding="utf-8-sig")
+    db = base / "t3.sqlite"
+    db.write_bytes(round_trip["db"].read_bytes())
+    third = run(base / "export", base / "runs", db, "--corrections", str(newest))
+    summary = json.loads((third / "summary.json").read_text(encoding="utf-8"))
+    c, second = summary["corrections"], round_trip["summary"]["corrections"]
+    assert (c["corrected"], c["accepted"], c["excluded"]) == (second["corrected"], second["accepted"], second["excluded"]) == (1, 1, 1)
+    applied = next(a for a in c["applied"] if a["decision"] == "korrigieren")
+    assert (applied["src_path"], applied["by"], applied["on"]) == ("PERSONEN.TXT", "N. Neu", "2026-11-25")
+    born = sqlite3.connect(db).execute("select p.birth_date from person p join mig_key_map k on k.new_id = p.person_id "
+                                       "where k.entity = 'person' and k.legacy_key = '3'").fetchone()
+    assert born is not None and str(born[0]).startswith("2012-07-15")
+    findings = pd.read_csv(third / "findings.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    unsigned = at(findings, "correction.unsigned", "AKTEN.TXT", 4)
+    assert len(unsigned) == 1 and "'Bearbeitet von' und 'Datum' fehlt" in unsigned["message"].item()
+    assert not at(findings, "value.invalid_date", "AKTEN.TXT", 4).empty  # not applied as by ''
+    refused = next(i for i in c["invalid"] if i["src_path"] == "AKTEN.TXT")
+    assert refused["status"] == "ungültig" and refused["by"] == ""

@@ -37,6 +37,20 @@ def _list(folder: Path, *rows: list[object]) -> None:
     wb.save(folder / LIST)
 
 
+def _row_keys(folder: Path) -> dict[int, str]:
+    """row -> the list row's person key, as a run computes it (a keyed hash of the row's content)."""
+    from jhmig.extract.excel_lists import extract_lists
+    from jhmig.keyring import load_key
+    from jhmig.layout import MAPPINGS_DIR
+    from jhmig.list_mapping import load_list_mapping
+    from jhmig.transform.list_identity import ROW_KEY, stamp_row_keys
+
+    mapping = load_list_mapping(MAPPINGS_DIR / "lists" / "asd.yaml")
+    extract = extract_lists(folder, mapping)
+    stamp_row_keys(extract.tables, mapping, load_key())
+    return {int(line): str(key) for table in extract.tables for line, key in table.frame[ROW_KEY].items()}
+
+
 class _Runs:
     def __init__(self, tmp: Path) -> None:
         self.tmp, self.export = tmp, MiniExport().write(tmp / "export")
@@ -66,12 +80,12 @@ def _summary(folder: Path) -> dict:
     return json.loads((folder / "summary.json").read_text(encoding="utf-8"))
 
 
-def _decide(target: Path, decision: str) -> None:
+def _decide(target: Path, decision: str, juergen: str) -> None:
     """The steward's answer on the pair (export PERS_NR 1, list row 3) on the review sheet, filed in the corrections folder.
 
     The export is too small for the model (deterministic matching): the name-only row is no review case of its own,
     so the sheet is written the way a run writes it, with that one pair."""
-    side = {"a": ("legacy", "1", "PERSONEN.TXT", None, 2), "b": ("excel-asd", f"L:{LIST}|laufend|3", LIST, "laufend", 3)}
+    side = {"a": ("legacy", "1", "PERSONEN.TXT", None, 2), "b": ("excel-asd", juergen, LIST, "laufend", 3)}
     row: dict[str, object] = {"pair": 1, "score": 0.0, "reasons": ""}
     for s, (source, key, path, sheet, line) in side.items():
         row.update({f"{s}_source_system": source, f"{s}_legacy_key": key, f"{s}_src_path": path, f"{s}_src_sheet": sheet,
@@ -83,8 +97,17 @@ def _decide(target: Path, decision: str) -> None:
     wb.save(work)
     wb = openpyxl.load_workbook(work)
     ws = wb[REVIEW_SHEET]
-    ws.cell(2, [c.value for c in ws[1]].index(REVIEW_DECISION) + 1).value = decision
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index(REVIEW_DECISION) + 1).value = decision
+    ws.cell(2, header.index("Bearbeitet von") + 1).value = "M. Muster"  # unsigned decisions are refused
+    ws.cell(2, header.index("Datum") + 1).value = "01.12.2026"
     wb.save(work)
+
+
+def _review_rows(folder: Path) -> list[dict[str, object]]:
+    wb = openpyxl.load_workbook(folder / "fehlerliste.xlsx")
+    rows = list(wb[REVIEW_SHEET].iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
 
 
 def _detached_sheet(folder: Path) -> list[dict[str, object]]:
@@ -98,21 +121,39 @@ def _detached_sheet(folder: Path) -> list[dict[str, object]]:
 
 def test_an_undone_merge_is_reported_and_the_new_ids_stay(tmp_path: Path) -> None:
     runs = _Runs(tmp_path)
-    juergen, ela = ("excel-asd", "person", f"L:{LIST}|laufend|3"), ("excel-asd", "person", f"L:{LIST}|laufend|2")
+    _list(runs.lists, ELIF, JUERGEN)
+    keys = _row_keys(runs.lists)
+    # row 2 is rewritten for another child in run 2: same case and help, so it keeps the row's key (re-identified)
+    juergen, ela = ("excel-asd", "person", keys[3]), ("excel-asd", "person", keys[2])
+    lines = {juergen: 3, ela: 2}
 
     # run 1: both list rows merged into the export's persons, under their ids (row 3 by the steward's "gleiche Person")
-    _list(runs.lists, ELIF, JUERGEN)
-    _decide(runs.corrections, SAME)
+    _decide(runs.corrections, SAME, keys[3])
     run1, _ = runs.run()
     assert _summary(run1)["matching"]["detached"] == dict.fromkeys(ENTITIES, 0)
+    # the decision is reported with its effect, and stays on the newest review sheet with both records in full
+    (reported,) = _summary(run1)["corrections"]["review"]
+    assert (reported["decision"], reported["effect"], reported["by"], reported["file"]) == (SAME, "zusammengeführt", "M. Muster", "abgleich.xlsx")
+    assert {reported["a"], reported["b"]} == {"legacy:1", f"excel-asd:{keys[3]}"}
+    assert next(f for f in _summary(run1)["corrections"]["files"] if f["file"] == "abgleich.xlsx")["review_decisions"] == 1
+    html1 = (run1 / "validierung.html").read_text(encoding="utf-8")
+    assert 'id="abgleich-entscheidungen"' in html1 and "zusammengeführt" in html1 and "Jürgen" not in html1
+    carried = _review_rows(run1)
+    (row,) = [r for r in carried if r["Entscheidung Abgleich"]]
+    assert (row["Entscheidung Abgleich"], row["Bearbeitet von"], row["Datum"], row["Wirkung"]) == (SAME, "M. Muster", "01.12.2026", "zusammengeführt")
+    assert (row["Familienname A"], row["Vornamen A"], row["Familienname B"], row["Vornamen B"]) == ("Müller", "Jürgen", "Müller", "Jürgen")
+    assert row["Datei A"] == "PERSONEN.TXT" and row["Datei B"] == LIST and row["Zeile B"] == 3
+    assert "03.05.1980" in row["Alle Datensätze A"] and "ohne Geburtsdatum" in row["Alle Datensätze B"]
     ids1 = runs.key_map()
     assert ids1[juergen] == ids1[("legacy", "person", "1")] and ids1[ela] == ids1[("legacy", "person", "3")]
 
     # run 2: the steward changes her mind ("verschiedene Personen"), and row 2 of the list now is another child
-    _decide(runs.corrections, DIFFERENT)
+    _decide(runs.corrections, DIFFERENT, keys[3])
     _list(runs.lists, ELA, JUERGEN)
     run2, output2 = runs.run()
     summary2 = _summary(run2)
+    (reported,) = summary2["corrections"]["review"]
+    assert (reported["decision"], reported["effect"]) == (DIFFERENT, "getrennt gehalten; Zusammenführung eines früheren Laufs aufgehoben")
     assert summary2["matching"]["detached"] == {**dict.fromkeys(ENTITIES, 0), "person": 2}
     assert all(c["ok"] for c in summary2["checks"]), summary2["checks"]  # read = loaded + merged + quarantined + skipped
     ids2 = runs.key_map()
@@ -127,20 +168,20 @@ def test_an_undone_merge_is_reported_and_the_new_ids_stay(tmp_path: Path) -> Non
     assert set(sheet) == {juergen[::2], ela[::2]}
     for key, row in ((juergen, sheet[juergen[::2]]), (ela, sheet[ela[::2]])):
         assert row["Objekt"] == "Person" and row["Datei"] == LIST and row["Blatt"] == "laufend"
-        assert row["Zeile"] == int(key[2].rsplit("|", 1)[1])
+        assert row["Zeile"] == lines[key]
         assert (row["Bisherige ID"], row["Neue ID"]) == (ids1[key], ids2[key])
         assert str(row["Grund"]).startswith("Zusammenführung eines früheren Laufs aufgehoben")
     assert "verschiedene Personen" in str(sheet[juergen[::2]]["Grund"]) and "legacy:1" in str(sheet[juergen[::2]]["Grund"])
     assert "nicht mehr für dieselbe Person" in str(sheet[ela[::2]]["Grund"]) and "legacy:3" in str(sheet[ela[::2]]["Grund"])
-    # names and birth dates masked, as on the review sheet
-    assert (sheet[ela[::2]]["Familienname"], sheet[ela[::2]]["Vornamen"], sheet[ela[::2]]["Geburtsdatum"]) == ("Ö*****r", "E*a", "**.**.2013")
+    # names and birth dates in clear, as on the review sheet: the work list is where they belong
+    assert (sheet[ela[::2]]["Familienname"], sheet[ela[::2]]["Vornamen"], sheet[ela[::2]]["Geburtsdatum"]) == ("Özdemir", "Ela", "21.09.2013")
 
     html = (run2 / "validierung.html").read_text(encoding="utf-8")
     section = html.split('id="aufgehoben"', 1)[1].split("</details>", 1)[0]
     assert section.count("<tr><td>Person</td>") == 2 and "Zusammenführung eines früheren Laufs aufgehoben" in section
     for key in (juergen, ela):
         assert f"{key[2]}</td><td class=\"n\">{ids1[key]}</td><td class=\"n\">{ids2[key]}</td>" in section
-        assert f"Zeile {key[2].rsplit('|', 1)[1]}" in section
+        assert f"Zeile {lines[key]}" in section
     for personal in ("Özdemir", "Ela", "Müller", "Jürgen", "21.09.2013", "14.07.2012", "03.05.1980", "Ö*****r"):
         assert personal not in section
 

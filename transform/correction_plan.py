@@ -17,7 +17,7 @@ import pandas as pd
 
 from jhmig.decisions import StewardDecision
 from jhmig.entities import entity_specs
-from jhmig.records import ExtractResult, Finding, Severity
+from jhmig.records import FINDING_COLUMNS, ExtractResult, Finding, Severity
 from jhmig.transform.source_index import Cell
 
 # status of a decision in this run (German: korrekturen.csv and the HTML report show them)
@@ -28,6 +28,8 @@ EFFECTIVE = (APPLIED, ACCEPTED, EXCLUDED)
 
 # status of a finding for the steward
 OPEN = "offen"
+CORRECTED = "korrigiert"  # a work-list row carried over: the correction is applied, its finding gone
+CARRIED_RULE = "correction.carried"  # the sheet of carried corrections that name no rule
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "status", "decision", "source_system", "entity", "src_path", "src_sheet", "src_line", "field", "column", "legacy_key",
@@ -52,6 +54,7 @@ class DecisionRecord:
     reason: str = ""
     cell: Cell | None = None
     source_system: str = ""  # the run's source it was judged against
+    unsigned: bool = False  # refused: no 'Bearbeitet von' or no 'Datum'
 
     def as_row(self) -> dict[str, Any]:
         d, t = self.decision, self.decision.target
@@ -169,6 +172,29 @@ class CorrectionPlan:
         self.accepted_findings = len(accepted)
         self.accepted_by_rule = {str(k): int(v) for k, v in accepted.value_counts().items()}
         return out
+
+    def carried(self) -> pd.DataFrame:
+        """Applied corrections as rows of the next work list (findings' columns, status, by, on, cell, corrected value).
+
+        Their finding is gone once the value is fixed; without these rows a steward who keeps only the newest list
+        would lose the decision. Read back, each row is the same *korrigieren* again, with who and when."""
+        rows = []
+        for r in self.records:
+            if r.status != APPLIED:
+                continue
+            d, t = r.decision, r.decision.target
+            rows.append({
+                "rule_id": t.rule_id or CARRIED_RULE, "severity": str(Severity.INFO), "source_system": t.source_system or r.source_system,
+                "entity": t.entity, "legacy_key": t.legacy_key or None, "src_path": r.src_path or t.src_path,
+                "src_sheet": t.src_sheet, "src_line": t.src_line, "field": (r.cell.field if r.cell else t.field) or None,
+                "value": t.finding_value or None,
+                "message": f"Korrektur angewendet ({d.origin.file}): gilt weiter, solange diese Zeile in der Korrekturliste steht",
+                "status": CORRECTED, "by": d.by, "on": _de_date(d.on), "src_column": r.column or t.src_column or None,
+                "src_value": r.source_value, "corrected": r.corrected_value, "row_key": t.row_key or None,
+            })
+        frame = pd.DataFrame(rows, columns=[*FINDING_COLUMNS, "status", "by", "on", "src_column", "src_value", "corrected", "row_key"])
+        frame["src_line"] = frame["src_line"].astype("Int64")
+        return frame
 
     # -- the run's record -----------------------------------------------------
     def table(self) -> pd.DataFrame:

@@ -27,6 +27,7 @@ quarantine, the reports and the comparison for stale decisions read.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from jhmig.decisions import ACCEPT, CORRECT, EXCLUDE, CorrectionsRead, StewardDecision
@@ -89,6 +90,7 @@ def adopt_source(plan: CorrectionPlan, extract: ExtractResult, index: SourceInde
 
 def _judge_all(plan: CorrectionPlan, decisions: list[StewardDecision], extract: ExtractResult, index: SourceIndex) -> None:
     batch = extract.batch
+    decisions = [_follow_row(d, index) for d in decisions]
     winners, losers = _resolve_versions(decisions, index)
     plan.records.extend(losers)
     for decision in winners:
@@ -97,7 +99,8 @@ def _judge_all(plan: CorrectionPlan, decisions: list[StewardDecision], extract: 
         plan.records.append(record)
         if record.status in (STALE, IN_SOURCE, INVALID):
             severity = Severity.INFO if record.status == IN_SOURCE else Severity.WARNING
-            batch.findings.add(decision_finding(record, severity, "correction.invalid" if record.status == INVALID else "correction.stale"))
+            rule = "correction.stale" if record.status != INVALID else "correction.unsigned" if record.unsigned else "correction.invalid"
+            batch.findings.add(decision_finding(record, severity, rule))
             continue
         if decision.decision == CORRECT:
             _override(index, record)
@@ -125,6 +128,22 @@ def _identity(d: StewardDecision, index: SourceIndex) -> tuple[Any, ...]:
     if d.decision == EXCLUDE:
         return ("record", *where)
     return ("other", d.origin.file, d.origin.sheet, d.origin.row)
+
+
+def _follow_row(d: StewardDecision, index: SourceIndex) -> StewardDecision:
+    """A decision about a list row follows the row (by its identity) when rows above it were inserted, deleted
+    or re-sorted, or its sheet was renamed; the export's records do not move."""
+    t = d.target
+    if not t.row_key or not t.src_path:
+        return d
+    source = index.find(t.src_path, t.src_sheet)
+    if source is not None and t.src_line is not None and index.row_key(source, t.src_line) == t.row_key:
+        return d
+    found = index.find_row(t.src_path, t.row_key)
+    if found is None:
+        return d  # the row is gone: judged at its old place, and reported there
+    table, line = found
+    return replace(d, target=replace(t, src_sheet=table.table.src_sheet, src_line=line))
 
 
 def _recency(d: StewardDecision) -> tuple[Any, ...]:
@@ -179,6 +198,10 @@ def _judge(d: StewardDecision, index: SourceIndex, pseudonym: Pseudonym | None) 
     if not t.src_path or t.src_line is None:
         record.reason = "Datei oder Zeile fehlt in der Korrekturzeile"
         return record
+    if not d.by.strip() or d.on is None:  # a decision nobody signed cannot be traced: refused, not applied as by ''
+        missing = " und ".join(n for n, gone in (("'Bearbeitet von'", not d.by.strip()), ("'Datum'", d.on is None)) if gone)
+        record.reason, record.unsigned = f"{missing} fehlt: Entscheidung nicht angewendet", True
+        return record
     if d.decision == ACCEPT and not t.rule_id:
         record.reason = "Regel fehlt: ohne Regel ist unklar, welcher Befund akzeptiert wird"
         return record
@@ -188,6 +211,9 @@ def _judge(d: StewardDecision, index: SourceIndex, pseudonym: Pseudonym | None) 
     record.src_path = source.table.src_path
     if not index.has_line(source, t.src_line):
         return _stale(record, f"Zeile {t.src_line} gibt es nicht mehr")
+    now = index.row_key(source, t.src_line)
+    if t.row_key and now is not None and now != t.row_key:
+        return _stale(record, f"die Zeile {t.src_line} der Liste ist nicht mehr dieselbe (gelöscht oder inhaltlich geändert)")
     current_key = index.key(source, t.src_line)
     if t.legacy_key and current_key is not None and current_key != t.legacy_key:
         return _stale(record, f"Zeile {t.src_line} enthält jetzt den Satz {current_key} statt {t.legacy_key}")

@@ -29,7 +29,7 @@ def services(rows: SheetRows, synonyms: SynonymTable | None, code_lists: pd.Data
     rates = parse_list_rates(rows.col("rate"), unit_values, rows.headers.get("rate"), m.formats.rate_unit)
     provider_key = ("T:" + provider_name.str.casefold().str.replace(r"[^a-zäöüß0-9]+", " ", regex=True).str.strip()).astype("string")
     provider_key = provider_key.where(provider_name.notna())
-    start_iso = starts.value.dt.strftime("%Y-%m-%d").fillna("row" + base["src_line"].astype(str))
+    start_iso = starts.value.dt.strftime("%Y-%m-%d").fillna(person_key)  # no start: the row's identity, not its position
     service_key = (case_key + "|" + service_type.fillna(coded.text.fillna("?")) + "|" + start_iso).astype("string")
     # reported for every row: a "§ 8a" row keeps no service, and the steward must see why
     report_codes(rows, "service", "service_type", coded, service_key, coded.text.notna(), code_labels(code_lists, "service_type"))
@@ -75,8 +75,7 @@ def proceedings(rows: SheetRows, synonyms: SynonymTable | None, code_lists: pd.D
     offence_date, hearing = rows.dates("offence_date"), rows.dates("hearing_date")
     coded = code_text(rows.col("outcome"), synonyms, legend=rows.batch.legends.get(rows.table.src_path))
     known, known_bad = parse_flags(rows.col("known_to_asd"))
-    when = offence_date.value.dt.strftime("%Y-%m-%d").fillna(hearing.value.dt.strftime("%Y-%m-%d")).fillna(
-        "row" + base["src_line"].astype(str))
+    when = offence_date.value.dt.strftime("%Y-%m-%d").fillna(hearing.value.dt.strftime("%Y-%m-%d")).fillna(person_key)
     offence = clean(rows.col("offence"))
     proc_key = (case_key + "|" + when + "|" + offence.fillna("").str.casefold()).astype("string")
     everywhere = pd.Series(True, index=rows.raw.index)

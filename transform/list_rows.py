@@ -5,8 +5,9 @@ proceeding). It becomes a person, a case file of the list's department, a
 participant (the person as child of the case), and a service or a JGH
 proceeding; ASD providers typed as text become provider records of the list
 source. Keys are built from the content (file number, service type and start;
-the row's source location for persons), so re-reading unchanged lists gives
-the same keys; the same case (file number) in several rows of one list
+the row's keyed hash of the row's content for persons, :mod:`jhmig.transform.list_identity`),
+so re-reading unchanged lists gives the same keys, also when rows above were
+inserted, deleted or re-sorted or a sheet was renamed; the same case (file number) in several rows of one list
 family is merged into one record here, while whether two rows are the same
 child is decided by the matching stage (jhmig.match) across all sources.
 
@@ -22,9 +23,11 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from jhmig.entities import conform
+from jhmig.keyring import load_key
 from jhmig.list_mapping import ListMapping
 from jhmig.records import Batch, ExtractResult, RawTable, Severity, SourceFileRead
 from jhmig.transform.list_entities import proceedings, services
+from jhmig.transform.list_identity import ROW_KEY, stamp_row_keys
 from jhmig.transform.list_person import list_addresses, list_sex
 from jhmig.transform.list_sheet import SheetRows, case_files
 from jhmig.transform.list_values import split_full_name
@@ -45,6 +48,7 @@ class ListContext:
     mapping: ListMapping
     synonyms: dict[str, SynonymTable]
     code_lists: pd.DataFrame
+    secret: bytes  # the project's key: list row identities are keyed hashes of their content
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> code -> label of its code list
 
 
@@ -53,7 +57,7 @@ def code_list_codes(code_lists: pd.DataFrame) -> dict[str, set[str]]:
     return {name: set(code_lists.loc[code_lists["code_list"] == target, "code"]) for name, target in FIELD_CODE_LISTS.items()}
 
 
-def build_list_context(mapping: ListMapping, code_lists: pd.DataFrame) -> ListContext:
+def build_list_context(mapping: ListMapping, code_lists: pd.DataFrame, secret: bytes | None = None) -> ListContext:
     tables, labels = {}, {}
     for name, rule in mapping.fields.items():
         if rule.type == "code" and rule.synonyms:
@@ -70,12 +74,13 @@ def build_list_context(mapping: ListMapping, code_lists: pd.DataFrame) -> ListCo
             else:
                 tables[name] = read_synonyms(own, set(part["code"]), catalogue)
             labels[name] = catalogue
-    return ListContext(mapping, tables, code_lists, labels)
+    return ListContext(mapping, tables, code_lists, secret if secret is not None else load_key(), labels)
 
 
 def transform_lists(extract: ExtractResult, ctx: ListContext) -> None:
     """Fill ``extract.batch.frames`` from the list tables."""
     batch = extract.batch
+    stamp_row_keys(extract.tables, ctx.mapping, ctx.secret)  # read_lists stamps them before corrections; here for direct callers
     parts: dict[str, list[pd.DataFrame]] = {}
     for table in extract.tables:
         if table.entity != LIST_ROW or not len(table.frame):
@@ -91,11 +96,6 @@ def transform_lists(extract: ExtractResult, ctx: ListContext) -> None:
         frame = pd.concat(frames, ignore_index=True)
         frame = _merge_repeats(batch, entity, frame)
         batch.frames[entity] = conform(frame, entity)
-
-
-def list_row_key(src_path: str, src_sheet: str, src_line: pd.Series) -> pd.Series:
-    """The legacy key of a list row's person: file, sheet and row (no personal data)."""
-    return ("L:" + src_path + "|" + src_sheet + "|" + src_line.astype("int64").astype(str)).astype("string")
 
 
 def _map_sheet(table: RawTable, ctx: ListContext, batch: Batch) -> dict[str, pd.DataFrame]:
@@ -141,9 +141,9 @@ def _persons(rows: SheetRows) -> tuple[pd.DataFrame, pd.Series]:
         family, given = clean(col("family_name")), clean(col("given_names"))
     birth = rows.dates("birth_date")
     match_key, phonetic = person_keys(family, given)
-    # Keyed by where the row stands, never by name or birth date (keys appear in reports and logs);
-    # that two rows are one child is the matching stage's finding (jhmig.match), across all sources.
-    person_key = list_row_key(table.src_path, table.src_sheet, base["src_line"])
+    # Keyed by a keyed hash of the row's content, never by name or birth date in clear (keys appear in reports
+    # and logs), nor by where it stands (rows move); that two rows are one child is the matching stage's finding.
+    person_key = pd.Series(table.frame[ROW_KEY].to_numpy(), index=base.index, dtype="string")
     person = base.assign(legacy_key=person_key, family_name=family, given_names=given, birth_date=birth.value,
                          sex=list_sex(rows, person_key), match_key=match_key, phonetic_key=phonetic)
     name_column = "name_full" if rows.has("name_full") else "family_name"

@@ -13,6 +13,7 @@ import pandas as pd
 
 from jhmig.layout import FileLayout, Layout
 from jhmig.records import ExtractResult, RawTable
+from jhmig.transform.list_identity import ROW_KEY
 
 
 
@@ -121,6 +122,26 @@ class SourceIndex:
         key = "|".join(parts)
         return key if key.strip("|") else None
 
+    @staticmethod
+    def row_key(source: SourceTable, line: int) -> str | None:
+        """A list row's identity (:mod:`jhmig.transform.list_identity`); None for the export and unknown lines."""
+        frame = source.table.frame
+        if ROW_KEY not in frame or line not in frame.index:
+            return None
+        value = frame.at[line, ROW_KEY]
+        return None if pd.isna(value) else str(value)
+
+    def find_row(self, src_path: str, row_key: str) -> tuple[SourceTable, int] | None:
+        """Where the list row ``row_key`` stands now in ``src_path`` (any sheet: rows move, sheets are renamed)."""
+        for (path, _sheet), source in self._tables.items():
+            frame = source.table.frame
+            if path != src_path.upper() or ROW_KEY not in frame:
+                continue
+            hit = frame.index[frame[ROW_KEY] == row_key]
+            if len(hit):
+                return source, int(hit[0])
+        return None
+
     def column_fields(self) -> dict[tuple[str, str], dict[str, tuple[str, str | None]]]:
         """Per source table: delivered column -> (field, layout type); what report masking needs to know."""
         out: dict[tuple[str, str], dict[str, tuple[str, str | None]]] = {}
@@ -140,7 +161,13 @@ class SourceIndex:
 def source_cells(findings: pd.DataFrame, index: SourceIndex) -> pd.DataFrame:
     """For every finding: the delivered column behind its field and that cell's value (what the list records)."""
     out = pd.DataFrame({"src_column": pd.Series(pd.NA, index=findings.index, dtype="string"),
-                        "src_value": pd.Series(pd.NA, index=findings.index, dtype="string")})
+                        "src_value": pd.Series(pd.NA, index=findings.index, dtype="string"),
+                        "row_key": pd.Series(pd.NA, index=findings.index, dtype="string")})
+    for (path, sheet), part in findings[findings["src_line"].notna()].groupby(["src_path", "src_sheet"], sort=False, dropna=False):
+        source = index.find(str(path), "" if pd.isna(sheet) else str(sheet))
+        if source is not None and ROW_KEY in source.table.frame:  # a list row: decisions follow it when rows move
+            keys = source.table.frame[ROW_KEY].reindex(part["src_line"].astype("int64").to_numpy())
+            out.loc[part.index, "row_key"] = keys.astype("string").to_numpy()
     located = findings[findings["src_line"].notna() & findings["field"].notna()]
     if not len(located):
         return out
