@@ -191,12 +191,28 @@ def _list_excludes(sources: list[ListSourceConfig], base: Path) -> dict[Path, tu
     return out
 
 
+def _pseudonym_key_to_create(options: RunOptions) -> Path | None:
+    """The key file this run will create (said once, on the run that creates it), else None."""
+    import os
+
+    from jhmig.reports.pseudonyms import KEY_ENV, key_path
+
+    if not options.pseudonymize or os.environ.get(KEY_ENV) is not None:
+        return None
+    path = key_path()
+    return None if path.exists() else path
+
+
 def execute(options: RunOptions, progress: bool = True) -> int:
     from jhmig.pipeline import run_pipeline
     from jhmig.reports.console import print_summary
 
+    new_key = _pseudonym_key_to_create(options)
     with progress_bar(progress) as update:
         outcome = run_pipeline(options, progress=update)
+    if new_key is not None and new_key.is_file():
+        out.print(f"  pseudonym key created: {new_key} (keep it: the same key gives the same pseudonyms in every run; "
+                  "never pass it on with the reports)", highlight=False, soft_wrap=True)
     print_summary(outcome.summary.as_dict(), out)
     signoff = outcome.summary.signoff or {}
     if signoff.get("statistics"):

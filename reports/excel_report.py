@@ -47,7 +47,7 @@ INSTRUCTIONS = (
     "So bearbeiten Sie diese Liste:",
     "1. Jedes Blatt enthält die Befunde einer Prüfregel; Datei, Blatt, Zeile und Spalte zeigen die Fundstelle in der Quelle.",
     "2. Wählen Sie in der Spalte 'Entscheidung': korrigieren, akzeptieren oder nicht migrieren.",
-    "   - korrigieren: den richtigen Wert in 'Korrigierter Wert' eintragen, genau so, wie ihn die Quelle schreiben würde (z. B. 14.07.2012).",
+    "   - korrigieren: den richtigen Wert in 'Korrigierter Wert' eintragen, genau so, wie ihn die Quelle schreiben würde (ein Datum als TT.MM.JJJJ).",
     "   - akzeptieren: nur für Warnungen und Hinweise; der Satz wird übernommen, der Befund gilt als erledigt.",
     "   - nicht migrieren: der Satz (und was an ihm hängt) wird nicht übernommen; das wird im Lauf festgehalten.",
     "3. Tragen Sie in 'Bearbeitet von' Ihren Namen oder Ihr Kürzel und in 'Datum' das Datum ein.",

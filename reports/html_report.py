@@ -21,6 +21,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jhmig.reports.history import entity_trend, open_by_rule, rule_trend
+from jhmig.masking import mask_key, mask_keys_in
 from jhmig.reports.masking import Hider
 from jhmig.catalog import RuleCatalog
 
@@ -194,10 +195,11 @@ def _examples(part: pd.DataFrame, inp: ReportInputs) -> list[dict[str, Any]]:
             row = frame.loc[int(r.src_line)]
             if isinstance(row, pd.DataFrame):
                 row = row.iloc[0]
-            raw = hider.record({k: v for k, v in row.items() if k != "src_line"}, str(r.src_path), sheet)
+            raw = hider.record({k: v for k, v in row.items() if k != "src_line"}, str(r.src_path), sheet,
+                               str(r.legacy_key) if _present(r.legacy_key) else None)
         out.append({
             "where": location(r.src_path, sheet, r.src_line, r.src_column if _present(r.src_column) else r.field),
-            "key": r.legacy_key if _present(r.legacy_key) else "",
+            "key": hider.key(str(r.legacy_key)) if _present(r.legacy_key) else "",
             "entity": r.entity if _present(r.entity) else "",
             "severity": SEVERITY_DE.get(r.severity, r.severity),
             "value": hider.value(None if not _present(r.value) else str(r.value), None if not _present(r.field) else str(r.field)) or "",
@@ -231,6 +233,7 @@ def _trend(s: dict[str, Any], previous: dict[str, Any] | None, catalog: RuleCata
 def _corrections(c: dict[str, Any]) -> dict[str, Any] | None:
     if not c or not c.get("folder"):
         return None
+    c = mask_keys_in(c)  # type: ignore[assignment]
     return {
         "folder": c.get("folder"), "files": c.get("files", []),
         "applied": c.get("applied", []), "stale": c.get("stale", []), "superseded": c.get("superseded", []),
@@ -258,9 +261,11 @@ def _detached(table: pd.DataFrame | None) -> list[dict[str, Any]]:
         return []
     rows = []
     for record in table.to_dict("records"):
-        rows.append({k: (None if record.get(k) is None or record.get(k) is pd.NA or
-                         (isinstance(record.get(k), float) and record.get(k) != record.get(k)) else record.get(k))
-                     for k in _DETACHED_SHOWN})
+        row = {k: (None if record.get(k) is None or record.get(k) is pd.NA or
+                   (isinstance(record.get(k), float) and record.get(k) != record.get(k)) else record.get(k))
+               for k in _DETACHED_SHOWN}
+        row["legacy_key"] = mask_key(str(row["legacy_key"])) if row["legacy_key"] is not None else None
+        rows.append(row)
     return rows
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jhmig.reports.history import RUN_UID
+from jhmig.reports.statistics import END_UNREADABLE_LABEL
 from jhmig.reports.html_report import STATUS_DE, euro, number, when
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -70,6 +71,7 @@ def build_view(s: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, An
         "kind_de": KIND_DE,
         "outcome_de": OUTCOME_DE,
         "measure_de": MEASURE_DE,
+        "end_unreadable_label": END_UNREADABLE_LABEL,
         "stats": stats,
         "grids": {m: statistics_grid(cells, m) for m in MEASURE_DE},
         "differences": [c for c in cells if not c["equal"]],
