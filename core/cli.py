@@ -34,9 +34,10 @@ from jhmig.errors import JhmigError, printable
 #: Exit code of an unexpected error (a bug or the environment), beside 0 ok, 1 failed, 2 refused.
 INTERNAL_ERROR_EXIT = 3
 
-err = Console(stderr=True)
-# Not a terminal (CI logs, redirected output): wide enough for the summary tables.
-out = Console(width=None if sys.stdout.isatty() else 150)
+# Not a terminal (a log file, a pipe): lines are never wrapped (a file name split over two lines cannot be found
+# with grep), tables are drawn 150 columns wide.
+err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
+out = Console(width=None if sys.stdout.isatty() else 150, soft_wrap=not sys.stdout.isatty())
 
 
 @contextmanager
@@ -203,6 +204,15 @@ def _pseudonym_key_to_create(options: RunOptions) -> Path | None:
     return None if path.exists() else path
 
 
+def _committed(status: str, cutover: bool) -> str:
+    """Whether the run's load is in the target, in words."""
+    if status == "dry_run":
+        return "dry run, nothing committed (rolled back)"
+    if status == "failed":
+        return "cut-over not committed (rolled back)" if cutover else "not committed (rolled back)"
+    return "the load is committed" + (f" (status {status})" if status != "ok" else "")
+
+
 def execute(options: RunOptions, progress: bool = True) -> int:
     from jhmig.pipeline import run_pipeline
     from jhmig.reports.console import print_summary
@@ -225,7 +235,7 @@ def execute(options: RunOptions, progress: bool = True) -> int:
             if not check["ok"]:
                 out.print(f"  [red]gate missed[/red]  {escape(check['name'])}: {escape(check['actual'])} (threshold {escape(check['threshold'])})")
         verdict = "passed" if gate["passed"] else ("missed, overridden by " + gate["override"]["by"] if "override" in gate else "missed")
-        out.print(f"  quality gate: {escape(verdict)}" + (" - cut-over not committed" if gate.get("cutover") and outcome.summary.status == "failed" else ""))
+        out.print(f"  quality gate: {escape(verdict)} - {_committed(outcome.summary.status, bool(gate.get('cutover')))}")
     out.print(f"run folder: {outcome.run_dir}")
     return outcome.exit_code
 

@@ -29,7 +29,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXAMPLES_PER_RULE = 50
 SEVERITY_DE = {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}
 STATUS_DE = {"ok": "erfolgreich", "dry_run": "Probelauf (zurückgerollt)", "failed": "Abgleich fehlgeschlagen",
-             "incomplete": "geladen, aber unvollständig (Geld aus dem Manifest fehlt)"}
+             "incomplete": "geladen, aber unvollständig (Geld aus dem Manifest fehlt)",
+             "gate_missed": "geladen, Freigabeprüfung nicht bestanden"}
 LIGHT_DE = {"rot": "rot", "gelb": "gelb", "gruen": "grün"}
 # the checks of summary.json, as stewards read them
 CHECK_DE = {
