@@ -147,8 +147,9 @@ def write_record_hashes(run_dir: Any, batches: list[Batch]) -> None:
 def write_reports(run_dir: Any, out_dir: Any, summary: dict[str, Any]) -> None:
     """abgleich.html and abgleich.xlsx of the run (findings over the runs read from the output folder)."""
     from jhmig.reports.reconciliation_report import run_history, write_reconciliation
+    from jhmig.validation import rule_catalog
 
-    write_reconciliation(run_dir, summary, run_history(out_dir, summary["run_uid"]))
+    write_reconciliation(run_dir, summary, run_history(out_dir, summary["run_uid"]), rule_catalog())
 
 
 def _not_loaded_by_file(outcomes: dict[str, pd.DataFrame], shown: int = 100) -> list[dict[str, Any]]:

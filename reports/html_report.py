@@ -28,7 +28,7 @@ from jhmig.catalog import RuleCatalog
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXAMPLES_PER_RULE = 50
 SEVERITY_DE = {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}
-STATUS_DE = {"ok": "erfolgreich", "dry_run": "Probelauf (zurückgerollt)", "failed": "Abgleich fehlgeschlagen",
+STATUS_DE = {"ok": "geladen und abgestimmt", "dry_run": "Probelauf (zurückgerollt)", "failed": "Abgleich fehlgeschlagen",
              "incomplete": "geladen, aber unvollständig (Geld aus dem Manifest fehlt)",
              "gate_missed": "geladen, Freigabeprüfung nicht bestanden"}
 LIGHT_DE = {"rot": "rot", "gelb": "gelb", "gruen": "grün"}
@@ -154,7 +154,7 @@ def _rules(findings: pd.DataFrame, inp: ReportInputs) -> list[dict[str, Any]]:
         severities = part["severity"].value_counts()
         rules.append({
             "rule_id": rule_id, "anchor": "regel-" + "".join(ch if ch.isalnum() else "-" for ch in rule_id),
-            "title": text.title, "fix": text.fix,
+            "title": text.title if len(entities) <= 1 else inp.catalog.general_title(rule_id), "fix": text.fix,
             "severity": min(severities.index, key=lambda v: {"error": 0, "warning": 1}.get(v, 2)),
             "count": len(part), "errors": int(c["errors"]), "warnings": int(c["warnings"]), "accepted": int(c["accepted"]),
             "excluded": int((part["status"] == "ausgeschlossen").sum()),
@@ -223,7 +223,7 @@ def _trend(s: dict[str, Any], previous: dict[str, Any] | None, catalog: RuleCata
     return {
         "run_uid": previous.get("run_uid", "?"),
         "started_at": previous.get("started_at", ""),
-        "rules": [{"rule_id": r.rule_id, "title": catalog.get(r.rule_id).title, "then": r.then, "now": r.now, "delta": r.delta,
+        "rules": [{"rule_id": r.rule_id, "title": catalog.general_title(r.rule_id), "then": r.then, "now": r.now, "delta": r.delta,
                    "light": "gruen" if r.delta < 0 else ("rot" if r.delta > 0 and now.get(r.rule_id, {}).get("errors") else
                                                          ("gelb" if r.delta > 0 else "grau"))}
                   for r in rule_trend(previous, s)],

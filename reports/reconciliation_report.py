@@ -10,11 +10,13 @@ charts as base64 PNG (:mod:`jhmig.reports.charts`), no external resource.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from jhmig.catalog import RuleCatalog
 from jhmig.reports.history import RUN_UID
 from jhmig.reports.statistics import END_UNREADABLE_LABEL
 from jhmig.reports.html_report import STATUS_DE, euro, number, when
@@ -37,17 +39,62 @@ def run_history(out_dir: Path, upto: str) -> list[dict[str, Any]]:
         except (OSError, ValueError):
             continue
         severity = (s.get("findings") or {}).get("by_severity") or {}
+        totals = _record_totals(s)
         rows.append({"run_id": s.get("run_id", folder.name), "run_uid": folder.name, "errors": int(severity.get("error", 0)),
-                     "warnings": int(severity.get("warning", 0))})
+                     "warnings": int(severity.get("warning", 0)), "status": s.get("status"), **totals,
+                     "quarantined_cents": int((s.get("money") or {}).get("quarantined_cents") or 0),
+                     "loaded_cents": int((s.get("money") or {}).get("loaded_cents") or 0)})
     return rows
 
 
-def write_reconciliation(run_dir: Path, summary: dict[str, Any], history: list[dict[str, Any]]) -> list[Path]:
-    """Write abgleich.html and abgleich.xlsx into the run folder; returns their paths."""
+def _record_totals(s: dict[str, Any]) -> dict[str, int]:
+    files = s.get("files") or []
+    return {k: int(sum(int(f.get(k, 0)) for f in files)) for k in ("read", "loaded", "merged", "quarantined", "skipped")}
+
+
+def verdict(s: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, Any]:
+    """The block on top of abgleich.html: what the head of the office signs, every figure from summary.json."""
+    so = s.get("signoff") or {}
+    totals = _record_totals(s)
+    checks = s.get("checks") or []
+    complete = all(f.get("balanced", True) for f in s.get("files") or []) and all(c.get("ok") for c in checks)
+    money = so.get("money") or {}
+    stats = so.get("statistics") or {}
+    quarantine = s.get("quarantine") or {"records": totals["quarantined"], "cents": (s.get("money") or {}).get("quarantined_cents"), "by_reason": []}
+    gate = s.get("gate")
+    gate_state = None if not gate else ("bestanden" if gate.get("passed") else
+                                        ("nicht bestanden, übersteuert" if gate.get("override") else "nicht bestanden"))
+    earlier = [h for h in history if h["run_uid"] != s.get("run_uid") and h["run_uid"] < s.get("run_uid", "")]
+    previous = earlier[-1] if earlier else None
+    errors = int(((s.get("findings") or {}).get("by_severity") or {}).get("error", 0))
+    now = {"loaded": totals["loaded"], "quarantined": totals["quarantined"], "errors": errors,
+           "quarantined_cents": int(quarantine.get("cents") or 0), "loaded_cents": int((s.get("money") or {}).get("loaded_cents") or 0)}
+    delta = None if previous is None else {
+        "run_uid": previous["run_uid"], **{k: now[k] - int(previous.get(k, 0)) for k in now}}
+    unexplained = len(stats.get("unexplained") or [])
+    money_exact = bool(money.get("exact")) if money else bool((s.get("money") or {}).get("balanced"))
+    return {
+        "complete": complete, "records": totals, "money_exact": money_exact,
+        "money": {"read": (s.get("money") or {}).get("read_cents"), "loaded": (s.get("money") or {}).get("loaded_cents"),
+                  "target": (s.get("money") or {}).get("target_cents"), "manifest": (s.get("money") or {}).get("manifest_cents"),
+                  "quarantined": (s.get("money") or {}).get("quarantined_cents")},
+        "quarantine": quarantine, "errors": errors, "gate": gate_state, "unexplained": unexplained,
+        "statistics_explained": stats.get("explained_share"),
+        "reconciled": complete and money_exact and unexplained == 0,
+        "delta": delta, "now": now,
+    }
+
+
+def write_reconciliation(run_dir: Path, summary: dict[str, Any], history: list[dict[str, Any]],
+                         catalog: RuleCatalog | None = None) -> list[Path]:
+    """Write abgleich.html and abgleich.xlsx into the run folder; returns their paths.
+
+    ``catalog``: the run's rule catalog, for the German titles of the quarantine's reasons."""
     view = build_view(summary, history)
     html = run_dir / "abgleich.html"
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(euro=euro, num=number, when=when, pct=percent)
+    env.filters.update(euro=euro, num=number, when=when, pct=percent, signed=signed, signed_euro=signed_euro)
+    env.globals["rule_title"] = rule_titles(catalog)
     html.write_text(env.get_template("abgleich.html.j2").render(**view), encoding="utf-8")
     from jhmig.reports.reconciliation_xlsx import write_reconciliation_xlsx
 
@@ -85,9 +132,10 @@ def build_view(s: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, An
             "money": charts.money_chart(money.get("lines", [])),
             "services": charts.services_chart(cells, "begun"),
             "running": charts.services_chart(cells, "running"),
-            "findings": charts.findings_chart(history),
+            "findings": charts.findings_chart(history) if len(history) > 1 else None,  # one run: nothing to compare
         },
         "history": history,
+        "verdict": verdict(s, history),
     }
 
 
@@ -119,6 +167,27 @@ def _controlling(c: dict[str, Any], cells: list[dict[str, Any]]) -> dict[str, An
     years = sorted({y for e in costs.values() for y in e["years"]})
     return {"stationary": pair("stationary_share"), "returns": pair("rueckfuehrungsquote"),
             "costs": {"years": years, "rows": sorted(costs.values(), key=lambda e: (not e["service_type"][:1].isdigit(), e["service_type"].zfill(4)))}}
+
+
+def signed(value: Any) -> str:
+    """+12 / -3 / ±0 with German thousands separators."""
+    n = int(value or 0)
+    return ("+" if n > 0 else "-" if n < 0 else "±") + number(abs(n))
+
+
+def signed_euro(cents: Any) -> str:
+    n = int(cents or 0)
+    return ("+" if n > 0 else "-" if n < 0 else "±") + euro(abs(n))
+
+
+def rule_titles(catalog: RuleCatalog | None) -> Callable[[str], str]:
+    """A quarantine reason as the stewards read it: the catalog's German title, the rule id behind it."""
+
+    def title(rule_id: str, entity: str | None = None) -> str:
+        text = catalog.get(rule_id, entity).title if catalog is not None and rule_id else ""
+        return f"{text} ({rule_id})" if text and text != rule_id else (rule_id or "ohne Regel")
+
+    return title
 
 
 def percent(value: Any) -> str:
