@@ -19,12 +19,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from jhmig.catalog import RuleCatalog
 from jhmig.reports.history import RUN_UID
 from jhmig.reports.statistics import END_UNREADABLE_LABEL
-from jhmig.reports.html_report import STATUS_DE, euro, number, when
+from jhmig.labels import CHANGE_DE, KIND_DE, MEASURE_DE, OUTCOME_DE, STATUS_DE, check_de, entity_de, euro, number, percent, plural
+from jhmig.reports.html_report import when
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-MEASURE_DE = {"begun": "begonnen", "ended": "beendet", "running": "laufend am 31.12."}
-OUTCOME_DE = {"quarantined": "Quarantäne", "merged": "zusammengeführt", "skipped": "übersprungen", "not_loaded": "nicht geladen"}
-KIND_DE = {"uvg": "Unterhaltsvorschuss", "hze": "Hilfe zur Erziehung", "kita_fee": "Kita-Beitrag", "recovery": "Rückgriff", "reversal": "Storno"}
 SHOWN_KEYS = 30
 
 
@@ -93,7 +91,8 @@ def write_reconciliation(run_dir: Path, summary: dict[str, Any], history: list[d
     view = build_view(summary, history)
     html = run_dir / "abgleich.html"
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(euro=euro, num=number, when=when, pct=percent, signed=signed, signed_euro=signed_euro)
+    env.filters.update(euro=euro, num=number, when=when, pct=percent, signed=signed, signed_euro=signed_euro, ent=entity_de,
+                       plural=plural, check=check_de)
     env.globals["rule_title"] = rule_titles(catalog)
     html.write_text(env.get_template("abgleich.html.j2").render(**view), encoding="utf-8")
     from jhmig.reports.reconciliation_xlsx import write_reconciliation_xlsx
@@ -118,6 +117,7 @@ def build_view(s: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, An
         "kind_de": KIND_DE,
         "outcome_de": OUTCOME_DE,
         "measure_de": MEASURE_DE,
+        "change_de": CHANGE_DE,
         "end_unreadable_label": END_UNREADABLE_LABEL,
         "stats": stats,
         "grids": {m: statistics_grid(cells, m) for m in MEASURE_DE},
@@ -130,13 +130,32 @@ def build_view(s: dict[str, Any], history: list[dict[str, Any]]) -> dict[str, An
         "shown_keys": SHOWN_KEYS,
         "charts": {
             "money": charts.money_chart(money.get("lines", [])),
-            "services": charts.services_chart(cells, "begun"),
-            "running": charts.services_chart(cells, "running"),
+            "services": charts.services_chart(cells, "begun", partial_year(s)),
+            "running": charts.services_chart(cells, "running", partial_year(s)),
             "findings": charts.findings_chart(history) if len(history) > 1 else None,  # one run: nothing to compare
         },
         "history": history,
         "verdict": verdict(s, history),
+        "partial": partial_year(s),
     }
+
+
+def partial_year(s: dict[str, Any]) -> int | None:
+    """The last year of the statistics when the export ends before its 31.12. (its counts are of part of a year)."""
+    import datetime as dt
+
+    years = (s.get("signoff") or {}).get("years") or []
+    if not years:
+        return None
+    for source in (s.get("sources") or {}).values():
+        date = ((source or {}).get("manifest") or {}).get("export_date")
+        try:
+            day = dt.datetime.strptime(str(date), "%d.%m.%Y").date()
+        except ValueError:
+            continue
+        if day.year == years[-1] and (day.month, day.day) != (12, 31):
+            return int(years[-1])
+    return None
 
 
 def statistics_grid(cells: list[dict[str, Any]], measure: str) -> dict[str, Any]:
@@ -188,9 +207,3 @@ def rule_titles(catalog: RuleCatalog | None) -> Callable[[str], str]:
         return f"{text} ({rule_id})" if text and text != rule_id else (rule_id or "ohne Regel")
 
     return title
-
-
-def percent(value: Any) -> str:
-    if value is None:
-        return "-"
-    return f"{float(value) * 100:.1f} %".replace(".", ",")

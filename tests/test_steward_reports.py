@@ -190,7 +190,7 @@ def test_fehlerliste_caps_at_the_row_limit_with_a_note(tmp_path: Path) -> None:
     })
     stats = write_fehlerliste(tmp_path / "f.xlsx", findings, catalog=rule_catalog(), run_uid="r", max_rows=12)
     assert stats.rows == 10 and stats.capped == {"kein gültiges Datum": 20}
-    ws = load_workbook(tmp_path / "f.xlsx")["value.invalid_date"]
+    ws = load_workbook(tmp_path / "f.xlsx")["kein gültiges Datum"]
     assert ws.max_row == 12 and "findings.csv" in ws.cell(12, 1).value
     assert ws["H2"].value == "@home" and ws["H2"].data_type == "s" and ws["I2"].value == "-x"
 
