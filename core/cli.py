@@ -30,6 +30,7 @@ from jhmig.config import (
     resolve_list_sources,
 )
 from jhmig.errors import JhmigError, printable
+from jhmig.messages import num, share, text
 
 #: Exit code of an unexpected error (a bug or the environment), beside 0 ok, 1 failed, 2 refused.
 INTERNAL_ERROR_EXIT = 3
@@ -207,10 +208,10 @@ def _pseudonym_key_to_create(options: RunOptions) -> Path | None:
 def _committed(status: str, cutover: bool) -> str:
     """Whether the run's load is in the target, in words."""
     if status == "dry_run":
-        return "dry run, nothing committed (rolled back)"
+        return text("dry_run")
     if status == "failed":
-        return "cut-over not committed (rolled back)" if cutover else "not committed (rolled back)"
-    return "the load is committed" + (f" (status {status})" if status != "ok" else "")
+        return text("cutover_not_committed") if cutover else text("not_committed")
+    return text("committed_status", status=status) if status != "ok" else text("committed")
 
 
 def execute(options: RunOptions, progress: bool = True) -> int:
@@ -221,22 +222,22 @@ def execute(options: RunOptions, progress: bool = True) -> int:
     with progress_bar(progress) as update:
         outcome = run_pipeline(options, progress=update)
     if new_key is not None and new_key.is_file():
-        out.print(f"  pseudonym key created: {new_key} (keep it: the same key gives the same pseudonyms in every run; "
-                  "never pass it on with the reports)", highlight=False, soft_wrap=True)
+        out.print(text("key_created", path=new_key), highlight=False, soft_wrap=True)
     print_summary(outcome.summary.as_dict(), out)
     signoff = outcome.summary.signoff or {}
     if signoff.get("statistics"):
         st, money = signoff["statistics"], signoff.get("money") or {}
-        out.print(f"  KJH statistics: {len(st['cells'])} cells, source = target {st['equal_share']:.1%}, "
-                  f"explained {st['explained_share']:.1%}; money per year and kind {'exact' if money.get('exact') else 'NOT exact'} (abgleich.html)")
+        out.print(text("statistics", cells=num(len(st["cells"])), equal=share(st["equal_share"]), explained=share(st["explained_share"]),
+                       exact=text("exact") if money.get("exact") else text("not_exact")))
     gate = outcome.summary.gate
     if gate:
         for check in gate["checks"]:
             if not check["ok"]:
-                out.print(f"  [red]gate missed[/red]  {escape(check['name'])}: {escape(check['actual'])} (threshold {escape(check['threshold'])})")
-        verdict = "passed" if gate["passed"] else ("missed, overridden by " + gate["override"]["by"] if "override" in gate else "missed")
-        out.print(f"  quality gate: {escape(verdict)} - {_committed(outcome.summary.status, bool(gate.get('cutover')))}")
-    out.print(f"run folder: {outcome.run_dir}")
+                out.print(text("gate_check", name=escape(check["name"]), actual=escape(str(check["actual"])), threshold=escape(str(check["threshold"]))))
+        verdict = text("gate_passed") if gate["passed"] else (
+            text("gate_overridden", by=gate["override"]["by"]) if "override" in gate else text("gate_missed"))
+        out.print(text("gate", verdict=escape(verdict), committed=_committed(outcome.summary.status, bool(gate.get("cutover")))))
+    out.print(text("run_folder", path=outcome.run_dir), highlight=False)
     return outcome.exit_code
 
 

@@ -8,6 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from jhmig.messages import num, text
+
 
 def _euro(cents: int | None) -> str:
     if cents is None:
@@ -16,7 +18,7 @@ def _euro(cents: int | None) -> str:
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
-    table = Table(title=f"Run {summary['run_uid']} (id {summary['run_id']}): {summary['status']}", title_justify="left")
+    table = Table(title=text("run_title", run_uid=summary["run_uid"], run_id=summary["run_id"], status=summary["status"]), title_justify="left")
     for name in ("source", "file", "entity", "read", "loaded", "merged", "quarantined", "skipped", "ok"):
         table.add_column(name, justify="right" if name in ("read", "loaded", "merged", "quarantined", "skipped") else "left")
     for row in summary["files"]:
@@ -25,7 +27,7 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
                       "yes" if row["balanced"] else "[red]NO[/red]")
     console.print(table)
     money = summary["money"]
-    mt = Table(title="Payments (cents as euros)", title_justify="left")
+    mt = Table(title=text("payments_title"), title_justify="left")
     for name in ("manifest", "read", "loaded", "in target (SQL)", "quarantined", "merged", "skipped", "ok"):
         mt.add_column(name, justify="right")
     mt.add_row(*(_euro(money.get(k)) for k in ("manifest_cents", "read_cents", "loaded_cents", "target_cents", "quarantined_cents", "merged_cents", "skipped_cents")),
@@ -34,10 +36,11 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     _print_matching(summary.get("matching") or {}, console)
     _print_detached(summary.get("matching") or {}, console)
     for check in summary["checks"]:
-        mark = "[green]ok[/green]" if check["ok"] else "[red]FAILED[/red]"
+        mark = f"[green]{text('check_ok')}[/green]" if check["ok"] else f"[red]{text('check_failed')}[/red]"
         console.print(f"  {mark}  {check['check']}")
     errs = summary["findings"]["by_severity"]
-    console.print(f"  findings: {summary['findings']['total']} ({', '.join(f'{k} {v}' for k, v in sorted(errs.items()))})")
+    parts = ", ".join(f"{text('severity_' + k) if k in ('error', 'warning', 'info') else k} {num(v)}" for k, v in sorted(errs.items()))
+    console.print(text("findings", total=num(summary["findings"]["total"]), parts=parts))
     print_target_changes(summary, console)
     print_unsummed(summary, console)
 
@@ -87,8 +90,8 @@ def print_target_changes(summary: dict[str, Any], console: Console) -> None:
     entities = {name: e for name, e in summary.get("entities", {}).items() if any(k in e for k in _CHANGES)}
     if not entities:
         return
-    verb = "would change" if summary.get("status") == "dry_run" else "changed"
-    table = Table(title=f"Target database ({verb})", title_justify="left")
+    title = text("target_title_would") if summary.get("status") == "dry_run" else text("target_title_changed")
+    table = Table(title=title, title_justify="left")
     table.add_column("entity")
     for name in ("new", "updated", "unchanged", "deleted"):
         table.add_column(name, justify="right")
@@ -98,8 +101,8 @@ def print_target_changes(summary: dict[str, Any], console: Console) -> None:
         for k in _CHANGES:
             totals[k] += int(e.get(k, 0))
     console.print(table)
-    console.print(f"  target: {totals['inserted']:,} new, {totals['updated']:,} updated, {totals['unchanged']:,} unchanged, "
-                  f"{totals['deleted']:,} deleted")
+    console.print(text("target", inserted=num(totals["inserted"]), updated=num(totals["updated"]), unchanged=num(totals["unchanged"]),
+                       deleted=num(totals["deleted"])))
 
 
 def print_unsummed(summary: dict[str, Any], console: Console, limit: int = 20) -> None:

@@ -119,3 +119,24 @@ def test_an_xor_protected_xls_is_refused_as_password_protected(tmp_path: Path) -
         open_workbook(path, display=path.name)
     assert "password-protected" in caught.value.message and "corrupt" not in caught.value.message
     assert caught.value.hint and "remove the password" in caught.value.hint
+
+
+def test_the_console_speaks_german_when_the_locale_is_german(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from jhmig.messages import language
+
+    assert language({"LANG": "de_DE.UTF-8"}) == "de" and language({"LC_ALL": "C.UTF-8", "LANG": "de_DE.UTF-8"}) == "en"
+    assert language({"LANG": "en_GB.UTF-8"}) == "en" and language({}) == "en"
+    folder = MiniExport().write(tmp_path / "export")
+    monkeypatch.delenv("JHMIG_LANG", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    code, output = migrate(folder, tmp_path)
+    assert code == 0, output
+    assert "Befunde: " in output and "Ziel: " in output and " neu, 0 geändert, 0 unverändert, 0 gelöscht" in output
+    assert "Laufordner: " in output and "KJH-Statistik: " in output and "auf den Cent genau" in output
+    assert "findings:" not in output and "run folder:" not in output
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    (tmp_path / "again").mkdir()
+    code, output = migrate(folder, tmp_path / "again")
+    assert "run folder: " in output and "findings: " in output
