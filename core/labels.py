@@ -71,30 +71,40 @@ def check_de(text: str) -> str:
     return text
 
 
+def missing(value: Any) -> bool:
+    """None, "", NaN or pandas' NA: no figure (an export without payments has no sums)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return bool(value != value) or str(value) == "<NA>"  # NaN is not equal to itself
+    except (TypeError, ValueError):
+        return str(value) == "<NA>"
+
+
 def number(value: Any) -> str:
-    """97144 -> "97.144"; None or "" -> "-"."""
-    if value is None or value == "":
+    """97144 -> "97.144"; None, "", NaN -> "-"."""
+    if missing(value):
         return "-"
     return format_decimal(int(value), locale=LOCALE)
 
 
 def decimal(value: Any, digits: int = 2) -> str:
     """1234.5 -> "1.234,50"."""
-    if value is None:
+    if missing(value):
         return "-"
     return format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0", locale=LOCALE)
 
 
 def euro(cents: Any) -> str:
-    """Cents as euros: 4220481206 -> "42.204.812,06 €"."""
-    if cents is None:
+    """Cents as euros: 4220481206 -> "42.204.812,06 €"; no sum (None, NaN) -> "-"."""
+    if missing(cents):
         return "-"
     return decimal(int(cents) / 100, 2) + " €"
 
 
 def percent(share: Any, digits: int = 1) -> str:
     """A share as percent: 0.0026 -> "0,3 %" (digits=1), "0,26 %" (digits=2); None -> "-"."""
-    if share is None:
+    if missing(share):
         return "-"
     pattern = "#,##0." + "0" * digits + " %" if digits else "#,##0 %"
     return format_percent(float(share), pattern, locale=LOCALE)

@@ -212,3 +212,14 @@ def test_validierung_says_what_to_do_first_and_how_many_errors_block(demo_runs: 
     rows = re.findall(r'<tr class="todo" data-rule="([^"]+)">.*?<td class="n">([^<]*)</td><td class="n">([^<]*)</td>', html)
     records = [int(n.replace(".", "")) for _, n, _ in rows]
     assert len(rows) >= 2 and records == sorted(records, reverse=True)  # by records affected, most first
+
+
+def test_one_number_format_and_no_figure_for_a_missing_sum() -> None:
+    import pandas as pd
+
+    from jhmig.reports.html_report import euro as html_euro
+    from jhmig.reports.html_report import number as html_number
+
+    assert html_euro is euro and html_number is number  # the reports use the one format of jhmig.labels
+    assert [euro(v) for v in (None, float("nan"), pd.NA, 0, -4600)] == ["-", "-", "-", "0,00 €", "-46,00 €"]
+    assert number(1234567) == "1.234.567" and number(None) == "-" and percent(None) == "-"
