@@ -152,7 +152,7 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def screenshot(html: Path, png: Path) -> None:
+def screenshot(html: Path, png: Path, height: int = 2400) -> None:
     browser = chromium()
     if browser is None:
         if os.environ.get("CI"):
@@ -163,7 +163,7 @@ def screenshot(html: Path, png: Path) -> None:
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-                        f"--user-data-dir={profile}", "--window-size=1400,2400", f"--screenshot={png}", html.resolve().as_uri()],
+                        f"--user-data-dir={profile}", f"--window-size=1400,{height}", f"--screenshot={png}", html.resolve().as_uri()],
                        capture_output=True, text=True, timeout=90, check=True)
 
 
@@ -175,6 +175,13 @@ def test_chromium_screenshots_of_both_reports_are_kept(demo_runs: tuple[Path, Pa
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000  # a page was drawn, not a blank one
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1400, 2400)
+    # and with every section opened (a copy of the page, as a reader who clicks everything open sees it)
+    opened = ARTIFACTS / "screenshots" / f"{name}-offen.html"
+    opened.write_text(re.sub(r"<details(?![^>]*\bopen\b)", "<details open",
+                             (demo_runs[1] / f"{name}.html").read_text(encoding="utf-8")), encoding="utf-8")
+    screenshot(opened, ARTIFACTS / "screenshots" / f"{name}-offen.png", height=9000)
+    opened.unlink()
+    assert (ARTIFACTS / "screenshots" / f"{name}-offen.png").stat().st_size > len(data)
 
 
 def test_kjh_charts_are_small_multiples_of_the_largest_types_plus_the_rest() -> None:
