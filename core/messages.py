@@ -34,7 +34,11 @@ _DE: dict[str, str] = {
                    "nie mit den Berichten weitergeben)",
     "check_ok": "ok", "check_failed": "FEHLER",
     "severity_error": "Fehler", "severity_warning": "Warnungen", "severity_info": "Hinweise",
+    "yes": "ja", "no": "NEIN",
 }
+_COLUMNS_DE = {"source": "Quelle", "file": "Datei", "entity": "Tabelle", "read": "gelesen", "loaded": "geladen", "merged": "zusammengeführt",
+               "quarantined": "Quarantäne", "skipped": "übersprungen", "ok": "stimmt", "manifest": "Manifest",
+               "in target (SQL)": "im Ziel (SQL)"}
 _EN: dict[str, str] = {
     "run_title": "Run {run_uid} (id {run_id}): {status}",
     "payments_title": "Payments (cents as euros)",
@@ -55,6 +59,7 @@ _EN: dict[str, str] = {
                    "never pass it on with the reports)",
     "check_ok": "ok", "check_failed": "FAILED",
     "severity_error": "error", "severity_warning": "warning", "severity_info": "info",
+    "yes": "yes", "no": "NO",
 }
 CATALOGUES = {"de": _DE, "en": _EN}
 
@@ -75,6 +80,11 @@ def language(environ: dict[str, str] | None = None) -> str:
 def text(key: str, **values: Any) -> str:
     """The message ``key`` in the console's language, filled in."""
     return CATALOGUES[language()].get(key, _EN[key]).format(**values)
+
+
+def column(name: str) -> str:
+    """A console table's column header in the console's language."""
+    return _COLUMNS_DE.get(name, name) if language() == "de" else name
 
 
 def num(value: Any) -> str:

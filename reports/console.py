@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from jhmig.messages import num, text
+from jhmig.labels import check_de, entity_de
+from jhmig.messages import column, language, num, text
 
 
 def _euro(cents: int | None) -> str:
@@ -20,24 +21,26 @@ def _euro(cents: int | None) -> str:
 def print_summary(summary: dict[str, Any], console: Console) -> None:
     table = Table(title=text("run_title", run_uid=summary["run_uid"], run_id=summary["run_id"], status=summary["status"]), title_justify="left")
     for name in ("source", "file", "entity", "read", "loaded", "merged", "quarantined", "skipped", "ok"):
-        table.add_column(name, justify="right" if name in ("read", "loaded", "merged", "quarantined", "skipped") else "left")
+        table.add_column(column(name), justify="right" if name in ("read", "loaded", "merged", "quarantined", "skipped") else "left")
+    german = language() == "de"
     for row in summary["files"]:
         where = escape(row["file"] + (f" [{row['sheet']}]" if row.get("sheet") else ""))  # '[laufend]' is no markup
-        table.add_row(row["source_system"], where, row["entity"], *(str(row[k]) for k in ("read", "loaded", "merged", "quarantined", "skipped")),
-                      "yes" if row["balanced"] else "[red]NO[/red]")
+        table.add_row(row["source_system"], where, entity_de(row["entity"]) if german else row["entity"],
+                      *(num(row[k]) if german else str(row[k]) for k in ("read", "loaded", "merged", "quarantined", "skipped")),
+                      text("yes") if row["balanced"] else f"[red]{text('no')}[/red]")
     console.print(table)
     money = summary["money"]
     mt = Table(title=text("payments_title"), title_justify="left")
     for name in ("manifest", "read", "loaded", "in target (SQL)", "quarantined", "merged", "skipped", "ok"):
-        mt.add_column(name, justify="right")
+        mt.add_column(column(name), justify="right")
     mt.add_row(*(_euro(money.get(k)) for k in ("manifest_cents", "read_cents", "loaded_cents", "target_cents", "quarantined_cents", "merged_cents", "skipped_cents")),
-               "yes" if money["balanced"] and money["target_matches_loaded"] else "[red]NO[/red]")
+               text("yes") if money["balanced"] and money["target_matches_loaded"] else f"[red]{text('no')}[/red]")
     console.print(mt)
     _print_matching(summary.get("matching") or {}, console)
     _print_detached(summary.get("matching") or {}, console)
     for check in summary["checks"]:
         mark = f"[green]{text('check_ok')}[/green]" if check["ok"] else f"[red]{text('check_failed')}[/red]"
-        console.print(f"  {mark}  {check['check']}")
+        console.print(f"  {mark}  {check_de(check['check']) if language() == 'de' else check['check']}")
     errs = summary["findings"]["by_severity"]
     parts = ", ".join(f"{text('severity_' + k) if k in ('error', 'warning', 'info') else k} {num(v)}" for k, v in sorted(errs.items()))
     console.print(text("findings", total=num(summary["findings"]["total"]), parts=parts))

@@ -136,6 +136,7 @@ def test_the_console_speaks_german_when_the_locale_is_german(tmp_path: Path, mon
     assert "Befunde: " in output and "Ziel: " in output and " neu, 0 geändert, 0 unverändert, 0 gelöscht" in output
     assert "Laufordner: " in output and "KJH-Statistik: " in output and "auf den Cent genau" in output
     assert "findings:" not in output and "run folder:" not in output
+    assert "Quarantäne" in output and "Beteiligung" in output and "quarantined" not in output  # the tables and checks too
     monkeypatch.setenv("LANG", "en_US.UTF-8")
     (tmp_path / "again").mkdir()
     code, output = migrate(folder, tmp_path / "again")
