@@ -27,6 +27,13 @@ _PREFIX_TEXTS = {
 }
 
 
+# Rules whose title differs per entity, as one title over all of them (trend rows are per rule, not per entity).
+_GENERAL_TITLES = {
+    "date.end_before_start": "Ende liegt vor dem Beginn (Zeitraum, Leben, Akte)",
+    "date.before_birth": "Beginn liegt vor der Geburt des jungen Menschen",
+}
+
+
 @dataclass(frozen=True, kw_only=True)
 class RuleEntry:
     """One rule id for one entity (``*``: any entity) with the German title and fix."""
@@ -57,6 +64,17 @@ class RuleCatalog:
             return found
         title, fix = next((t for p, t in _PREFIX_TEXTS.items() if rule_id.startswith(p)), (rule_id, ""))
         return RuleEntry(rule_id=rule_id, severity="", entity=entity or "", stage="", title=title, fix=fix)
+
+    def general_title(self, rule_id: str) -> str:
+        """A title that fits every entity of the rule: trend rows count a rule over all entities.
+
+        ``date.end_before_start`` is "Sterbedatum liegt vor dem Geburtsdatum" for a person but
+        "Leistung endet vor ihrem Beginn" for a service; over both it is "Ende liegt vor dem Beginn".
+        """
+        titles = list(dict.fromkeys(e.title for e in self.entries if e.rule_id == rule_id))
+        if len(titles) <= 1:
+            return titles[0] if titles else self.get(rule_id).title
+        return _GENERAL_TITLES.get(rule_id) or " / ".join(titles)
 
     def frame(self) -> pd.DataFrame:
         rows = [[getattr(e, c) for c in CATALOG_COLUMNS] for e in self.entries]

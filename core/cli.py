@@ -30,14 +30,16 @@ from jhmig.config import (
     resolve_list_sources,
 )
 from jhmig.errors import InternalRunError, JhmigError, printable
+from jhmig.messages import num, share, text
 from jhmig.unknown_values import PROJECT_SYNONYMS_DIR
 
 #: Exit code of an unexpected error (a bug or the environment), beside 0 ok, 1 failed, 2 refused.
 INTERNAL_ERROR_EXIT = 3
 
-err = Console(stderr=True)
-# Not a terminal (CI logs, redirected output): wide enough for the summary tables.
-out = Console(width=None if sys.stdout.isatty() else 150)
+# Not a terminal (a log file, a pipe): lines are never wrapped (a file name split over two lines cannot be found
+# with grep), tables are drawn 150 columns wide.
+err = Console(stderr=True, soft_wrap=not sys.stderr.isatty())
+out = Console(width=None if sys.stdout.isatty() else 150, soft_wrap=not sys.stdout.isatty())
 
 
 @contextmanager
@@ -201,26 +203,51 @@ def _list_excludes(sources: list[ListSourceConfig], base: Path) -> dict[Path, tu
     return out
 
 
+def _pseudonym_key_to_create(options: RunOptions) -> Path | None:
+    """The key file this run will create (said once, on the run that creates it), else None."""
+    import os
+
+    from jhmig.reports.pseudonyms import KEY_ENV, key_path
+
+    if not options.pseudonymize or os.environ.get(KEY_ENV) is not None:
+        return None
+    path = key_path()
+    return None if path.exists() else path
+
+
+def _committed(status: str, cutover: bool) -> str:
+    """Whether the run's load is in the target, in words."""
+    if status == "dry_run":
+        return text("dry_run")
+    if status == "failed":
+        return text("cutover_not_committed") if cutover else text("not_committed")
+    return text("committed_status", status=status) if status != "ok" else text("committed")
+
+
 def execute(options: RunOptions, progress: bool = True) -> int:
     from jhmig.pipeline import run_pipeline
     from jhmig.reports.console import print_summary
 
+    new_key = _pseudonym_key_to_create(options)
     with progress_bar(progress) as update:
         outcome = run_pipeline(options, progress=update)
+    if new_key is not None and new_key.is_file():
+        out.print(text("key_created", path=new_key), highlight=False, soft_wrap=True)
     print_summary(outcome.summary.as_dict(), out, outcome.committed)
     signoff = outcome.summary.signoff or {}
     if signoff.get("statistics"):
         st, money = signoff["statistics"], signoff.get("money") or {}
-        out.print(f"  KJH statistics: {len(st['cells'])} cells, source = target {st['equal_share']:.1%}, "
-                  f"explained {st['explained_share']:.1%}; money per year and kind {'exact' if money.get('exact') else 'NOT exact'} (abgleich.html)")
+        out.print(text("statistics", cells=num(len(st["cells"])), equal=share(st["equal_share"]), explained=share(st["explained_share"]),
+                       exact=text("exact") if money.get("exact") else text("not_exact")))
     gate = outcome.summary.gate
     if gate:
         for check in gate["checks"]:
             if not check["ok"]:
-                out.print(f"  [red]gate missed[/red]  {escape(check['name'])}: {escape(check['actual'])} (threshold {escape(check['threshold'])})")
-        verdict = "passed" if gate["passed"] else ("missed, overridden by " + gate["override"]["by"] if "override" in gate else "missed")
-        out.print(f"  quality gate: {escape(verdict)}" + (" - cut-over not committed" if gate.get("cutover") and outcome.summary.status == "failed" else ""))
-    out.print(f"run folder: {outcome.run_dir}")
+                out.print(text("gate_check", name=escape(check["name"]), actual=escape(str(check["actual"])), threshold=escape(str(check["threshold"]))))
+        verdict = text("gate_passed") if gate["passed"] else (
+            text("gate_overridden", by=gate["override"]["by"]) if "override" in gate else text("gate_missed"))
+        out.print(text("gate", verdict=escape(verdict), committed=_committed(outcome.summary.status, bool(gate.get("cutover")))))
+    out.print(text("run_folder", path=outcome.run_dir), highlight=False)
     return outcome.exit_code
 
 

@@ -107,6 +107,19 @@ ENTITY_DE = {
     "participant": "Beteiligung", "service": "Leistung", "uvg_claim": "UVG-Anspruch",
     "payment": "Zahlung", "legacy_code": "Schlüssel",
 }
+# grammatical gender of the entity names above, for the articles of the messages (f: "die Akte, die ...")
+_GENDER = {"provider": "m", "uvg_claim": "m", "legacy_code": "m", "jgh_proceeding": "n"}
+_ARTICLES = {  # gender -> (accusative article, accusative relative, dative article, nominative relative)
+    "f": ("die", "die", "der", "die"), "m": ("den", "den", "dem", "der"), "n": ("das", "das", "dem", "das"),
+}
+
+
+def reference_texts(entity: str, key_column: str) -> tuple[str, str]:
+    """The messages of ``ref.missing`` and ``ref.depends_on_quarantined`` for a reference to ``entity`` ('{}': its key)."""
+    what = ENTITY_DE.get(entity, entity)
+    acc, rel_acc, dat, rel_nom = _ARTICLES[_GENDER.get(entity, "f")]
+    return (f"verweist auf {acc} {what} {{}}, {rel_acc} es in der Quelle nicht gibt ({key_column})",
+            f"hängt ab von {dat} {what} {{}}, {rel_nom} in Quarantäne ist")
 
 
 def quarantine_unresolved(batch: Batch, known_elsewhere: dict[str, set[str]] | None = None,
@@ -144,10 +157,10 @@ def quarantine_unresolved(batch: Batch, known_elsewhere: dict[str, set[str]] | N
                 continue
             in_quarantine = dangling & _member(keys, quarantined_keys.get(ref.target, []))
             missing = dangling & ~in_quarantine
-            what = ENTITY_DE.get(ref.target, ref.target)
+            missing_text, quarantined_text = reference_texts(ref.target, ref.key_column)
             for mask, rule, text in (
-                (missing, "ref.missing", f"verweist auf {what} {{}}, die/den es in der Quelle nicht gibt ({ref.key_column})"),
-                (in_quarantine, "ref.depends_on_quarantined", f"hängt ab von {what} {{}}, die/der in Quarantäne ist"),
+                (missing, "ref.missing", missing_text),
+                (in_quarantine, "ref.depends_on_quarantined", quarantined_text),
             ):
                 if not mask.any():
                     continue

@@ -73,6 +73,7 @@ class RunSummary:
     matching: dict[str, Any] = field(default_factory=dict)  # identity resolution: outcomes per source pair, clusters, review
     unsummed_records: list[dict[str, Any]] = field(default_factory=list)  # file, line, reason: records the control totals miss
     signoff: dict[str, Any] = field(default_factory=dict)  # KJH statistics, money per year and kind, controlling (jhmig.signoff)
+    quarantine: dict[str, Any] = field(default_factory=dict)  # records and payment cents in the quarantine, by reason (rule)
     gate: dict[str, Any] | None = None  # the quality gate's verdict (jhmig.reports.quality_gate), when thresholds are set
 
     @property

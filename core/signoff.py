@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from jhmig.masking import mask_keys_in
 from jhmig.records import Batch
 
 
@@ -38,13 +39,22 @@ class SignoffInputs:
 def capture(batch: Batch, as_of: dt.date | None, first_year: int | None = None) -> SignoffInputs:
     from jhmig.reports.statistics import service_snapshot, year_range
 
-    services = service_snapshot(batch.frames.get("service"))
+    services = service_snapshot(batch.frames.get("service"), unreadable_end_dates(batch))
     years = year_range(services, as_of, first_year)
     frame = batch.frames.get("payment")
     columns = ["legacy_key", "service_key", "amount_cents", "due_date"]
     payments = (frame.loc[frame["service_key"].notna(), columns].copy()
                 if frame is not None and "service_key" in frame else pd.DataFrame(columns=columns))
     return SignoffInputs(batch.source_system, services, payments, years.first, years.last)
+
+
+def unreadable_end_dates(batch: Batch) -> set[str]:
+    """Keys of the services whose end date was delivered but could not be read (finding ``value.invalid_date``)."""
+    findings = batch.findings.frame()
+    if not len(findings):
+        return set()
+    bad = findings[(findings["rule_id"] == "value.invalid_date") & (findings["entity"] == "service") & (findings["field"] == "end_date")]
+    return set(bad["legacy_key"].dropna().astype(str))
 
 
 def prepare_money(inputs: SignoffInputs, payments_read: pd.DataFrame, batch: Batch) -> None:
@@ -84,6 +94,8 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
     """``summary.json["signoff"]``: statistics, Inobhutnahmen, money, controlling (source and target)."""
     from jhmig.reports.money_table import money_table
     from jhmig.reports.statistics import (
+        END_UNREADABLE,
+        END_UNREADABLE_LABEL,
         YearRange,
         cell_members,
         compare_statistics,
@@ -102,7 +114,7 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
     outcomes = {k: batch.outcome_frame(k) for k in ("quarantined", "merged", "skipped")}
     table = compare_statistics(source_cells, target_cells, cell_members(inputs.services, years),
                                not_loaded_services(inputs.services, loaded, outcomes))
-    labels = _labels(code_lists)
+    labels = {**_labels(code_lists), END_UNREADABLE: END_UNREADABLE_LABEL}
     cells = [{"measure": r.measure, "service_type": r.service_type, "label": labels.get(r.service_type, r.service_type), "year": int(r.year),
               "source": int(r.source), "target": int(r.target), "difference": int(r.difference), "equal": bool(r.equal),
               "explained": bool(r.explained), "records": r.records} for r in table.itertuples()]
@@ -123,7 +135,7 @@ def figures(inputs: SignoffInputs, batch: Batch, target: dict[str, Any] | None, 
     out["not_loaded_by_file"] = _not_loaded_by_file(outcomes)
     out["seconds"] = round(time.perf_counter() - started, 3)
     out["sql_seconds"] = round(target["seconds"], 3) if target else None
-    return out
+    return mask_keys_in(out)  # type: ignore[return-value]  # keys hold dates that may be birth dates: never in clear in a report
 
 
 def write_record_hashes(run_dir: Any, batches: list[Batch]) -> None:
@@ -135,8 +147,9 @@ def write_record_hashes(run_dir: Any, batches: list[Batch]) -> None:
 def write_reports(run_dir: Any, out_dir: Any, summary: dict[str, Any]) -> None:
     """abgleich.html and abgleich.xlsx of the run (findings over the runs read from the output folder)."""
     from jhmig.reports.reconciliation_report import run_history, write_reconciliation
+    from jhmig.validation import rule_catalog
 
-    write_reconciliation(run_dir, summary, run_history(out_dir, summary["run_uid"]))
+    write_reconciliation(run_dir, summary, run_history(out_dir, summary["run_uid"]), rule_catalog())
 
 
 def _not_loaded_by_file(outcomes: dict[str, pd.DataFrame], shown: int = 100) -> list[dict[str, Any]]:

@@ -27,6 +27,8 @@ STAGE_RULES: tuple[RuleEntry, ...] = (
           "Migrationsteam: Layout ergänzen, wenn die Spalte gebraucht wird"),
     _rule("encoding.undecodable", Severity.ERROR, "*", "extract", "Zeichen, die in der Kodierung der Datei nicht definiert sind",
           "Kodierung der Datei im Layout prüfen, sonst den Text im Altsystem berichtigen"),
+    _rule("match.provider_new", Severity.INFO, "provider", "match", "Träger aus einer Liste ist im Altsystem nicht bekannt (als neuer Träger angelegt)",
+          "prüfen, ob der Träger im Altsystem unter anderem Namen steht; dann den Namen in der Liste angleichen, sonst nichts zu tun"),
     _rule("extract.lock_file", Severity.INFO, "*", "extract", "Sperrdatei eines geöffneten Dokuments übergangen",
           "keine Aktion nötig; Liste vor dem Lauf schließen"),
     _rule("extract.reader_note", Severity.INFO, "*", "extract", "Hinweis des Lesemoduls zur Datei", "nur zur Kenntnis"),

@@ -13,6 +13,9 @@ from typing import Any
 
 from jhmig.run_state import RunState
 
+#: the status of a committed run (not a cut-over) that missed the quality gate
+GATE_MISSED = "gate_missed"
+
 
 def capture_signoff(state: RunState) -> None:
     """Right after transform: the service records and service-bound payments as read (before any quarantine)."""
@@ -69,7 +72,7 @@ def add_delta(state: RunState) -> None:
         raise RefusedInput(f"--delta-since {options.delta_since}: no such run with record hashes in {options.out_dir}",
                            hint="list the runs with: jhmig runs list")
     # the load's counts equal the delta only when the base run is the target's state
-    consecutive = base.summary.get("status") == "ok" and base.summary.get("run_id") == load.run_id - 1
+    consecutive = base.summary.get("status") in ("ok", GATE_MISSED) and base.summary.get("run_id") == load.run_id - 1
     stats: dict[str, dict[str, int]] = {}
     for (_source, entity), s in load.stats.items():
         e = stats.setdefault(entity, {"inserted": 0, "updated": 0, "deleted": 0})
@@ -103,6 +106,8 @@ def apply_gate(state: RunState) -> None:
         verdict["override"] = {**options.gate_override, "at": dt.datetime.now().replace(microsecond=0).isoformat()}
     elif not verdict["passed"] and options.cutover:
         summary.status = "failed"  # the load is rolled back: a cut-over commits only what passes the gate
+    elif not verdict["passed"] and summary.status == "ok":
+        summary.status = GATE_MISSED  # committed (no cut-over), but not "ok": the gate was missed
     summary.gate = verdict
     summary.options = {**summary.options, "mode": "cutover" if options.cutover else ("dry_run" if options.dry_run else "load"),
                        **({"gate_override": verdict["override"]} if "override" in verdict else {})}

@@ -79,6 +79,14 @@ def read_delimited(path: Path, layout: FileLayout, encoding: str) -> DelimitedRe
                 rows.append([record[i] for i in positions])
                 lines.append(start)
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc) and layout.quotechar:
+                # the csv module only sees a field growing past its limit: the quote that opened it is the problem
+                raise SourceReadError(
+                    str(path), f"opens a quote ({layout.quotechar}) that never closes: the rest of the file would become one field",
+                    line=previous_end + 1,
+                    hint=f"close the quote in line {previous_end + 1} (a field's {layout.quotechar} must be doubled inside quotes) "
+                    "and export again, or set 'quotechar' for this file in the layout if the export does not quote",
+                ) from None
             raise SourceReadError(
                 str(path), f"not readable as delimited text: {exc}", line=previous_end + 1,
                 hint="check delimiter/quotechar/encoding in the layout file",

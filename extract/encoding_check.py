@@ -19,7 +19,9 @@ numpy scans the bytes: a 300 MB payment file takes well under a second.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -51,11 +53,27 @@ def normalized(encoding: str) -> str:
         raise SourceReadError("", f"unknown encoding {encoding!r}", hint="fix 'encoding' in the layout file") from None
 
 
-def check_encoding(data: bytes, encoding: str, path: str) -> None:
-    """Raise :class:`SourceReadError` (exit 2) when the bytes do not fit ``encoding``."""
+def check_encoding(data: bytes, encoding: str, path: str, others: Callable[[], Iterable[tuple[Path, str]]] | None = None) -> None:
+    """Raise :class:`SourceReadError` (exit 2) when the bytes do not fit ``encoding``.
+
+    ``others``: the export's other files with their declared encodings; when this file is refused they are
+    checked too, and one message names every file with the problem (a UTF-8 export fails in each of them,
+    and the steward asks for one re-export, not one per run).
+    """
     problem = find_problem(data, encoding)
     if problem is None:
         return
+    more = [(str(p.name), enc, found) for p, enc in (others() if others else ()) if str(p) != path and p.is_file()
+            and (found := find_problem(p.read_bytes(), enc)) is not None]
+    if more:
+        named = [(Path(path).name, encoding, problem), *more]
+        listed = "; ".join(f"{name} (line {pr.line}: declared {enc}, looks like {pr.seen})" for name, enc, pr in named)
+        encodings = sorted({enc for _, enc, _ in named})
+        raise SourceReadError(
+            path, f"{len(named)} files of the export are not in their declared encoding: {listed}",
+            hint=f"re-export the files in {' / '.join(encodings)}, or set 'encoding' in the layout to what they really are "
+            "(nothing was loaded; mojibake never reaches the target)",
+        )
     raise SourceReadError(
         path, f"the file is declared {encoding} but looks like {problem.seen}: {problem.detail}", line=problem.line,
         hint=f"re-export the file in {encoding}, or set 'encoding' for this file in the layout to what it really is "

@@ -66,6 +66,12 @@ def extract_export(export_dir: Path, layout: Layout, progress: Progress | None =
     return ExtractResult(batch=batch, tables=tables, manifest=manifest, checks=checks, unsummed=sorted(unsummed))
 
 
+def _other_files(export_dir: Path, layout: Layout) -> list[tuple[Path, str]]:
+    from jhmig.extract.manifest import export_files
+
+    return export_files(export_dir, layout)
+
+
 def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
                ) -> tuple[RawTable, int, dict[str, str] | None, list[tuple[int, str, str]]]:
     """Read one file; returns the table, its record count, the raw trailer (fixed width) and the unreadable records."""
@@ -74,7 +80,7 @@ def _read_file(path: Path, file_layout: FileLayout, layout: Layout, batch: Batch
     trailer: dict[str, str] | None = None
     # The bytes are checked before parsing: a cp1252 reader accepts UTF-8 and DOS bytes as mojibake.
     data = path.read_bytes()
-    check_encoding(data, encoding, str(path))
+    check_encoding(data, encoding, str(path), others=lambda: _other_files(path.parent, layout))
     if file_layout.format == "fixed_width":
         read = read_fixed_width(path, file_layout, encoding, data)
         undecodable: list[int] = []

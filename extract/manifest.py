@@ -32,6 +32,12 @@ def read_manifest(export_dir: Path, layout: Layout) -> Manifest:
     return apply_export_info(_read_manifest(export_dir, layout), export_dir, layout, _export_date)
 
 
+def export_files(export_dir: Path, layout: Layout) -> list[tuple[Path, str]]:
+    """The export's files the layout names, each with its declared encoding (for one message naming all)."""
+    present = {p.name.upper(): p for p in export_dir.iterdir() if p.is_file()}
+    return [(present[f.file.upper()], layout.encoding_of(f)) for f in layout.files if f.file.upper() in present]
+
+
 def _read_manifest(export_dir: Path, layout: Layout) -> Manifest:
     spec = layout.manifest
     if spec is None:
@@ -43,7 +49,7 @@ def _read_manifest(export_dir: Path, layout: Layout) -> Manifest:
             hint="the export is incomplete: ask for a complete export, or pass --accept-manifest-mismatch to migrate without control totals",
         )
     data = path.read_bytes()
-    check_encoding(data, spec.encoding or layout.encoding, str(path))
+    check_encoding(data, spec.encoding or layout.encoding, str(path), others=lambda: export_files(export_dir, layout))
     text = data.decode(spec.encoding or layout.encoding, errors="replace").lstrip("\ufeff")
     reader = {"keyvalue": _read_keyvalue, "delimited": _read_delimited, "json": _read_json}[spec.format]
     entries, meta = reader(text, spec, path, layout)

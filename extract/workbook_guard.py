@@ -87,6 +87,10 @@ def identify(path: Path, head: bytes) -> Container:
         if _holds_encrypted_package(path):
             raise GuardRefusal("the workbook is password-protected (encrypted)",
                                "ask the owner to remove the password (Excel: File > Info > Protect Workbook) and send it again")
+        if _biff_password(path):
+            raise GuardRefusal("the workbook is password-protected (Excel 97-2003 encryption, XOR or RC4)",
+                               "ask the owner to remove the password (Excel: File > Info > Protect Workbook > Encrypt with Password: "
+                               "clear it), save it as .xlsx and send it again")
         return Container("xls", "Excel 97-2003 workbook (.xls)")
     if head[:2] in OLD_BIFF_MAGICS and len(head) >= 4 and head[3] == 0:
         return Container("xls_old", "Excel 2-4 worksheet (.xls, BIFF2-4)")
@@ -109,6 +113,27 @@ def _looks_textual(head: bytes) -> bool:
     sample = head[:4096]
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return control <= len(sample) // 100
+
+
+# the first record of a BIFF5/BIFF8 workbook stream (BOF of the workbook globals) and the record that says it is encrypted
+_BIFF_BOF = ((b"\x09\x08\x10\x00\x00\x06\x05\x00", 20), (b"\x09\x08\x08\x00\x00\x05\x05\x00", 12))
+_FILEPASS = b"\x2f\x00"
+_SECTOR = 512
+
+
+def _biff_password(path: Path) -> bool:
+    """A legacy .xls with a password: its workbook stream's BOF is followed by a FILEPASS record.
+
+    The workbook stream (always 4 KB or more, so in regular sectors) starts on a sector boundary:
+    only those are looked at, not every byte of the file.
+    """
+    with path.open("rb") as fh:
+        fh.seek(_SECTOR)  # past the header
+        while chunk := fh.read(_SECTOR):
+            for bof, filepass_at in _BIFF_BOF:
+                if chunk.startswith(bof):
+                    return chunk[filepass_at:filepass_at + 2] == _FILEPASS
+    return False
 
 
 def _holds_encrypted_package(path: Path) -> bool:

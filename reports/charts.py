@@ -59,25 +59,64 @@ def money_chart(lines: Sequence[dict]) -> str | None:
     return _png(fig)
 
 
-def services_chart(cells: Sequence[dict], measure: str = "begun") -> str | None:
-    """Lines: services per § and year (source), one line per service type."""
+SHOWN_TYPES = 5  # panels of the largest service types; the others are summed in one panel "übrige"
+_MEASURE_TITLE = {"begun": "Begonnene Hilfen je Jahr", "ended": "Beendete Hilfen je Jahr", "running": "Laufende Hilfen am 31.12."}
+
+
+def chart_panels(rows: Sequence[dict]) -> list[tuple[str, set[str]]]:
+    """(title, service types) per panel: the SHOWN_TYPES largest by source count, then "übrige" for the rest."""
+    totals: dict[str, int] = {}
+    labels: dict[str, str] = {}
+    for c in rows:
+        totals[c["service_type"]] = totals.get(c["service_type"], 0) + int(c["source"])
+        labels[c["service_type"]] = str(c.get("label") or c["service_type"])
+    largest = [k for k, _ in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:SHOWN_TYPES]]
+    rest = [k for k in totals if k not in largest]
+    return [(labels[k], {k}) for k in largest] + ([(f"übrige ({len(rest)} Hilfearten)", set(rest))] if rest else [])
+
+
+def services_chart(cells: Sequence[dict], measure: str = "begun", partial_year: int | None = None) -> str | None:
+    """Small multiples: one panel per large service type (plus "übrige"), source and target as two lines.
+
+    ``partial_year``: the export's year when it ends before 31.12.; it is shaded and labelled, so that its
+    lower counts do not read as a drop.
+    """
     rows = [c for c in cells if c["measure"] == measure]
     years = sorted({c["year"] for c in rows})
-    kinds = sorted({c["service_type"] for c in rows}, key=lambda k: (not k[:1].isdigit(), k.zfill(6)))
     if not years:
         return None
+    panels = chart_panels(rows)
+    rest = len(panels) > SHOWN_TYPES
+    largest = panels[:SHOWN_TYPES]
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    for number, kind in enumerate(kinds):
-        values = [sum(c["source"] for c in rows if c["year"] == y and c["service_type"] == kind) for y in years]
-        ax.plot(years, values, marker="o", markersize=3, label=f"§ {kind}" if kind[:1].isdigit() else kind,
-                color=PALETTE[number % len(PALETTE)], linestyle="-" if number < len(PALETTE) else "--")
     from matplotlib.ticker import MaxNLocator
 
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("Anzahl")
-    ax.set_title({"begun": "begonnene Hilfen je § und Jahr", "running": "laufende Hilfen am 31.12."}.get(measure, measure))
-    ax.legend(fontsize=7, ncols=4)
+    columns = 3
+    lines_of_panels = (len(panels) + columns - 1) // columns
+    fig, axes = plt.subplots(lines_of_panels, columns, figsize=(11, 2.6 * lines_of_panels), sharex=True, squeeze=False)
+    for ax, (title, kinds) in zip(axes.flat, panels):
+        source = [sum(int(c["source"]) for c in rows if c["year"] == y and c["service_type"] in kinds) for y in years]
+        target = [sum(int(c["target"]) for c in rows if c["year"] == y and c["service_type"] in kinds) for y in years]
+        ax.plot(years, source, color=PALETTE[0], marker="o", markersize=3, linewidth=1.8, label="Quelle (Altsystem)")
+        ax.plot(years, target, color=PALETTE[1], marker="x", markersize=4, linewidth=1.2, linestyle="--", label="Ziel (Datenbank)")
+        if partial_year in years:
+            ax.axvspan(partial_year - 0.5, partial_year + 0.5, color="#dddddd", alpha=0.6, linewidth=0)
+        ax.set_title(title if len(title) <= 42 else title[:41] + "…", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.tick_params(labelsize=7)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    if partial_year in years:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color="#dddddd"))
+        names.append(f"{partial_year}: Teiljahr (bis zum Exportdatum)")
+    fig.legend(handles, names, loc="lower center", ncols=len(names), fontsize=8, frameon=False)
+    fig.suptitle(_MEASURE_TITLE.get(measure, measure) + f" – die {len(largest)} häufigsten Hilfearten" + (" und übrige" if rest else ""),
+                 fontsize=11)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
     return _png(fig)
 
 

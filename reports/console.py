@@ -8,6 +8,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from jhmig.labels import check_de, entity_de
+from jhmig.messages import column, language, num, text
+
 
 def _euro(cents: int | None) -> str:
     if cents is None:
@@ -16,28 +19,31 @@ def _euro(cents: int | None) -> str:
 
 
 def print_summary(summary: dict[str, Any], console: Console, committed: bool | None = None) -> None:
-    table = Table(title=f"Run {summary['run_uid']} (id {summary['run_id']}): {summary['status']}", title_justify="left")
+    table = Table(title=text("run_title", run_uid=summary["run_uid"], run_id=summary["run_id"], status=summary["status"]), title_justify="left")
     for name in ("source", "file", "entity", "read", "loaded", "merged", "quarantined", "skipped", "ok"):
-        table.add_column(name, justify="right" if name in ("read", "loaded", "merged", "quarantined", "skipped") else "left")
+        table.add_column(column(name), justify="right" if name in ("read", "loaded", "merged", "quarantined", "skipped") else "left")
+    german = language() == "de"
     for row in summary["files"]:
         where = escape(row["file"] + (f" [{row['sheet']}]" if row.get("sheet") else ""))  # '[laufend]' is no markup
-        table.add_row(row["source_system"], where, row["entity"], *(str(row[k]) for k in ("read", "loaded", "merged", "quarantined", "skipped")),
-                      "yes" if row["balanced"] else "[red]NO[/red]")
+        table.add_row(row["source_system"], where, entity_de(row["entity"]) if german else row["entity"],
+                      *(num(row[k]) if german else str(row[k]) for k in ("read", "loaded", "merged", "quarantined", "skipped")),
+                      text("yes") if row["balanced"] else f"[red]{text('no')}[/red]")
     console.print(table)
     money = summary["money"]
-    mt = Table(title="Payments (cents as euros)", title_justify="left")
+    mt = Table(title=text("payments_title"), title_justify="left")
     for name in ("manifest", "read", "loaded", "in target (SQL)", "quarantined", "merged", "skipped", "ok"):
-        mt.add_column(name, justify="right")
+        mt.add_column(column(name), justify="right")
     mt.add_row(*(_euro(money.get(k)) for k in ("manifest_cents", "read_cents", "loaded_cents", "target_cents", "quarantined_cents", "merged_cents", "skipped_cents")),
-               "yes" if money["balanced"] and money["target_matches_loaded"] else "[red]NO[/red]")
+               text("yes") if money["balanced"] and money["target_matches_loaded"] else f"[red]{text('no')}[/red]")
     console.print(mt)
     _print_matching(summary.get("matching") or {}, console)
     _print_detached(summary.get("matching") or {}, console)
     for check in summary["checks"]:
-        mark = "[green]ok[/green]" if check["ok"] else "[red]FAILED[/red]"
-        console.print(f"  {mark}  {check['check']}")
+        mark = f"[green]{text('check_ok')}[/green]" if check["ok"] else f"[red]{text('check_failed')}[/red]"
+        console.print(f"  {mark}  {check_de(check['check']) if language() == 'de' else check['check']}")
     errs = summary["findings"]["by_severity"]
-    console.print(f"  findings: {summary['findings']['total']} ({', '.join(f'{k} {v}' for k, v in sorted(errs.items()))})")
+    parts = ", ".join(f"{text('severity_' + k) if k in ('error', 'warning', 'info') else k} {num(v)}" for k, v in sorted(errs.items()))
+    console.print(text("findings", total=num(summary["findings"]["total"]), parts=parts))
     print_target_changes(summary, console, committed)
     print_unsummed(summary, console)
 
@@ -92,12 +98,11 @@ def print_target_changes(summary: dict[str, Any], console: Console, committed: b
         return
     status = summary.get("status")
     if committed is None:
-        committed = status in ("ok", "incomplete")
+        committed = status in ("ok", "incomplete", "gate_missed")
     if not committed:
-        console.print("  target database: rolled back (dry run), nothing changed" if status == "dry_run"
-                      else "  target database: unchanged (the run was rolled back)")
+        console.print(text("target_rolled_back_dry") if status == "dry_run" else text("target_unchanged"))
         return
-    table = Table(title="Target database (changed)", title_justify="left")
+    table = Table(title=text("target_title_changed"), title_justify="left")
     table.add_column("entity")
     for name in ("new", "updated", "unchanged", "deleted"):
         table.add_column(name, justify="right")
@@ -107,8 +112,8 @@ def print_target_changes(summary: dict[str, Any], console: Console, committed: b
         for k in _CHANGES:
             totals[k] += int(e.get(k, 0))
     console.print(table)
-    console.print(f"  target: {totals['inserted']:,} new, {totals['updated']:,} updated, {totals['unchanged']:,} unchanged, "
-                  f"{totals['deleted']:,} deleted")
+    console.print(text("target", inserted=num(totals["inserted"]), updated=num(totals["updated"]), unchanged=num(totals["unchanged"]),
+                       deleted=num(totals["deleted"])))
 
 
 def print_unsummed(summary: dict[str, Any], console: Console, limit: int = 20) -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from jhmig.masking import mask_key
+
 RECORD_ID = ["source_system", "entity", "legacy_key"]
 SHOWN = 200
 
@@ -43,7 +45,8 @@ def delta_figures(changes: pd.DataFrame, load_stats: dict[str, dict[str, int]], 
         wrote = {k: int(stats.get(k, 0)) for k in ("inserted", "updated", "deleted")}
         ok = (counts["new"], counts["changed"], counts["gone"]) == (wrote["inserted"], wrote["updated"], wrote["deleted"])
         entities[entity] = {**counts, **wrote, "ok": ok if consecutive else None,
-                            "records": {k: part.loc[part["change"] == k, "legacy_key"].head(SHOWN).tolist() for k in ("new", "changed", "gone")}}
+                            "records": {k: [mask_key(x) for x in part.loc[part["change"] == k, "legacy_key"].head(SHOWN).tolist()]
+                                        for k in ("new", "changed", "gone")}}
     out: dict[str, Any] = {"since": since, "consecutive": consecutive, "entities": entities,
                            "ok": all(e["ok"] for e in entities.values()) if consecutive else None}
     if money is not None and len(money):

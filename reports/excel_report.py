@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -47,7 +47,7 @@ INSTRUCTIONS = (
     "So bearbeiten Sie diese Liste:",
     "1. Jedes Blatt enthält die Befunde einer Prüfregel; Datei, Blatt, Zeile und Spalte zeigen die Fundstelle in der Quelle.",
     "2. Wählen Sie in der Spalte 'Entscheidung': korrigieren, akzeptieren oder nicht migrieren.",
-    "   - korrigieren: den richtigen Wert in 'Korrigierter Wert' eintragen, genau so, wie ihn die Quelle schreiben würde (z. B. 14.07.2012).",
+    "   - korrigieren: den richtigen Wert in 'Korrigierter Wert' eintragen, genau so, wie ihn die Quelle schreiben würde (ein Datum als TT.MM.JJJJ).",
     "   - akzeptieren: nur für Warnungen und Hinweise; der Satz wird übernommen, der Befund gilt als erledigt.",
     "   - nicht migrieren: der Satz (und was an ihm hängt) wird nicht übernommen; das wird im Lauf festgehalten.",
     "3. Tragen Sie in 'Bearbeitet von' Ihren Namen oder Ihr Kürzel und in 'Datum' das Datum ein.",
@@ -89,7 +89,7 @@ def write_fehlerliste(path: Path, findings: pd.DataFrame, *, status: pd.DataFram
     if carried is not None and len(carried):
         data = pd.concat([data, carried], ignore_index=True)
     rules = _rule_order(data)
-    names = sheet_names([r for r, _ in rules])
+    names = sheet_names([r for r, _ in rules], {r: catalog.get(r, _first_entity(part)).title for r, part in rules})
     limit = max_rows - 2  # the header and a closing note
 
     wb = Workbook(write_only=True)
@@ -135,26 +135,50 @@ def write_fehlerliste(path: Path, findings: pd.DataFrame, *, status: pd.DataFram
     return stats
 
 
+def _first_entity(part: pd.DataFrame) -> str | None:
+    entities = part["entity"].dropna()
+    return str(entities.iloc[0]) if len(entities) else None
+
+
 def _rule_order(findings: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
     """Rules with errors first, then warnings, then notes; bigger first."""
     groups = [(str(r), part) for r, part in findings.groupby("rule_id", sort=False)]
     return sorted(groups, key=lambda g: (min(SEVERITY_ORDER.get(s, 3) for s in g[1]["severity"]), -len(g[1]), g[0]))
 
 
-def sheet_names(rule_ids: list[str]) -> dict[str, str]:
-    """Excel-safe, unique (case-insensitively) sheet names of at most 31 characters."""
+def sheet_names(rule_ids: list[str], titles: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Excel-safe, unique (case-insensitively) sheet names of at most 31 characters.
+
+    ``titles``: the rules' German titles; a sheet is named by its title shortened at a word
+    ("kein gültiges Datum", not ``gx.participant.valid_from_not_n``). The rule id is in the
+    sheet's column *Regel* and on the overview beside the sheet's name.
+    """
     used = set(_RESERVED_SHEETS)
     out: dict[str, str] = {}
     for rule_id in rule_ids:
-        base = _BAD_SHEET_CHARS.sub("_", rule_id).strip("'").strip() or "Regel"
+        title = (titles or {}).get(rule_id)
+        base = _short_title(title) if title else ""
+        base = _BAD_SHEET_CHARS.sub("_", base or rule_id).strip("'").strip() or "Regel"
         name, n = base[:31], 1
         while name.casefold() in used:
             n += 1
-            suffix = f"~{n}"
-            name = base[:31 - len(suffix)] + suffix
+            suffix = f" ({n})"
+            name = base[:31 - len(suffix)].rstrip() + suffix
         used.add(name.casefold())
         out[rule_id] = name
     return out
+
+
+_PARENTHESES = re.compile(r"\s*\([^)]*\)")
+
+
+def _short_title(title: str, limit: int = 31) -> str:
+    """A rule title as a sheet name: without its examples in parentheses, cut at a word to ``limit`` characters."""
+    text = " ".join(_PARENTHESES.sub("", title).replace(":", " ").split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1]
+    return (cut[:cut.rfind(" ")] if " " in cut else cut).rstrip(" ,;-") + "…"
 
 
 def _write_overview(ws, sheets: list[tuple[str, str, pd.DataFrame, int, int]], data: pd.DataFrame,  # type: ignore[no-untyped-def]

@@ -92,6 +92,7 @@ def _columns(part: pd.DataFrame, catalog: RuleCatalog, run_uid: str, hider: Hide
             src_value = src_value.copy()
             src_value[personal] = [hider.redact(str(v), str(k)) for v, k in zip(src_value[personal], kinds[personal])]
             form[personal] = "pseudonym:" + kinds[personal].astype("string")
+    keys = part["legacy_key"] if hider is None else hider.keys(part["legacy_key"])  # a key's date may be a birth date
     rule_id = str(part["rule_id"].iloc[0]) if len(part) else ""
     fixes = {e: catalog.get(rule_id, None if pd.isna(e) else str(e)).fix for e in part["entity"].unique()}
     decided = part["status"] != "offen"
@@ -106,13 +107,13 @@ def _columns(part: pd.DataFrame, catalog: RuleCatalog, run_uid: str, hider: Hide
     return {
         "rule": part["rule_id"], "severity": part["severity"].map(lambda s: SEVERITY_DE.get(s, s)),
         "file": part["src_path"], "sheet": part["src_sheet"], "line": line,
-        "column": part["src_column"].astype("string").fillna(part["field"].astype("string")), "key": part["legacy_key"],
+        "column": part["src_column"].astype("string").fillna(part["field"].astype("string")), "key": keys,
         "value": value, "message": message, "fix": part["entity"].map(fixes),
         "decision": decision.where(decided), "corrected": corrected.where(decided),
         "by": part["by"].where(decided), "on": part["on"].where(decided),
         "source_system": part["source_system"], "entity": part["entity"], "src_path": part["src_path"],
         "src_sheet": part["src_sheet"], "src_line": line, "field": part["field"], "src_column": part["src_column"],
-        "legacy_key": part["legacy_key"], "rule_id": part["rule_id"], "finding_value": value, "src_value": src_value,
+        "legacy_key": keys, "rule_id": part["rule_id"], "finding_value": value, "src_value": src_value,
         "value_form": form, "run_uid": pd.Series(run_uid, index=part.index, dtype="string"),
         "row_key": part["row_key"] if "row_key" in part else pd.Series(pd.NA, index=part.index, dtype="string"),
     }

@@ -21,24 +21,14 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from jhmig.reports.history import entity_trend, open_by_rule, rule_trend
+from jhmig.masking import mask_key, mask_keys_in
 from jhmig.reports.masking import Hider
 from jhmig.catalog import RuleCatalog
+from jhmig.labels import CHECK_DE, CONTROL_DE, KIND_DE, SEVERITY_DE, STATUS_DE, check_de, entity_de, euro, number, percent, plural
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXAMPLES_PER_RULE = 50
-SEVERITY_DE = {"error": "Fehler", "warning": "Warnung", "info": "Hinweis"}
-STATUS_DE = {"ok": "erfolgreich", "dry_run": "Probelauf (zurückgerollt)", "failed": "Abgleich fehlgeschlagen",
-             "incomplete": "geladen, aber unvollständig (Geld aus dem Manifest fehlt)"}
 LIGHT_DE = {"rot": "rot", "gelb": "gelb", "gruen": "grün"}
-# the checks of summary.json, as stewards read them
-CHECK_DE = {
-    "read = loaded + merged + quarantined + skipped (every file and entity)":
-        "gelesen = geladen + zusammengeführt + Quarantäne + übersprungen (jede Datei und Tabelle)",
-    "rows in the target = rows loaded (every entity, counted by SQL)": "Sätze im Ziel = geladene Sätze (jede Tabelle, per SQL gezählt)",
-    "payments: read = loaded + quarantined + merged + skipped (cents)":
-        "Zahlungen: gelesen = geladen + Quarantäne + zusammengeführt + übersprungen (auf den Cent)",
-    "payments: sum in the target = sum loaded (cents, by SQL)": "Zahlungen: Summe im Ziel = geladene Summe (auf den Cent, per SQL)",
-}
 
 
 @dataclass
@@ -63,6 +53,9 @@ def write_validierung(path: Path, inputs: ReportInputs) -> None:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["euro"] = euro
     env.filters["num"] = number
+    env.filters["pct"] = percent
+    env.filters["ent"] = entity_de
+    env.filters["plural"] = plural
     env.filters["when"] = when
     env.filters["day"] = day
     html = env.get_template("validierung.html.j2").render(**build_view(inputs))
@@ -80,9 +73,10 @@ def build_view(inp: ReportInputs) -> dict[str, Any]:
         "entities": _entities(s, findings),
         "files": s.get("files", []),
         "money": s.get("money", {}),
-        "checks": [{**c, "check": CHECK_DE.get(c["check"], c["check"])} for c in s.get("checks", [])],
+        "checks": [{**c, "check": check_de(c["check"])} for c in s.get("checks", [])],
         "control_totals": s.get("control_totals", []),
         "rules": rules,
+        "todo": _todo(rules),
         "trend": _trend(s, inp.previous, inp.catalog),
         "corrections": _corrections(s.get("corrections") or {}),
         "matching": s.get("matching") or None,
@@ -93,6 +87,8 @@ def build_view(inp: ReportInputs) -> dict[str, Any]:
         "gx_link": _gx_link(s, inp.run_dir),
         "light_de": LIGHT_DE,
         "severity_de": SEVERITY_DE,
+        "kind_de": KIND_DE,
+        "control_de": CONTROL_DE,
     }
 
 
@@ -144,15 +140,18 @@ def _rules(findings: pd.DataFrame, inp: ReportInputs) -> list[dict[str, Any]]:
         return []
     counts = _open_counts(findings, "rule_id")
     rules = []
+    quarantined_cents = {q["reason"]: int(q["cents"]) for q in (inp.summary.get("quarantine") or {}).get("by_reason", [])}
     for rule_id, part in findings.groupby("rule_id", sort=False):
         rule_id = str(rule_id)
         c = counts.loc[rule_id]
+        records = int(part[[col for col in _RECORD_ID if col in part]].drop_duplicates().shape[0])
+        open_errors = part[(part["severity"] == "error") & (part["status"] == "offen")]
         entities = part["entity"].fillna("").value_counts()
         text = inp.catalog.get(rule_id, str(entities.index[0]) if len(entities) else None)
         severities = part["severity"].value_counts()
         rules.append({
             "rule_id": rule_id, "anchor": "regel-" + "".join(ch if ch.isalnum() else "-" for ch in rule_id),
-            "title": text.title, "fix": text.fix,
+            "title": text.title if len(entities) <= 1 else inp.catalog.general_title(rule_id), "fix": text.fix,
             "severity": min(severities.index, key=lambda v: {"error": 0, "warning": 1}.get(v, 2)),
             "count": len(part), "errors": int(c["errors"]), "warnings": int(c["warnings"]), "accepted": int(c["accepted"]),
             "excluded": int((part["status"] == "ausgeschlossen").sum()),
@@ -160,9 +159,23 @@ def _rules(findings: pd.DataFrame, inp: ReportInputs) -> list[dict[str, Any]]:
             "by_severity": [{"severity": SEVERITY_DE.get(k, k), "count": int(v)} for k, v in severities.items()],
             "light": _light(int(c["errors"]), int(c["warnings"])),
             "examples": _examples(part, inp),
+            "records": records, "cents": quarantined_cents.get(rule_id, 0),
+            "blocking_records": int(open_errors[[col for col in _RECORD_ID if col in open_errors]].drop_duplicates().shape[0]),
         })
     order = {"rot": 0, "gelb": 1, "gruen": 2}
-    return sorted(rules, key=lambda r: (order[r["light"]], -r["count"], r["rule_id"]))
+    # what to do first: the rules that hold back the most records, then the most money
+    return sorted(rules, key=lambda r: (order[r["light"]], -r["records"], -abs(r["cents"]), -r["count"], r["rule_id"]))
+
+
+#: one source record: a finding's location
+_RECORD_ID = ["source_system", "entity", "src_path", "src_sheet", "src_line"]
+
+
+def _todo(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """What blocks the go-live: open errors (their records stay in the quarantine until corrected or excluded)."""
+    blocking = [r for r in rules if r["errors"]]
+    return {"errors": sum(r["errors"] for r in blocking), "records": sum(r["blocking_records"] for r in blocking),
+            "rules": blocking, "cents": sum(r["cents"] for r in blocking)}
 
 
 def location(path: Any, sheet: Any, line: Any, column: Any) -> str:
@@ -194,10 +207,11 @@ def _examples(part: pd.DataFrame, inp: ReportInputs) -> list[dict[str, Any]]:
             row = frame.loc[int(r.src_line)]
             if isinstance(row, pd.DataFrame):
                 row = row.iloc[0]
-            raw = hider.record({k: v for k, v in row.items() if k != "src_line"}, str(r.src_path), sheet)
+            raw = hider.record({k: v for k, v in row.items() if k != "src_line"}, str(r.src_path), sheet,
+                               str(r.legacy_key) if _present(r.legacy_key) else None)
         out.append({
             "where": location(r.src_path, sheet, r.src_line, r.src_column if _present(r.src_column) else r.field),
-            "key": r.legacy_key if _present(r.legacy_key) else "",
+            "key": hider.key(str(r.legacy_key)) if _present(r.legacy_key) else "",
             "entity": r.entity if _present(r.entity) else "",
             "severity": SEVERITY_DE.get(r.severity, r.severity),
             "value": hider.value(None if not _present(r.value) else str(r.value), None if not _present(r.field) else str(r.field)) or "",
@@ -220,7 +234,7 @@ def _trend(s: dict[str, Any], previous: dict[str, Any] | None, catalog: RuleCata
     return {
         "run_uid": previous.get("run_uid", "?"),
         "started_at": previous.get("started_at", ""),
-        "rules": [{"rule_id": r.rule_id, "title": catalog.get(r.rule_id).title, "then": r.then, "now": r.now, "delta": r.delta,
+        "rules": [{"rule_id": r.rule_id, "title": catalog.general_title(r.rule_id), "then": r.then, "now": r.now, "delta": r.delta,
                    "light": "gruen" if r.delta < 0 else ("rot" if r.delta > 0 and now.get(r.rule_id, {}).get("errors") else
                                                          ("gelb" if r.delta > 0 else "grau"))}
                   for r in rule_trend(previous, s)],
@@ -231,6 +245,7 @@ def _trend(s: dict[str, Any], previous: dict[str, Any] | None, catalog: RuleCata
 def _corrections(c: dict[str, Any]) -> dict[str, Any] | None:
     if not c or not c.get("folder"):
         return None
+    c = mask_keys_in(c)  # type: ignore[assignment]
     return {
         "folder": c.get("folder"), "files": c.get("files", []),
         "applied": c.get("applied", []), "stale": c.get("stale", []), "superseded": c.get("superseded", []),
@@ -258,9 +273,11 @@ def _detached(table: pd.DataFrame | None) -> list[dict[str, Any]]:
         return []
     rows = []
     for record in table.to_dict("records"):
-        rows.append({k: (None if record.get(k) is None or record.get(k) is pd.NA or
-                         (isinstance(record.get(k), float) and record.get(k) != record.get(k)) else record.get(k))
-                     for k in _DETACHED_SHOWN})
+        row = {k: (None if record.get(k) is None or record.get(k) is pd.NA or
+                   (isinstance(record.get(k), float) and record.get(k) != record.get(k)) else record.get(k))
+               for k in _DETACHED_SHOWN}
+        row["legacy_key"] = mask_key(str(row["legacy_key"])) if row["legacy_key"] is not None else None
+        rows.append(row)
     return rows
 
 
@@ -291,12 +308,6 @@ def _gx_link(s: dict[str, Any], run_dir: Path) -> str | None:
 # --------------------------------------------------------------------------
 
 
-def number(value: Any) -> str:
-    if value is None or value == "":
-        return "-"
-    return f"{int(value):,}".replace(",", ".")
-
-
 def when(iso: Any) -> str:
     """2026-11-23T19:19:14 -> 23.11.2026 19:19:14."""
     try:
@@ -313,8 +324,4 @@ def day(iso: Any) -> str:
         return str(iso or "")
 
 
-def euro(cents: Any) -> str:
-    if cents is None:
-        return "-"
-    text = f"{abs(int(cents)) / 100:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
-    return ("-" if int(cents) < 0 else "") + text + " €"
+__all__ = ["CHECK_DE", "SEVERITY_DE", "STATUS_DE", "ReportInputs", "day", "euro", "location", "number", "when", "write_validierung"]

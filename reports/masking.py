@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from jhmig.masking import LINE, mask
+from jhmig.masking import KEY_DATE, LINE, mask, mask_key
 
 # unified field -> kind of personal value (legacy layouts and list mappings)
 PERSONAL_FIELDS: Mapping[str, str] = {
@@ -103,7 +103,16 @@ class Hider:
         if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
             return None
         kind = field_kind(field)
-        return self.redact(str(value), kind) if kind and str(value) else self.text(str(value))
+        if kind and str(value):
+            return self.redact(str(value), kind)
+        if field and canonical_date(str(value)):
+            return str(value)  # a date of a field that is not personal (Anlagedatum, Beginn): masked by field, never by value
+        return self.text(str(value))
+
+    @staticmethod
+    def key(key: str | None) -> str | None:
+        """A record key with the dates in it masked (a newborn's participation key ends in the birth date)."""
+        return mask_key(key)
 
     def text(self, text: str | None) -> str | None:
         """Free text (a message) with every personal value of the source hidden."""
@@ -116,15 +125,27 @@ class Hider:
             text = _WORD.sub(lambda m: self.redact(m.group(0), "name") if m.group(0) in p.words else m.group(0), text)
         return text
 
-    def record(self, values: Mapping[str, object], src_path: str, src_sheet: str) -> dict[str, str | None]:
-        """A raw source record (column -> value) with its personal columns hidden."""
+    def record(self, values: Mapping[str, object], src_path: str, src_sheet: str, key: str | None = None) -> dict[str, str | None]:
+        """A raw source record (column -> value) with its personal columns hidden.
+
+        ``key``: the record's key; a date of the key (a participation's start) is masked in the record as in
+        the key, since for a newborn it is the birth date. Other dates of columns that are not personal are
+        shown as they are.
+        """
+        in_key = key_dates(key)
         out: dict[str, str | None] = {}
         for col, value in values.items():
             if value is None or (not isinstance(value, str) and pd.isna(value)):
                 out[col] = None
                 continue
             kind = self.personal.kind_of_column(src_path, src_sheet, col)
-            out[col] = self.redact(str(value), kind) if kind and str(value) else self.text(str(value))
+            if kind and str(value):
+                out[col] = self.redact(str(value), kind)
+            elif (day := canonical_date(str(value))) is not None:
+                # ANGELEGT, VON: not personal by their field, whatever birth date they happen to equal
+                out[col] = mask(str(value), "date") if day in in_key else str(value)
+            else:
+                out[col] = self.text(str(value))
         return out
 
     # -- whole frames: distinct values are hidden once ----------------------
@@ -143,17 +164,26 @@ class Hider:
         out = findings.copy()
         out["value"] = self.values(findings["value"], findings["field"])
         out["message"] = self.texts(findings["message"])
+        if "legacy_key" in out:
+            out["legacy_key"] = self.keys(findings["legacy_key"])
         return out
+
+    def keys(self, keys: pd.Series) -> pd.Series:
+        uniques = keys.dropna().unique()
+        return keys.map({u: mask_key(str(u)) for u in uniques}).astype("string")
 
     def quarantine(self, quarantine: pd.DataFrame) -> pd.DataFrame:
         out = quarantine.copy()
+        if "legacy_key" in out:
+            out["legacy_key"] = self.keys(quarantine["legacy_key"])
         if "messages" in out:
             out["messages"] = self.texts(out["messages"])
         if "raw" in out:
-            out["raw"] = [self.raw_json(r, p, s) for r, p, s in zip(out["raw"], out["src_path"], out["src_sheet"])]
+            keys = quarantine["legacy_key"] if "legacy_key" in quarantine else pd.Series(None, index=quarantine.index)
+            out["raw"] = [self.raw_json(r, p, s, k) for r, p, s, k in zip(out["raw"], out["src_path"], out["src_sheet"], keys)]
         return out
 
-    def raw_json(self, text: object, src_path: str, src_sheet: str) -> str | None:
+    def raw_json(self, text: object, src_path: str, src_sheet: str, key: object = None) -> str | None:
         if not isinstance(text, str) or not text:
             return None
         try:
@@ -162,7 +192,15 @@ class Hider:
             return self.redact(text, LINE)
         if not isinstance(values, dict):
             return self.redact(text, LINE)
-        return json.dumps(self.record(values, str(src_path), "" if pd.isna(src_sheet) else str(src_sheet)), ensure_ascii=False)
+        return json.dumps(self.record(values, str(src_path), "" if pd.isna(src_sheet) else str(src_sheet),
+                                      key if isinstance(key, str) else None), ensure_ascii=False)
+
+
+def key_dates(key: str | None) -> frozenset[str]:
+    """The dates inside a record key, canonical (yyyy-mm-dd)."""
+    if not key:
+        return frozenset()
+    return frozenset(d for m in KEY_DATE.finditer(key) if (d := canonical_date(m.group(0))))
 
 
 def masking_hider(personal: PersonalData) -> Hider:

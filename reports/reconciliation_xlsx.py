@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from jhmig.labels import CHANGE_DE, KIND_DE, MEASURE_DE, OUTCOME_DE, entity_de
 from jhmig.reports.xlsx_tables import write_tables
-
-MEASURE_DE = {"begun": "begonnen", "ended": "beendet", "running": "laufend am 31.12."}
 
 
 def write_reconciliation_xlsx(path: Path, view: dict[str, Any]) -> None:
@@ -20,22 +19,23 @@ def write_reconciliation_xlsx(path: Path, view: dict[str, Any]) -> None:
     if gate:
         overview.append(("Freigabeprüfung", "bestanden" if gate.get("passed") else "nicht bestanden"))
     cents = lambda v: None if v is None else round(v / 100, 2)  # noqa: E731 - euros with cents
+    kind = lambda k: KIND_DE.get(k, k) if k else "?"  # noqa: E731 - a payment kind as the office names it
     sheets = {
         "Übersicht": (["Angabe", "Wert"], overview),
         "Sätze": (["Quelle", "Datei", "Blatt", "Tabelle", "gelesen", "geladen", "zusammengeführt", "Quarantäne", "übersprungen", "aufgeht"],
-                  [(f["source_system"], f["file"], f["sheet"], f["entity"], f["read"], f["loaded"], f["merged"], f["quarantined"], f["skipped"],
+                  [(f["source_system"], f["file"], f["sheet"], entity_de(f["entity"]), f["read"], f["loaded"], f["merged"], f["quarantined"], f["skipped"],
                     "ja" if f["balanced"] else "nein") for f in view["files"]]),
         "Geld": (["Jahr", "Zahlart", "gelesen €", "geladen €", "Quarantäne €", "zusammengeführt €", "übersprungen €", "im Ziel €", "Abweichung"],
-                 [(l["year"], l["payment_type"], cents(l["read"]), cents(l["loaded"]), cents(l["quarantined"]), cents(l["merged"]),
+                 [(l["year"], kind(l["payment_type"]), cents(l["read"]), cents(l["loaded"]), cents(l["quarantined"]), cents(l["merged"]),
                    cents(l["skipped"]), cents(l.get("target")), "ja" if l["red"] else "") for l in money.get("lines", [])]),
         "Geld-Abweichungen": (["Jahr", "Zahlart", "Zahlung", "Grund", "gelesen €", "im Ziel €"],
-                              [(l["year"], l["payment_type"], r.get("key"), r.get("why"), cents(r.get("cents_read", r.get("cents"))), cents(r.get("cents_target")))
+                              [(l["year"], kind(l["payment_type"]), r.get("key"), r.get("why"), cents(r.get("cents_read", r.get("cents"))), cents(r.get("cents_target")))
                                for l in money.get("lines", []) if l["red"] for r in l["records"]]),
         "KJH-Statistik": (["Kennzahl", "Hilfeart", "Code", "Jahr", "Quelle", "Ziel", "Differenz", "erklärt"],
                           [(MEASURE_DE[c["measure"]], c["label"], c["service_type"], c["year"], c["source"], c["target"], c["difference"],
                             "ja" if c["equal"] or c["explained"] else "nein") for c in stats.get("cells", [])]),
         "Statistik-Abweichungen": (["Kennzahl", "Code", "Jahr", "Leistung", "Verbleib", "Grund"],
-                                   [(MEASURE_DE[c["measure"]], c["service_type"], c["year"], r["key"], r["outcome"], r["reason"])
+                                   [(MEASURE_DE[c["measure"]], c["service_type"], c["year"], r["key"], OUTCOME_DE.get(r["outcome"], r["outcome"]), r["reason"])
                                     for c in stats.get("cells", []) if not c["equal"] for r in c["records"]]),
         "Inobhutnahmen": (["Jahr", "§ 42 Quelle", "§ 42 Ziel", "§ 42a Quelle", "§ 42a Ziel"],
                           [(r["year"], r["42_source"], r["42_target"], r["42a_source"], r["42a_target"]) for r in view["inobhutnahmen"]]),
@@ -49,6 +49,6 @@ def write_reconciliation_xlsx(path: Path, view: dict[str, Any]) -> None:
     }
     delta = view.get("delta")
     if delta:
-        sheets["Delta"] = (["Tabelle", "Änderung", "Schlüssel"], [(e, kind, key) for e, v in delta["entities"].items()
-                                                               for kind in ("new", "changed", "gone") for key in v["records"][kind]])
+        sheets["Delta"] = (["Tabelle", "Änderung", "Schlüssel"], [(entity_de(e), CHANGE_DE[change], key) for e, v in delta["entities"].items()
+                                                               for change in ("new", "changed", "gone") for key in v["records"][change]])
     write_tables(path, sheets)

@@ -5,7 +5,10 @@ The KJH-Statistik counts, per Hilfeart and year, the services **begun**,
 it ends, or on 31.12. while it runs: a help ending on 31.12. counts as ended,
 not as running). Retired codes count under the successor they were loaded
 as; a code kept as historical (``HA:095``) or unknown (``?``) has a cell of
-its own, so nothing silently disappears.
+its own, so nothing silently disappears. A service whose end date could not
+be read (``31.09.2016``) is neither ended nor running: it counts as begun,
+and on 31.12. of each year since its start in a row of its own
+(:data:`END_UNREADABLE`, "Ende nicht lesbar"), never as running under its §.
 
 The same cells are computed from the target with SQL
 (:mod:`jhmig.load.statistics_sql`); :func:`compare_statistics` puts both side
@@ -29,6 +32,8 @@ STATIONARY = frozenset({"33", "34"})  # § 35a counts when paid per day (a stati
 HZE = frozenset({"27_2", "28", "29", "30", "31", "32", "33", "34", "35", "35a", "41"})
 PROTECTIVE = frozenset({"42", "42a"})
 SERVICE_COLUMNS = ["legacy_key", "service_type", "start_date", "end_date", "termination_reason", "rate_unit"]
+END_UNREADABLE = "ende_nicht_lesbar"  # the row of services whose end date was unreadable (running on 31.12. unknown)
+END_UNREADABLE_LABEL = "Ende nicht lesbar (nicht als laufend gezählt)"
 
 
 @dataclass(frozen=True)
@@ -48,11 +53,23 @@ def year_range(services: pd.DataFrame, as_of: dt.date | None, first: int | None 
     return YearRange(min(start, last), last)
 
 
-def service_snapshot(frame: pd.DataFrame | None) -> pd.DataFrame:
-    """The columns the statistics need, copied right after transform (before anything is quarantined)."""
+def service_snapshot(frame: pd.DataFrame | None, unreadable_end: set[str] | frozenset[str] = frozenset()) -> pd.DataFrame:
+    """The columns the statistics need, copied right after transform (before anything is quarantined).
+
+    ``unreadable_end``: keys of services whose end date was delivered but could not be read (column ``end_unreadable``).
+    """
     if frame is None:
-        return pd.DataFrame(columns=SERVICE_COLUMNS)
-    return frame.reindex(columns=SERVICE_COLUMNS).copy()
+        return pd.DataFrame(columns=[*SERVICE_COLUMNS, "end_unreadable"])
+    out = frame.reindex(columns=SERVICE_COLUMNS).copy()
+    out["end_unreadable"] = out["legacy_key"].astype("string").isin(set(unreadable_end)).fillna(False).to_numpy(dtype=bool)
+    return out
+
+
+def unreadable(services: pd.DataFrame) -> np.ndarray:
+    """Per service: its end date was delivered but not readable (no such column: none)."""
+    if "end_unreadable" not in services:
+        return np.zeros(len(services), dtype=bool)
+    return services["end_unreadable"].fillna(False).to_numpy(dtype=bool)
 
 
 def kjh_cells(services: pd.DataFrame, years: YearRange) -> pd.DataFrame:
@@ -68,6 +85,7 @@ def cell_members(services: pd.DataFrame, years: YearRange) -> pd.DataFrame:
     kind = services["service_type"].astype("string").fillna(UNKNOWN_TYPE)
     keys = services["legacy_key"].astype("string")
     start, end = pd.to_datetime(services["start_date"]), pd.to_datetime(services["end_date"])
+    lost_end = unreadable(services)
     parts = []
     for measure, when in (("begun", start), ("ended", end)):
         year = when.dt.year
@@ -76,9 +94,15 @@ def cell_members(services: pd.DataFrame, years: YearRange) -> pd.DataFrame:
                                    "legacy_key": keys[keep].to_numpy()}))
     for year in years.years():
         last_day = pd.Timestamp(year, 12, 31)
-        running = ((start <= last_day) & (end.isna() | (end > last_day))).fillna(False).to_numpy(dtype=bool)
+        begun = (start <= last_day).fillna(False).to_numpy(dtype=bool)
+        # an unreadable end is no open end: whether the help still ran on 31.12. is unknown
+        running = begun & (end.isna() | (end > last_day)).fillna(False).to_numpy(dtype=bool) & ~lost_end
         parts.append(pd.DataFrame({"measure": "running", "service_type": kind[running].to_numpy(), "year": year,
                                    "legacy_key": keys[running].to_numpy()}))
+        unknown = begun & lost_end
+        if unknown.any():
+            parts.append(pd.DataFrame({"measure": "running", "service_type": END_UNREADABLE, "year": year,
+                                       "legacy_key": keys[unknown].to_numpy()}))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -150,8 +174,8 @@ def controlling(services: pd.DataFrame, years: YearRange, costs: pd.DataFrame | 
     """
     kind = services["service_type"].astype("string")
     start, end = pd.to_datetime(services["start_date"]), pd.to_datetime(services["end_date"])
-    stationary = stationary_mask(services)
-    hze = kind.isin(HZE).fillna(False).to_numpy(dtype=bool)
+    stationary = stationary_mask(services) & ~unreadable(services)
+    hze = kind.isin(HZE).fillna(False).to_numpy(dtype=bool) & ~unreadable(services)
     shares, returns = [], []
     for year in years.years():
         last_day = pd.Timestamp(year, 12, 31)

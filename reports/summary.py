@@ -108,7 +108,30 @@ def money(batch: Batch, payments_read: pd.DataFrame, extract: ExtractResult, tar
     # the loaded rows' amounts and dates, looked up by lineage in what was read
     loaded_rows = payments_read[np.isin(lines.read_keys, lines.keys(loaded))] if len(loaded) else loaded
     out["by_year_type"] = _by_year_type(payments_read, loaded_rows)
+    quarantined = payment_rows["quarantined"]
+    out["quarantined_cents_by_reason"] = {} if not len(quarantined) else {
+        str(reason): lines.cents(part) for reason, part in quarantined.assign(_reason=primary_reason(quarantined["rule_ids"])).groupby("_reason")}
     return out
+
+
+def primary_reason(rule_ids: pd.Series) -> pd.Series:
+    """The first rule id of a quarantined record's ``rule_ids`` ("ref.missing;value.invalid_date" -> "ref.missing")."""
+    return rule_ids.astype("string").fillna("").str.split(r"[;,| ]+", regex=True).str[0].fillna("")
+
+
+def quarantine_by_reason(batches: list[Batch], cents_by_reason: dict[str, int]) -> dict[str, Any]:
+    """Records in the quarantine per reason (its first rule) and entity, with the payments' cents, largest first."""
+    frames = [f for b in batches if len(f := b.outcome_frame("quarantined"))]
+    if not frames:
+        return {"records": 0, "cents": 0, "by_reason": []}
+    rows = pd.concat(frames, ignore_index=True)
+    rows = rows.assign(reason=primary_reason(rows["rule_ids"]))
+    by_reason = []
+    for reason, part in rows.groupby("reason", sort=False):
+        by_reason.append({"reason": str(reason), "records": int(len(part)), "cents": int(cents_by_reason.get(str(reason), 0)),
+                          "by_entity": {str(k): int(v) for k, v in part["entity"].value_counts().items()}})
+    by_reason.sort(key=lambda r: (-r["records"], -abs(r["cents"]), r["reason"]))
+    return {"records": int(len(rows)), "cents": int(sum(cents_by_reason.values())), "by_reason": by_reason}
 
 
 def _by_year_type(read: pd.DataFrame, loaded: pd.DataFrame) -> list[dict[str, Any]]:
@@ -170,6 +193,7 @@ def build_summary(
         validation=validation, gx_data_docs=validation.get(export.batch.source_system, {}).get("data_docs"),
         unmapped_values=unmapped_values(findings),
         unsummed_records=[{"file": f, "line": line, "reason": reason} for f, line, reason in export.unsummed],
+        quarantine=quarantine_by_reason(batches, cash.get("quarantined_cents_by_reason", {})),
     )
 
 

@@ -17,6 +17,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+# the console speaks the locale's language; the tests read its English words unless a test asks for German
+os.environ.setdefault("JHMIG_LANG", "en")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -32,10 +32,10 @@ def planted(case_opened: str = "32.01.2020") -> MiniExport:
 
 
 def fill(workbook: Path, target: Path, decisions: list[tuple[str, str, int, str, str | None, str, str]]) -> None:
-    """(sheet, file, line, decision, corrected value, by, date) -> the row of that finding, filled as a steward would."""
+    """(rule, file, line, decision, corrected value, by, date) -> the row of that finding, filled as a steward would."""
     wb = load_workbook(workbook)
-    for sheet, file, line, decision, value, by, day in decisions:
-        ws = wb[sheet]
+    for rule, file, line, decision, value, by, day in decisions:
+        ws = next(w for w in wb.worksheets[1:] if w.cell(2, 1).value == rule)  # the sheet whose column Regel names the rule
         col = {c.value: c.column for c in ws[1]}
         row = next(r for r in range(2, ws.max_row + 1)
                    if ws.cell(r, col["Datei"]).value == file and ws.cell(r, col["Zeile"]).value == line)
@@ -147,7 +147,8 @@ def test_akzeptieren_marks_a_warning_and_refuses_an_error(round_trip: dict) -> N
     assert refused["status"] == "abgelehnt"
     assert len(at(findings, "correction.accept_not_allowed", "UVG.TXT", 2)) == 1
     wb = load_workbook(round_trip["second"] / "fehlerliste.xlsx", read_only=True)
-    rows = list(wb["address.plz_4_digits"].iter_rows(values_only=True))
+    rows = next(list(ws.iter_rows(values_only=True)) for ws in wb.worksheets[1:]
+                if [r[0] for r in ws.iter_rows(min_row=2, max_row=2, values_only=True)] == ["address.plz_4_digits"])
     head = rows[0]
     assert rows[1][head.index("Entscheidung")] == "akzeptieren" and rows[1][head.index("Bearbeitet von")] == "K. Test"
 

@@ -32,7 +32,7 @@ def test_delta_since_the_last_run_names_and_reconciles_the_changes(tmp_path: Pat
     delta = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))["signoff"]["delta"]
     assert delta["since"] == first and delta["consecutive"] and delta["ok"]
     changed = {(e, kind, tuple(v["records"][kind])) for e, v in delta["entities"].items() for kind in ("new", "changed", "gone") if v["records"][kind]}
-    assert changed == {("service", "changed", ("100",)), ("participant", "gone", ("51.3-UV-2019/00001|1|U|01.03.2019",)),
+    assert changed == {("service", "changed", ("100",)), ("participant", "gone", ("51.3-UV-2019/00001|1|U|**.**.2019",)),  # a key's date is masked in reports
                        ("payment", "new", ("5",))}
     assert delta["entities"]["service"]["updated"] == 1 and delta["entities"]["payment"]["inserted"] == 1
     assert delta["money"] == [{"year": 2019, "payment_type": "uvg", "count": 1, "cents": 23000}]

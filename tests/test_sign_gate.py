@@ -51,8 +51,8 @@ def test_a_run_missing_the_gate_exits_1_and_names_it(tmp_path: Path) -> None:
     assert code == 1
     assert "gate missed  quarantine:uvg_claim" in output and "quality gate: missed" in output
     summary = last_summary(tmp_path)
-    assert summary["status"] == "ok" and summary["gate"]["missed"] == ["quarantine:uvg_claim"]
-    assert runs_in_target(tmp_path) == [(1, "ok")]  # not a cut-over: committed, but the exit code says it missed
+    assert summary["status"] == "gate_missed" and summary["gate"]["missed"] == ["quarantine:uvg_claim"]
+    assert runs_in_target(tmp_path) == [(1, "gate_missed")]  # not a cut-over: committed, but not "ok"
 
 
 def test_cutover_refuses_to_commit_unless_the_gate_passes(tmp_path: Path) -> None:

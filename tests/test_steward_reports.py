@@ -148,12 +148,29 @@ def test_fehlerliste_columns_filter_panes_and_text(runs: tuple[Path, Path, Path]
     assert {wb[n].cell(2, 1).value for n in wb.sheetnames[1:]} == rules
     formulas = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
-    ws = wb["value.invalid_amount"]
+    ws = rule_sheet(wb, "value.invalid_amount")
+    assert ws.title == "kein gültiger Betrag"  # a short German title, the rule id in the column Regel
     cells = [c for row in ws.iter_rows(min_row=2) for c in row if c.value == FORMULA]
     assert cells and all(c.data_type == "s" for c in cells)
-    unknown = [c.value for row in wb["code.unknown"].iter_rows(min_row=2) for c in row]
+    unknown = [c.value for row in rule_sheet(wb, "code.unknown").iter_rows(min_row=2) for c in row]
     assert "+T" in unknown
-    assert wb["value.invalid_date"]["H2"].value == "31.02.2012"  # the office's own list shows the value to fix
+    assert rule_sheet(wb, "value.invalid_date")["H2"].value == "31.02.2012"  # the office's own list shows the value to fix
+
+
+def rule_sheet(wb, rule_id: str):  # type: ignore[no-untyped-def]
+    """The work list's sheet of a rule: its column Regel names the rule."""
+    return next(wb[n] for n in wb.sheetnames[1:] if wb[n].cell(2, 1).value == rule_id)
+
+
+def test_sheet_names_are_short_german_titles_with_the_rule_id_in_a_column() -> None:
+    catalog = rule_catalog()
+    ids = ["value.invalid_date", "gx.participant.valid_from_not_null", "ref.depends_on_quarantined"]
+    names = sheet_names(ids, {i: catalog.get(i).title for i in ids})
+    assert names["value.invalid_date"] == "kein gültiges Datum"  # the example in parentheses left out
+    assert names["gx.participant.valid_from_not_null"] == "Beginn der Beteiligung fehlt"
+    assert names["ref.depends_on_quarantined"].endswith("…") and len(names["ref.depends_on_quarantined"]) <= 31
+    same = sheet_names(["a.x", "b.y"], {"a.x": "gleicher Titel", "b.y": "gleicher Titel"})
+    assert same == {"a.x": "gleicher Titel", "b.y": "gleicher Titel (2)"}
 
 
 def test_sheet_names_are_excel_safe_and_unique() -> None:
@@ -172,8 +189,8 @@ def test_fehlerliste_caps_at_the_row_limit_with_a_note(tmp_path: Path) -> None:
         "src_line": pd.array(range(2, n + 2), dtype="Int64"), "field": "birth_date", "value": "@home", "message": "-x",
     })
     stats = write_fehlerliste(tmp_path / "f.xlsx", findings, catalog=rule_catalog(), run_uid="r", max_rows=12)
-    assert stats.rows == 10 and stats.capped == {"value.invalid_date": 20}
-    ws = load_workbook(tmp_path / "f.xlsx")["value.invalid_date"]
+    assert stats.rows == 10 and stats.capped == {"kein gültiges Datum": 20}
+    ws = load_workbook(tmp_path / "f.xlsx")["kein gültiges Datum"]
     assert ws.max_row == 12 and "findings.csv" in ws.cell(12, 1).value
     assert ws["H2"].value == "@home" and ws["H2"].data_type == "s" and ws["I2"].value == "-x"
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from jhmig.decisions import StewardDecision
 from jhmig.entities import entity_specs
+from jhmig.masking import mask_key
 from jhmig.records import FINDING_COLUMNS, ExtractResult, Finding, Severity
 from jhmig.transform.source_index import Cell
 
@@ -209,6 +210,7 @@ class CorrectionPlan:
             fld = out["field"]
             out["source_value"] = redact(out["source_value"], fld)
             out["corrected_value"] = redact(out["corrected_value"], fld)
+            out["legacy_key"] = mask_key(out["legacy_key"])  # a key's date may be a birth date: summary.json is a report
             return out
 
         by_status: dict[str, list[dict[str, Any]]] = {}

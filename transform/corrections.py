@@ -32,6 +32,7 @@ from typing import Any
 
 from jhmig.decisions import ACCEPT, CORRECT, EXCLUDE, CorrectionsRead, StewardDecision
 from jhmig.layout import Layout
+from jhmig.masking import mask_key
 from jhmig.records import ExtractResult, Finding, Severity
 from jhmig.transform.correction_plan import (
     ACCEPTED,
@@ -215,7 +216,8 @@ def _judge(d: StewardDecision, index: SourceIndex, pseudonym: Pseudonym | None) 
     if t.row_key and now is not None and now != t.row_key:
         return _stale(record, f"die Zeile {t.src_line} der Liste ist nicht mehr dieselbe (gelöscht oder inhaltlich geändert)")
     current_key = index.key(source, t.src_line)
-    if t.legacy_key and current_key is not None and current_key != t.legacy_key:
+    # a pseudonymised work list carries the key with its dates masked (jhmig.masking.mask_key)
+    if t.legacy_key and current_key is not None and t.legacy_key not in (current_key, mask_key(current_key)):
         return _stale(record, f"Zeile {t.src_line} enthält jetzt den Satz {current_key} statt {t.legacy_key}")
     cell = index.cell(source, t.entity, t.field or t.src_column)
     record.cell = cell
