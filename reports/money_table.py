@@ -70,6 +70,10 @@ def mismatched_cells(expected: pd.DataFrame, target: pd.DataFrame) -> list[tuple
     return [(None if pd.isna(y) else int(y), None if pd.isna(t) else str(t)) for y, t in zip(bad["year"], bad["payment_type"])]
 
 
+def _known_year(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(year=pd.array(frame["year"], dtype="Int64").fillna(-1), payment_type=frame["payment_type"].astype("string").fillna(""))
+
+
 def _cells(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame[[*CELL, "count", "cents"]].copy()
     out["year"] = pd.array(out["year"], dtype="Int64")
@@ -80,16 +84,18 @@ def _cells(frame: pd.DataFrame) -> pd.DataFrame:
 def money_table(outcomes: pd.DataFrame, target: pd.DataFrame | None, manifest_cents: int | None,
                 target_records: dict[tuple[int | None, str | None], pd.DataFrame] | None = None) -> dict:
     """The table of summary.json: one line per year and kind, totals, and the records of every red line."""
-    frame = outcomes.assign(payment_type=outcomes["payment_type"].fillna(""))
-    sums = frame.pivot_table(index=CELL, columns="outcome", values="cents", aggfunc="sum", fill_value=0, dropna=False)
-    read = frame.groupby(CELL, dropna=False)["cents"].sum().rename("read")
+    # The unknown year is -1 while grouping: pandas groups and joins NA keys in a MultiIndex inconsistently
+    # (a pivot with NA years gave each unreadable due date twice, and a join whose first year is NA fails).
+    frame = _known_year(outcomes)
+    sums = frame.groupby([*CELL, "outcome"])["cents"].sum().unstack("outcome", fill_value=0)
+    read = frame.groupby(CELL)["cents"].sum().rename("read")
     table = sums.join(read, how="outer").fillna(0).astype("int64").reset_index()
     for kind in (*OUTCOMES, "unaccounted"):
         if kind not in table:
             table[kind] = 0
     if target is not None:
-        t = _cells(target).set_index(CELL)["cents"]
-        table = table.join(t.rename("target"), on=CELL).fillna({"target": 0})
+        t = _known_year(_cells(target)).rename(columns={"cents": "target"})[[*CELL, "target"]]
+        table = table.merge(t, on=CELL, how="left").fillna({"target": 0}).astype({"target": "int64"})
     others = frame[frame["outcome"] != "loaded"]  # small: only these are listed; loaded rows only for a red target line
     lines = [_line(row, frame, others, target is not None, target_records or {}) for row in table.itertuples(index=False)]
     # every total is there even without a payment (an export of a small office or a partial one)
@@ -105,7 +111,7 @@ def _in_cell(frame: pd.DataFrame, year: int | None, kind: str | None) -> pd.Data
 
 
 def _line(row, frame: pd.DataFrame, others: pd.DataFrame, with_target: bool, target_records: dict) -> dict:  # type: ignore[no-untyped-def]
-    year = None if pd.isna(row.year) else int(row.year)
+    year = None if pd.isna(row.year) or int(row.year) == -1 else int(row.year)
     kind = row.payment_type or None
     line = {"year": year, "payment_type": kind, "read": int(row.read), **{k: int(getattr(row, k)) for k in OUTCOMES}}
     if with_target:
