@@ -23,11 +23,10 @@ from jhmig.config import (
     DEFAULT_DB_ENV,
     PROJECT_TEMPLATE,
     RunOptions,
-    anchor_sqlite,
     check_departments,
     load_project,
-    resolve_db_url,
     resolve_list_sources,
+    target_url,
 )
 from jhmig.errors import JhmigError, printable
 
@@ -161,7 +160,7 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
         return RunOptions(
             export_dir=export_dir or (base / legacy.export),
             layout_path=layout or ((base / legacy.layout) if legacy.layout else None),
-            db_url=resolve_db_url(db_url, proj.target.url_env, anchor_sqlite(proj.target.default, base)),
+            db_url=target_url(project, db_url),
             out_dir=out_dir or (base / proj.output),
             dry_run=dry_run,
             accept_manifest_mismatch=accept or proj.options.accept_manifest_mismatch,
@@ -177,7 +176,7 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
         )
     if export_dir is None:
         raise click.UsageError("give --export DIR (or a project file with -p)")
-    return RunOptions(export_dir=export_dir, layout_path=layout, db_url=resolve_db_url(db_url), out_dir=out_dir or Path("runs"),
+    return RunOptions(export_dir=export_dir, layout_path=layout, db_url=target_url(None, db_url), out_dir=out_dir or Path("runs"),
                       dry_run=dry_run, accept_manifest_mismatch=accept, departments=deps, corrections_dir=corrections_dir,
                       pseudonymize=pseudonymize)
 
@@ -282,10 +281,12 @@ def schema_docs(out_file: Path) -> None:
 
 def _add_signoff_commands() -> None:
     """Run registry, rollback (issue #13): commands kept in their own modules."""
+    from jhmig.cli_db import db
     from jhmig.cli_runs import rollback, runs
 
     main.add_command(runs)
     main.add_command(rollback)
+    main.add_command(db)
 
 
 _add_signoff_commands()

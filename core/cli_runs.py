@@ -155,21 +155,18 @@ def _print_diff(d: dict) -> None:  # type: ignore[type-arg]
 @click.option("--by", "who", help="Who takes the run back (recorded in the target).")
 def rollback(run_id: str, project: Path | None, db_url: str | None, force: bool, who: str | None) -> None:
     """Take one committed run (id or uid) back out of the target: exactly what it loaded, restoring what it changed."""
-    from jhmig.config import resolve_db_url
+    from jhmig.config import target_url
     from jhmig.load import open_target
+    from jhmig.load.run_lock import LockHolder, run_lock
 
-    if project is not None:
-        from jhmig.config import load_project
-
-        proj, _base = load_project(project)
-        url = resolve_db_url(db_url, proj.target.url_env, proj.target.default)
-    else:
-        url = resolve_db_url(db_url)
-    target = open_target(url)
+    url = target_url(project, db_url)
+    target = open_target(url, existing=True)
     try:
-        result = target.rollback(run_id, force=force, by=who)
+        with run_lock(url, LockHolder.me(f"of-run-{run_id}", "rollback")):  # never while a run loads
+            result = target.rollback(run_id, force=force, by=who)
     finally:
         target.dispose()
+    out.print(f"target: {target.url}")
     done = [*result.also_rolled_back, result.run_id]
     out.print(f"rolled back run(s) {', '.join(map(str, done))}; recorded as run {result.record_run_id}")
     for name in result.removed:
