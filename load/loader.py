@@ -104,7 +104,8 @@ def _load_batch(
     for spec in load.specs:
         stats[(load.source, spec.name)] = load.write_entity(spec)
         pause_after_entity(spec.name)
-    load.delete_superseded()
+    for entity, count in load.delete_superseded().items():  # a merge deletes rows too: counted as deleted
+        stats.setdefault((load.source, entity), EntityLoadStats()).deleted += count
     return stats
 
 
@@ -232,15 +233,19 @@ class _BatchLoad:
             # memory while they are written (payments: ~400 MB). Keys and lineage stay for the counts.
             self.batch.frames[spec.name] = self.batch.frames[spec.name][["legacy_key", *LINEAGE_FRAME_COLUMNS]]
 
-    def delete_superseded(self) -> None:
+    def delete_superseded(self) -> dict[str, int]:
         """Records that had rows of their own and are merged now: their rows go once every
-        reference to them has been rewritten to the survivor (children first)."""
+        reference to them has been rewritten to the survivor (children first). Rows deleted per entity."""
+        deleted: dict[str, int] = {}
         for spec in reversed(self.specs):
             if spec.name in self.alias_ids:
                 gone = superseded_ids(self.full[spec.name], self.alias_ids[spec.name], self.run_ids.ids(spec.name))
                 if self.keep_undo:  # before-images: a rollback gives the record its own row back
                     save_before_images(self.connection, _table(spec), gone, self.run_id, "delete")
                 self.bulk.delete(_table(spec), gone)
+                if len(gone):
+                    deleted[spec.name] = len(gone)
+        return deleted
 
 
 def _plan(
