@@ -68,8 +68,8 @@ def add_delta(state: RunState) -> None:
     if base is None or hashes is None or current is None:
         raise RefusedInput(f"--delta-since {options.delta_since}: no such run with record hashes in {options.out_dir}",
                            hint="list the runs with: jhmig runs list")
-    # the load's counts equal the delta only when the base run is the target's state
-    consecutive = base.summary.get("status") == "ok" and base.summary.get("run_id") == load.run_id - 1
+    # the load's counts equal the delta only when the base run is the target's state (ids may skip: dry runs, rollbacks)
+    consecutive = base.summary.get("status") in ("ok", "incomplete") and load.previous_run_uid == base.uid
     stats: dict[str, dict[str, int]] = {}
     for (_source, entity), s in load.stats.items():
         e = stats.setdefault(entity, {"inserted": 0, "updated": 0, "deleted": 0})

@@ -26,7 +26,7 @@ from jhmig.load.outcomes import (
     quarantine_rows,
 )
 from jhmig.load.plan import EntityPlan, check_references, gone_ids, plan_absent, plan_entity
-from jhmig.load.runlog import start_run
+from jhmig.load.runlog import last_run_in_target, start_run
 from jhmig.load.sourcefiles import SourceFiles, register_source_files, source_file_triples
 from jhmig.load.testhooks import pause_after_entity
 from jhmig.records import Batch
@@ -43,6 +43,7 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
     """Write the whole run into the open transaction and count the target; the verdict is the caller's."""
     _check_batches(request.batches)
     bulk.lock()
+    previous = last_run_in_target(connection)
     run_id = start_run(connection, request)
     files = register_source_files(connection, _wanted_source_files(request))
     upsert_code_lists(connection, request.code_lists)
@@ -50,7 +51,7 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
     forgotten = forget_keys(connection, request.detached)  # before any key state is read: they are new keys now
     if not request.dry_run:
         save_key_map_images(connection, forgotten, run_id)
-    result = LoadResult(run_id=run_id)
+    result = LoadResult(run_id=run_id, previous_run_uid=previous)
     run_ids = RunIds()
     for batch in request.batches:
         result.stats.update(_load_batch(connection, bulk, batch, run_id, files, progress, request.release_frames,

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from jhmig.errors import RefusedInput
 from jhmig.reports.history import RUN_UID
 from jhmig.reports.record_hashes import read_record_hashes
 
@@ -49,15 +50,37 @@ def run_folders(out_dir: Path) -> list[RunFolder]:
 
 
 def find_run(out_dir: Path, ident: str) -> RunFolder | None:
-    """A run by its uid (or a unique prefix) or by its run id (the latest folder with that id)."""
+    """A run by its uid, its run id, or a unique prefix or suffix of its uid.
+
+    Several runs matching (a prefix like ``20261208``, or an id that older versions gave a dry run
+    and the next run alike) is :class:`AmbiguousRun`, naming the candidates; no match is None.
+    """
     runs = run_folders(out_dir)
-    exact = [r for r in runs if r.uid == ident] or [r for r in runs if r.uid.startswith(ident)]
-    if len(exact) == 1:
-        return exact[0]
-    if ident.isdigit():
-        numbered = [r for r in runs if str(r.summary.get("run_id")) == ident]
-        return numbered[-1] if numbered else None
-    return None
+    exact = [r for r in runs if r.uid == ident]
+    if exact:
+        return exact[-1]
+    numbered = [r for r in runs if ident.isdigit() and str(r.summary.get("run_id")) == ident]
+    candidates = numbered or [r for r in runs if r.uid.startswith(ident) or r.uid.endswith(ident)]
+    if len(candidates) > 1:
+        raise AmbiguousRun(ident, candidates)
+    return candidates[0] if candidates else None
+
+
+class AmbiguousRun(RefusedInput):
+    """More than one run folder matches what the user typed (exit 2)."""
+
+    def __init__(self, ident: str, candidates: list[RunFolder]) -> None:
+        self.candidates = candidates
+        shown = "; ".join(f"{r.uid} (id {r.summary.get('run_id', '-')}, {_mode(r.summary)}, {r.summary.get('status')})"
+                          for r in candidates[:10])
+        more = f"; and {len(candidates) - 10} more" if len(candidates) > 10 else ""
+        super().__init__(f"{ident!r} is ambiguous: {len(candidates)} runs match: {shown}{more}",
+                         hint="give more of the run uid (its start, or the six letters at its end)")
+
+
+def _mode(summary: dict[str, Any]) -> str:
+    options = summary.get("options") or {}
+    return str(options.get("mode") or ("dry_run" if options.get("dry_run") else "load"))
 
 
 def key_figures(summary: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +93,7 @@ def key_figures(summary: dict[str, Any]) -> dict[str, Any]:
     statistics = ((summary.get("signoff") or {}).get("statistics") or {})
     return {
         "run_id": summary.get("run_id"), "run_uid": summary.get("run_uid"), "started_at": summary.get("started_at"),
-        "mode": options.get("mode") or ("dry_run" if options.get("dry_run") else "load"), "status": summary.get("status"),
+        "mode": _mode(summary), "status": summary.get("status"),
         "read": sum(int(e.get("read", 0)) for e in entities.values()), "loaded": sum(int(e.get("loaded", 0)) for e in entities.values()),
         "quarantined": sum(int(e.get("quarantined", 0)) for e in entities.values()),
         "errors": int(((summary.get("findings") or {}).get("by_severity") or {}).get("error", 0)),

@@ -100,3 +100,23 @@ def test_record_hashes_are_the_hashes_of_the_values_as_text() -> None:
     changed = frame.assign(amount_cents=pd.array([101, None, 250], dtype="Int64"))
     assert record_hashes([Batch("legacy", frames={"person": changed})])["hash"].tolist()[1:] == expected.tolist()[1:]
     assert record_hashes([Batch("legacy", frames={"person": changed})])["hash"].iat[0] != expected[0]
+
+
+def test_run_ids_are_never_reused_and_runs_show_takes_a_prefix_or_suffix_or_says_ambiguous(tmp_path: Path) -> None:
+    db, out = f"sqlite:///{tmp_path / 't.sqlite'}", tmp_path / "runs"
+    dry_run(MiniExport(), tmp_path, "a")  # a dry run: its mig_run row is rolled back with it
+    code, output = run_cli("run", "--export", str(MiniExport().write(tmp_path / "b")), "--db", db, "--out", str(out), "--no-progress")
+    assert code == 0, output
+    dry_run(MiniExport(), tmp_path, "c")
+    runs = run_folders(out)
+    ids = [r.summary["run_id"] for r in runs]
+    assert len(set(ids)) == 3, f"a dry run and the next committed run must not share an id: {ids}"
+    committed = runs[1]
+    code, output = run_cli("runs", "show", committed.uid[-6:], "--out", str(out))  # the six letters at its end
+    assert code == 0 and committed.uid in output and runs[0].uid not in output, output
+    code, output = run_cli("runs", "show", str(committed.summary["run_id"]), "--out", str(out))
+    assert code == 0 and committed.uid in output
+    common = runs[0].uid[:9]  # the day: every run matches
+    code, output = run_cli("runs", "show", common, "--out", str(out))
+    flat = "".join(output.split())
+    assert code == 2 and "ambiguous" in output and all(r.uid in flat for r in runs), output
