@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -52,7 +51,7 @@ def test_runs_diff_lists_exactly_the_known_changes(tmp_path: Path) -> None:
     code, output = run_cli("runs", "list", "--out", str(tmp_path / "runs"))
     assert code == 0 and a.uid[:10] in output and "dry_run" in output
     code, output = run_cli("runs", "show", b.uid[:18], "--out", str(tmp_path / "runs"))
-    assert code == 0 and json.loads(output)["key_figures"]["run_uid"] == b.uid
+    assert code == 0 and f"Run {b.uid}" in output
 
 
 def test_a_key_loaded_and_quarantined_in_both_runs_has_not_moved(tmp_path: Path) -> None:
@@ -120,3 +119,40 @@ def test_run_ids_are_never_reused_and_runs_show_takes_a_prefix_or_suffix_or_says
     code, output = run_cli("runs", "show", common, "--out", str(out))
     flat = "".join(output.split())
     assert code == 2 and "ambiguous" in output and all(r.uid in flat for r in runs), output
+
+
+def test_runs_list_and_show_are_readable_and_list_the_targets_runs_without_folders(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from jhmig.reports.html_report import euro
+
+    monkeypatch.delenv("JHMIG_DB_URL", raising=False)
+    db, out = f"sqlite:///{tmp_path / 't.sqlite'}", tmp_path / "runs"
+    code, output = run_cli("run", "--export", str(MiniExport().write(tmp_path / "a")), "--db", db, "--out", str(out), "--no-progress")
+    assert code == 0, output
+    dry_run(MiniExport(), tmp_path, "b")
+    code, _ = run_cli("run", "--export", str(tmp_path / "missing"), "--db", db, "--out", str(out), "--no-progress")
+    assert code == 2  # a refused run: its folder holds only summary.json with the reason
+    runs = run_folders(out)
+    assert [r.summary["status"] for r in runs] == ["ok", "dry_run", "refused"]
+
+    code, output = run_cli("runs", "list", "--out", str(out), "--db", db)
+    assert code == 0 and "None" not in output, output
+    for run in runs:
+        line = next(x for x in output.splitlines() if run.uid in x)  # one line per run: nothing wrapped or cut
+        assert run.summary["started_at"].replace("T", " ") in line
+    loaded = runs[0].summary["money"]["loaded_cents"]
+    assert euro(loaded) in next(x for x in output.splitlines() if runs[0].uid in x)
+    assert "refused" in output and "export directory does not exist" in output
+    assert f"run folders: {out} (3 found)" in output and "(1 run(s) in mig_run)" in output
+
+    code, output = run_cli("runs", "show", runs[0].uid, "--out", str(out))
+    assert code == 0 and "{" not in output and "}" not in output, output  # a table, no raw JSON
+    assert "status" in output and "ok" in output and euro(loaded) in output and "rows in the target = rows loaded" in output
+
+    empty = tmp_path / "nothing"
+    code, output = run_cli("runs", "list", "--out", str(empty), "--db", db)  # no run folders: the target's mig_run
+    assert code == 0 and runs[0].uid in output and runs[1].uid not in output, output
+    assert f"run folders: {empty} (0 found)" in output and "(1 run(s) in mig_run)" in output
+    code, output = run_cli("runs", "list", "--out", str(empty))
+    assert code == 0 and "(0 found)" in output and "target: none named" in output
+    code, output = run_cli("runs", "show", runs[0].uid[-6:], "--out", str(empty), "--db", db)
+    assert code == 0 and f"Run {runs[0].uid}" in output and "only in the target" in output
