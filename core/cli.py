@@ -202,6 +202,13 @@ def execute(options: RunOptions, progress: bool = True) -> int:
         st, money = signoff["statistics"], signoff.get("money") or {}
         out.print(f"  KJH statistics: {len(st['cells'])} cells, source = target {st['equal_share']:.1%}, "
                   f"explained {st['explained_share']:.1%}; money per year and kind {'exact' if money.get('exact') else 'NOT exact'} (abgleich.html)")
+    delta = signoff.get("delta")
+    if delta:
+        totals = {k: sum(int(e[k]) for e in delta["entities"].values()) for k in ("new", "changed", "gone")}
+        verdict = ("reconciles with what the load wrote" if delta["ok"] else "[red]does NOT reconcile[/red]: " + escape("; ".join(delta["not_reconciled"]))
+                   if delta["ok"] is not None else "named only (the run is not the target's state, nothing to reconcile)")
+        out.print(f"  delta since {escape(delta['since'])}: {totals['new']:,} new, {totals['changed']:,} changed, {totals['gone']:,} gone; {verdict}",
+                  highlight=False)
     gate = outcome.summary.gate
     if gate:
         for check in gate["checks"]:

@@ -276,7 +276,13 @@ def _find(ident: str, folder: Path, find_run):  # type: ignore[no-untyped-def]
     return run
 
 
+#: Keys shown per list on the console; the full lists are in vergleich.xlsx (--report).
+SHOWN_KEYS = 20
+
+
 def _print_diff(d: dict) -> None:  # type: ignore[type-arg]
+    from jhmig.reports.html_report import euro
+
     out.print(f"A: {d['a']['run_uid']} ({d['a']['mode']}, {d['a']['status']})   B: {d['b']['run_uid']} ({d['b']['mode']}, {d['b']['status']})")
     counts = Table(title="counts that changed")
     for name in ("entity", "count", "A", "B", "delta"):
@@ -293,13 +299,34 @@ def _print_diff(d: dict) -> None:  # type: ignore[type-arg]
     moved = Table(title="moved between loaded and quarantined")
     for name in ("direction", "entity", "key", "rules"):
         moved.add_column(name)
-    for m in d["moved"]["to_loaded"]:
-        moved.add_row("now loaded", m["entity"], m["key"], m["was"])
-    for m in d["moved"]["to_quarantine"]:
-        moved.add_row("now quarantined", m["entity"], m["key"], m["why"])
+    shown = [("now loaded", m["entity"], m["key"], m["was"]) for m in d["moved"]["to_loaded"]] \
+        + [("now quarantined", m["entity"], m["key"], m["why"]) for m in d["moved"]["to_quarantine"]]
+    for row in shown[:SHOWN_KEYS]:
+        moved.add_row(*(escape(str(v)) for v in row))
     out.print(moved)
-    out.print(f"loaded records with changed values: {len(d['changed'])}"
-              + (": " + ", ".join(f"{c['entity']}:{c['key']}" for c in d["changed"][:20]) if d["changed"] else ""))
+    _more(len(shown))
+    money = d.get("money") or []
+    if money:
+        table = Table(title="payments loaded per year and kind that changed")
+        for name in ("year", "kind", "A", "B", "delta"):
+            table.add_column(name, justify="left" if name in ("year", "kind") else "right")
+        for m in money:
+            table.add_row(_dash(m["year"]), escape(str(m["payment_type"])), euro(m["a"]), euro(m["b"]), euro(m["delta"]))
+        out.print(table)
+    else:
+        out.print("payments loaded per year and kind: unchanged")
+    for title, rows in (("loaded records with changed values", d["changed"]), ("records loaded only in B (new)", d.get("added") or []),
+                        ("records loaded in A, not in B (removed)", d.get("removed") or [])):
+        out.print(f"{title}: {len(rows)}" + (":" if rows else ""), highlight=False)
+        for r in rows[:SHOWN_KEYS]:
+            note = f" (was {r['was']})" if r.get("was") else (f" - {r['why']}" if r.get("why") else "")
+            out.print(escape(f"  {r['entity']}:{r['key']}{note}"), highlight=False)
+        _more(len(rows))
+
+
+def _more(total: int) -> None:
+    if total > SHOWN_KEYS:
+        out.print(f"  ... and {total - SHOWN_KEYS:,} more (the full list: --report DIR writes vergleich.xlsx)", highlight=False)
 
 
 @click.command()

@@ -131,11 +131,11 @@ class Target:
             return recent_runs(connection, limit)
 
     def known_ids(self, entities: tuple[str, ...]) -> pd.DataFrame:
-        """Key-map entries of ``entities`` (source_system, entity, legacy_key, new_id); empty before the first load."""
+        """Key-map entries of ``entities`` (source_system, entity, legacy_key, new_id, first_run_id); empty before the first load."""
         from jhmig.schema import MigKeyMap
 
         table = MigKeyMap.__table__
-        columns = ["source_system", "entity", "legacy_key", "new_id"]
+        columns = ["source_system", "entity", "legacy_key", "new_id", "first_run_id"]
         if not sa.inspect(self._engine).has_table(table.name):
             return pd.DataFrame(columns=columns)
         with self._engine.connect() as connection:

@@ -49,6 +49,15 @@ def write_reconciliation_xlsx(path: Path, view: dict[str, Any]) -> None:
     }
     delta = view.get("delta")
     if delta:
-        sheets["Delta"] = (["Tabelle", "Änderung", "Schlüssel"], [(e, kind, key) for e, v in delta["entities"].items()
-                                                               for kind in ("new", "changed", "gone") for key in v["records"][kind]])
+        records = view.get("delta_records")
+        change_de = {"new": "neu", "changed": "geändert", "gone": "entfernt"}
+        if records is not None:  # every record, not only the first ones summary.json keeps
+            why = records["why"].astype("string").fillna("")
+            rows = [(e, change_de.get(c, c), k, w) for e, c, k, w in zip(records["entity"], records["change"], records["legacy_key"], why)]
+        else:
+            rows = [(e, change_de[kind], key, (v.get("gone_why") or {}).get(key, "")) for e, v in delta["entities"].items()
+                    for kind in ("new", "changed", "gone") for key in v["records"][kind]]
+        sheets["Delta"] = (["Tabelle", "Änderung", "Schlüssel", "Grund"], rows)
+        sheets["Delta Geld"] = (["Jahr", "Zahlart", "Lauf seit (Cent)", "dieser Lauf (Cent)", "Differenz (Cent)"],
+                                [(m["year"], m["payment_type"], m["a"], m["b"], m["delta"]) for m in delta.get("money_change") or []])
     write_tables(path, sheets)

@@ -1,9 +1,17 @@
 """``record_hashes.parquet``: one content hash per record a run loads, for ``jhmig runs diff``.
 
 Two dry runs are compared record by record without the target (a dry run
-leaves nothing there): same key, other hash = changed values. The hash covers
-the record's unified values (not lineage, not the run), so a record that only
-moved to another line does not count as changed.
+leaves nothing there): same identity, other hash = changed values. The hash
+covers the record's unified values (not lineage, not the run), so a record
+that only moved to another line does not count as changed.
+
+The identity of a record is its stable one, not the legacy key its row is
+carried by: a record the matching stage merged with others (a person of the
+export and of two lists, a steward's *gleiche Person*) is the cluster, named
+by its first member (the earliest source of the run, then the smallest key).
+Which member carries the row may change between runs; the cluster, and so
+the identity, does not. References are hashed as the identity they point at,
+so a child whose person's carrier changed has not changed either.
 """
 
 from __future__ import annotations
@@ -13,24 +21,70 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from jhmig.entities import LINEAGE_FRAME_COLUMNS
+from jhmig.entities import LINEAGE_FRAME_COLUMNS, entity_specs
+from jhmig.identity import IdentityResult
 from jhmig.records import Batch
 
 FILE = "record_hashes.parquet"
+SKIPPED_FILE = "skipped_keys.parquet"  # keys of the records a run skipped on purpose, with the reason (steward exclusions)
 
 
-def record_hashes(batches: list[Batch]) -> pd.DataFrame:
+COLUMNS = ["source_system", "entity", "legacy_key", "identity", "hash"]
+
+
+def record_identities(result: IdentityResult | None, source_order: list[str]) -> dict[tuple[str, str], dict[str, str]]:
+    """(source system, entity) -> legacy key -> identity, for every member of a cluster (survivor and merged)."""
+    out: dict[tuple[str, str], dict[str, str]] = {}
+    if result is None:
+        return out
+    rank = {source: i for i, source in enumerate(source_order)}
+    for entity in ("person", "case_file", "provider", "participant", "service"):
+        for cluster in result.clusters(entity):
+            first = min(cluster.members, key=lambda m: (rank.get(m.source_system, len(rank)), m.source_system, m.legacy_key))
+            name = identity_of(first.source_system, first.legacy_key)
+            for member in cluster.members:
+                out.setdefault((member.source_system, entity), {})[member.legacy_key] = name
+    return out
+
+
+def identity_of(source_system: str, legacy_key: str) -> str:
+    return f"{source_system}|{legacy_key}"
+
+
+def record_hashes(batches: list[Batch], identities: dict[tuple[str, str], dict[str, str]] | None = None) -> pd.DataFrame:
+    identities = identities or {}
+    specs = entity_specs()
     parts = []
     for batch in batches:
         for entity, frame in batch.frames.items():
             if not len(frame) or "legacy_key" not in frame:
                 continue
-            hashed = _row_hashes(frame, [c for c in frame.columns if c not in LINEAGE_FRAME_COLUMNS and c != "legacy_key"])
+            keys = frame["legacy_key"].astype("string")
+            valued = frame
+            refs = {r.key_column: r.target for r in specs[entity].references} if entity in specs else {}
+            for column, target in refs.items():
+                known = identities.get((batch.source_system, target))
+                if column in frame and known:
+                    # a reference counts as the identity it names: the carrier of a merged person may change
+                    valued = valued if valued is not frame else frame.copy()
+                    refs_now = frame[column].astype("string")
+                    valued[column] = refs_now.map(known).astype("string").fillna(refs_now)  # outside a cluster: the key as it is
+            hashed = _row_hashes(valued, [c for c in frame.columns if c not in LINEAGE_FRAME_COLUMNS and c != "legacy_key"])
             parts.append(pd.DataFrame({"source_system": batch.source_system, "entity": entity,
-                                       "legacy_key": frame["legacy_key"].astype("string").to_numpy(), "hash": hashed.view(np.int64)}))
+                                       "legacy_key": keys.to_numpy(),
+                                       "identity": _identities(keys, batch.source_system, identities.get((batch.source_system, entity), {})).to_numpy(),
+                                       "hash": hashed.view(np.int64)}))
     if not parts:
-        return pd.DataFrame(columns=["source_system", "entity", "legacy_key", "hash"])
+        return pd.DataFrame(columns=COLUMNS)
     return pd.concat(parts, ignore_index=True)
+
+
+def _identities(keys: pd.Series, source_system: str, known: dict[str, str]) -> pd.Series:
+    """Each key's identity: its cluster's, else its own."""
+    own = (source_system + "|" + keys).astype("string")
+    if not known:
+        return own
+    return keys.map(known).astype("string").fillna(own)
 
 
 def _row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -45,12 +99,46 @@ def _row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return combine_hash_arrays(hashes, len(columns))
 
 
-def write_record_hashes(run_dir: Path, batches: list[Batch]) -> Path:
+def write_record_hashes(run_dir: Path, batches: list[Batch], identities: dict[tuple[str, str], dict[str, str]] | None = None) -> Path:
     path = run_dir / FILE
-    record_hashes(batches).to_parquet(path, index=False)
+    record_hashes(batches, identities).to_parquet(path, index=False)
     return path
 
 
 def read_record_hashes(run_dir: Path) -> pd.DataFrame | None:
+    """The run's record hashes; a file of an older version without identities: each record is its own."""
     path = run_dir / FILE
+    if not path.exists():
+        return None
+    frame = pd.read_parquet(path)
+    if "identity" not in frame:
+        frame["identity"] = pd.NA  # written by an older jhmig: see comparable()
+    return frame.astype({"source_system": "string", "entity": "string", "legacy_key": "string", "identity": "string"})
+
+
+def own_identities(frame: pd.DataFrame) -> pd.Series:
+    return (frame["source_system"].astype("string") + "|" + frame["legacy_key"].astype("string")).astype("string")
+
+
+def comparable(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Both runs' hashes on one footing: when one was written without identities (an older jhmig),
+    both are matched on their own keys, as that version did."""
+    if a["identity"].isna().any() or b["identity"].isna().any():
+        return a.assign(identity=own_identities(a)), b.assign(identity=own_identities(b))
+    return a, b
+
+
+def write_skipped_keys(run_dir: Path, batches: list[Batch]) -> Path:
+    """``skipped_keys.parquet``: source system, entity, legacy key and reason of every record skipped on purpose."""
+    parts = [b.outcome_frame("skipped") for b in batches]
+    frame = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else pd.DataFrame(
+        columns=["source_system", "entity", "legacy_key", "reason"])
+    frame = frame.dropna(subset=["legacy_key"])[["source_system", "entity", "legacy_key", "reason"]].astype("string")
+    path = run_dir / SKIPPED_FILE
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def read_skipped_keys(run_dir: Path) -> pd.DataFrame | None:
+    path = run_dir / SKIPPED_FILE
     return pd.read_parquet(path) if path.exists() else None
