@@ -48,6 +48,7 @@ def record_identities(result: IdentityResult | None, source_order: list[str]) ->
 
 
 def identity_of(source_system: str, legacy_key: str) -> str:
+    """``source|key`` of a cluster's first member (a record outside any cluster has <NA>: its own key)."""
     return f"{source_system}|{legacy_key}"
 
 
@@ -72,19 +73,18 @@ def record_hashes(batches: list[Batch], identities: dict[tuple[str, str], dict[s
             hashed = _row_hashes(valued, [c for c in frame.columns if c not in LINEAGE_FRAME_COLUMNS and c != "legacy_key"])
             parts.append(pd.DataFrame({"source_system": batch.source_system, "entity": entity,
                                        "legacy_key": keys.to_numpy(),
-                                       "identity": _identities(keys, batch.source_system, identities.get((batch.source_system, entity), {})).to_numpy(),
+                                       "identity": _identities(keys, identities.get((batch.source_system, entity), {})).to_numpy(),
                                        "hash": hashed.view(np.int64)}))
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(parts, ignore_index=True)
 
 
-def _identities(keys: pd.Series, source_system: str, known: dict[str, str]) -> pd.Series:
-    """Each key's identity: its cluster's, else its own."""
-    own = (source_system + "|" + keys).astype("string")
+def _identities(keys: pd.Series, known: dict[str, str]) -> pd.Series:
+    """Each key's cluster identity; <NA> for a record that is its own (no text per payment: millions of rows)."""
     if not known:
-        return own
-    return keys.map(known).astype("string").fillna(own)
+        return pd.Series(pd.NA, index=keys.index, dtype="string")
+    return keys.map(known).astype("string")
 
 
 def _row_hashes(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
@@ -110,10 +110,8 @@ def read_record_hashes(run_dir: Path) -> pd.DataFrame | None:
     path = run_dir / FILE
     if not path.exists():
         return None
-    frame = pd.read_parquet(path)
-    if "identity" not in frame:
-        frame["identity"] = pd.NA  # written by an older jhmig: see comparable()
-    return frame.astype({"source_system": "string", "entity": "string", "legacy_key": "string", "identity": "string"})
+    frame = pd.read_parquet(path)  # without an ``identity`` column: written by an older jhmig (see comparable)
+    return frame.astype({c: "string" for c in ("source_system", "entity", "legacy_key", "identity") if c in frame})
 
 
 def own_identities(frame: pd.DataFrame) -> pd.Series:
@@ -121,11 +119,12 @@ def own_identities(frame: pd.DataFrame) -> pd.Series:
 
 
 def comparable(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Both runs' hashes on one footing: when one was written without identities (an older jhmig),
-    both are matched on their own keys, as that version did."""
-    if a["identity"].isna().any() or b["identity"].isna().any():
+    """Both runs' hashes on one footing, each record named by its identity (<NA>: its own key). When one was
+    written without identities (an older jhmig), both are matched on their own keys, as that version did."""
+    if "identity" not in a or "identity" not in b:
         return a.assign(identity=own_identities(a)), b.assign(identity=own_identities(b))
-    return a, b
+    return (a.assign(identity=a["identity"].astype("string").fillna(own_identities(a))),
+            b.assign(identity=b["identity"].astype("string").fillna(own_identities(b))))
 
 
 def write_skipped_keys(run_dir: Path, batches: list[Batch]) -> Path:
