@@ -156,3 +156,30 @@ def test_runs_list_and_show_are_readable_and_list_the_targets_runs_without_folde
     assert code == 0 and "(0 found)" in output and "target: none named" in output
     code, output = run_cli("runs", "show", runs[0].uid[-6:], "--out", str(empty), "--db", db)
     assert code == 0 and f"Run {runs[0].uid}" in output and "only in the target" in output
+
+
+def test_runs_diff_names_removed_records_with_the_stewards_exclusion_and_the_money_per_year_and_kind(tmp_path: Path) -> None:
+    import json as json_
+
+    import pandas as pd
+
+    from jhmig.reports.record_hashes import FILE, SKIPPED_FILE
+    from jhmig.reports.run_diff import RunFolder
+
+    def folder(name: str, keys: list[tuple[str, str]], cents: int, skipped: list[tuple[str, str, str]]) -> RunFolder:
+        run = tmp_path / name
+        run.mkdir()
+        pd.DataFrame({"source_system": "legacy", "entity": [e for e, _ in keys], "legacy_key": [k for _, k in keys],
+                      "hash": range(len(keys))}).to_parquet(run / FILE, index=False)
+        pd.DataFrame(skipped, columns=["entity", "legacy_key", "reason"]).assign(source_system="legacy").to_parquet(run / SKIPPED_FILE)
+        summary = {"run_uid": name, "signoff": {"money": {"lines": [{"year": 2020, "payment_type": "hze", "loaded": cents}]}}}
+        (run / "summary.json").write_text(json_.dumps(summary), encoding="utf-8")
+        return RunFolder(run, summary)
+
+    a = folder("a", [("service", "100"), ("service", "101"), ("payment", "7")], 500_00, [])
+    b = folder("b", [("service", "101")], 380_00,
+               [("service", "100", "vom Steward ausgeschlossen (fehlerliste.xlsx, K. Kurz, 07.12.2026)")])
+    d = diff_runs(a, b)
+    assert d["removed"] == [{"entity": "payment", "key": "7", "why": "nicht mehr geliefert"},
+                            {"entity": "service", "key": "100", "why": "vom Steward ausgeschlossen (fehlerliste.xlsx, K. Kurz, 07.12.2026)"}]
+    assert d["money"] == [{"year": 2020, "payment_type": "hze", "a": 500_00, "b": 380_00, "delta": -120_00}]
