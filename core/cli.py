@@ -23,11 +23,10 @@ from jhmig.config import (
     DEFAULT_DB_ENV,
     PROJECT_TEMPLATE,
     RunOptions,
-    anchor_sqlite,
     check_departments,
     load_project,
-    resolve_db_url,
     resolve_list_sources,
+    target_url,
 )
 from jhmig.errors import InternalRunError, JhmigError, printable
 from jhmig.messages import num, share, text
@@ -172,7 +171,7 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
         return RunOptions(
             export_dir=export_dir or (base / legacy.export),
             layout_path=layout or ((base / legacy.layout) if legacy.layout else None),
-            db_url=resolve_db_url(db_url, proj.target.url_env, anchor_sqlite(proj.target.default, base)),
+            db_url=target_url(project, db_url),
             out_dir=out_dir or (base / proj.output),
             dry_run=dry_run,
             accept_manifest_mismatch=accept or proj.options.accept_manifest_mismatch,
@@ -189,7 +188,7 @@ def build_run_options(project: Path | None, export_dir: Path | None, layout: Pat
         )
     if export_dir is None:
         raise click.UsageError("give --export DIR (or a project file with -p)")
-    return RunOptions(export_dir=export_dir, layout_path=layout, db_url=resolve_db_url(db_url), out_dir=out_dir or Path("runs"),
+    return RunOptions(export_dir=export_dir, layout_path=layout, db_url=target_url(None, db_url), out_dir=out_dir or Path("runs"),
                       dry_run=dry_run, accept_manifest_mismatch=accept, departments=deps, corrections_dir=corrections_dir,
                       pseudonymize=pseudonymize)
 
@@ -239,6 +238,13 @@ def execute(options: RunOptions, progress: bool = True) -> int:
         st, money = signoff["statistics"], signoff.get("money") or {}
         out.print(text("statistics", cells=num(len(st["cells"])), equal=share(st["equal_share"]), explained=share(st["explained_share"]),
                        exact=text("exact") if money.get("exact") else text("not_exact")))
+    delta = signoff.get("delta")
+    if delta:
+        totals = {k: sum(int(e[k]) for e in delta["entities"].values()) for k in ("new", "changed", "gone")}
+        verdict = ("reconciles with what the load wrote" if delta["ok"] else "[red]does NOT reconcile[/red]: " + escape("; ".join(delta["not_reconciled"]))
+                   if delta["ok"] is not None else "named only (the run is not the target's state, nothing to reconcile)")
+        out.print(f"  delta since {escape(delta['since'])}: {totals['new']:,} new, {totals['changed']:,} changed, {totals['gone']:,} gone; {verdict}",
+                  highlight=False)
     gate = outcome.summary.gate
     if gate:
         for check in gate["checks"]:
@@ -319,10 +325,12 @@ def schema_docs(out_file: Path) -> None:
 
 def _add_signoff_commands() -> None:
     """Run registry, rollback (issue #13): commands kept in their own modules."""
+    from jhmig.cli_db import db
     from jhmig.cli_runs import rollback, runs
 
     main.add_command(runs)
     main.add_command(rollback)
+    main.add_command(db)
 
 
 _add_signoff_commands()

@@ -200,6 +200,18 @@ def resolve_db_url(explicit: str | None, env_name: str = DEFAULT_DB_ENV, default
     return explicit or os.environ.get(env_name) or default
 
 
+def target_url(project: Path | None, explicit: str | None) -> str:
+    """The target of every command (run, rollback, runs, db): ``--db``, else the project's variable, else its default.
+
+    One function, so that ``jhmig rollback -p projekt/jhmig.yaml`` opens the very database
+    ``jhmig run -p projekt/jhmig.yaml`` loaded (a relative SQLite path is the project folder's).
+    """
+    if project is None:
+        return resolve_db_url(explicit)
+    proj, base = load_project(project)
+    return resolve_db_url(explicit, proj.target.url_env, anchor_sqlite(proj.target.default, base))
+
+
 @dataclass
 class RunOptions:
     """Everything one pipeline run needs; built from the CLI or a project file."""

@@ -146,7 +146,8 @@ class MatchSettings:
     """How a run matches: where the YAML files are, and what the target already knows."""
 
     config_dir: Path | None = None  # None: the shipped mappings/matching
-    known_ids: pd.DataFrame | None = None  # mig_key_map rows (source_system, entity, legacy_key, new_id): ids stay stable
+    # mig_key_map rows (source_system, entity, legacy_key, new_id[, first_run_id]): ids stay stable
+    known_ids: pd.DataFrame | None = None
     enabled: bool = True
 
 

@@ -1,6 +1,6 @@
 """The orchestrator: one run from the source files to the reconciliation report.
 
-    check target -> read export -> control gate -> corrections -> transform -> sign-off capture -> read lists
+    check target -> run lock -> read export -> control gate -> corrections -> transform -> sign-off capture -> read lists
       -> deselect departments -> match identities (all sources at once) -> validate -> stewards' decisions
       -> quarantine -> prepare reports (frees the raw tables) -> sign-off figures -> load + reconcile (+ statistics by SQL, gate)
       -> reports -> abgleich.html/xlsx
@@ -89,21 +89,27 @@ def run_pipeline(options: RunOptions, progress: Progress | None = None) -> RunOu
     from jhmig.reports.pseudonyms import pseudonymizer
     from jhmig.validation import preload_expectations
 
+    from jhmig.load.run_lock import LockHolder, run_lock
+
     check_target_first(options)  # an unusable database is refused before anything is read or written
-    preload_expectations()  # GX takes seconds to import: let it happen while extract reads the files
-    at = StepTracker()
-    note = at.progress(progress or (lambda step, done, total: None))
-    state = start_run(options)
-    try:
-        return _run_steps(state, note, pseudonymizer(options.out_dir) if options.pseudonymize else None, at)
-    except BaseException as exc:
-        # No folder with raw values of a run that loaded nothing; the folder says why it stopped.
-        committed = bool(state.load and state.load.committed)
-        mark_unfinished(state.run_dir, state.run_uid, state.started, exc, committed=committed, step=at.step)
-        if isinstance(exc, Exception) and not isinstance(exc, JhmigError):
-            raise InternalRunError(exc, step=at.step, doing=at.doing, log=write_error_log(state.run_dir, exc, at.step, at.doing),
-                                   committed=committed) from exc
-        raise
+    started = dt.datetime.now().replace(microsecond=0)
+    run_uid = new_run_uid(started)
+    # one run at a time per target, dry runs too: a second one is refused before it reads anything (exit 2)
+    with run_lock(options.db_url, LockHolder.me(run_uid, "dry run" if options.dry_run else "run", started)):
+        preload_expectations()  # GX takes seconds to import: let it happen while extract reads the files
+        at = StepTracker()
+        note = at.progress(progress or (lambda step, done, total: None))
+        state = start_run(options, run_uid, started)
+        try:
+            return _run_steps(state, note, pseudonymizer(options.out_dir) if options.pseudonymize else None, at)
+        except BaseException as exc:
+            # No folder with raw values of a run that loaded nothing; the folder says why it stopped.
+            committed = bool(state.load and state.load.committed)
+            mark_unfinished(state.run_dir, state.run_uid, state.started, exc, committed=committed, step=at.step)
+            if isinstance(exc, Exception) and not isinstance(exc, JhmigError):
+                raise InternalRunError(exc, step=at.step, doing=at.doing, log=write_error_log(state.run_dir, exc, at.step, at.doing),
+                                       committed=committed) from exc
+            raise
 
 
 def check_target_first(options: RunOptions) -> None:
@@ -184,13 +190,11 @@ def write_error_log(run_dir: Path, exc: BaseException, step: str, doing: str) ->
     return path
 
 
-def start_run(options: RunOptions) -> RunState:
-    """A run id, its folder, the unified code lists and the rule catalog."""
+def start_run(options: RunOptions, run_uid: str, started: dt.datetime) -> RunState:
+    """The run's folder, the unified code lists and the rule catalog."""
     from jhmig.transform import read_unified_code_lists
     from jhmig.validation import rule_catalog
 
-    started = dt.datetime.now().replace(microsecond=0)
-    run_uid = new_run_uid(started)
     run_dir = options.out_dir / run_uid
     run_dir.mkdir(parents=True, exist_ok=True)
     return RunState(options=options, run_uid=run_uid, started=started, run_dir=run_dir,

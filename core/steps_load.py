@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -91,7 +92,7 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
                               options=state.run_options(), batches=state.batches, quarantine=state.quarantine,
                               findings=state.findings, code_lists=state.code_lists, dry_run=state.options.dry_run,
                               release_frames=True, aliases=load_aliases(state), detached=load_detached(state),
-                              target_queries=signoff_queries(state))
+                              target_queries=signoff_queries(state), min_run_id=next_run_id(state.options.out_dir))
         with target.begin_load(request, progress=note) as pending:
             state.load = pending.result
             state.summary = reconcile(state)
@@ -101,6 +102,14 @@ def load_and_reconcile(state: RunState, inputs: ReportInputs, note: Progress) ->
                                       commit=state.summary.status != "failed"))
     finally:
         target.dispose()
+
+
+def next_run_id(out_dir: Path) -> int:
+    """One above every run id the run folders hold: a dry run's id (its mig_run row is rolled back) is not given again."""
+    from jhmig.reports.run_diff import run_folders
+
+    ids = [int(r.summary["run_id"]) for r in run_folders(out_dir) if str(r.summary.get("run_id") or "").isdigit()]
+    return max(ids, default=0) + 1
 
 
 def _detached_ids(state: RunState) -> None:

@@ -32,7 +32,7 @@ def prepare_signoff(state: RunState) -> None:
 
     assert state.signoff is not None and state.payments_read is not None
     prepare_money(state.signoff, state.payments_read, state.export.batch)
-    write_record_hashes(state.run_dir, state.batches)  # the frames are released during the load
+    write_record_hashes(state.run_dir, state.batches, state.identity)  # the frames are released during the load
 
 
 def signoff_queries(state: RunState) -> dict[str, Any]:
@@ -58,9 +58,10 @@ def add_signoff(state: RunState) -> None:
 def add_delta(state: RunState) -> None:
     """``--delta-since RUN``: what changed since that run, reconciled against what the load wrote."""
     from jhmig.errors import RefusedInput
-    from jhmig.reports.delta import delta_figures, delta_since
-    from jhmig.reports.record_hashes import read_record_hashes
-    from jhmig.reports.run_diff import find_run
+    from jhmig.reports.delta import delta_figures, delta_since, write_delta_records
+    from jhmig.reports.record_hashes import read_record_hashes, read_skipped_keys
+    from jhmig.reports.run_diff import find_run, money_change
+    from jhmig.run_summary import Check
 
     options, summary, load = state.options, state.summary, state.load
     if options.delta_since is None or summary is None or load is None:
@@ -71,16 +72,25 @@ def add_delta(state: RunState) -> None:
     if base is None or hashes is None or current is None:
         raise RefusedInput(f"--delta-since {options.delta_since}: no such run with record hashes in {options.out_dir}",
                            hint="list the runs with: jhmig runs list")
-    # the load's counts equal the delta only when the base run is the target's state
-    consecutive = base.summary.get("status") in ("ok", GATE_MISSED) and base.summary.get("run_id") == load.run_id - 1
+    # the load's counts equal the delta only when the base run is the target's state (ids may skip: dry runs, rollbacks)
+    consecutive = base.summary.get("status") in ("ok", "incomplete", GATE_MISSED) and load.previous_run_uid == base.uid
     stats: dict[str, dict[str, int]] = {}
     for (_source, entity), s in load.stats.items():
         e = stats.setdefault(entity, {"inserted": 0, "updated": 0, "deleted": 0})
         e["inserted"] += s.inserted
         e["updated"] += s.updated
         e["deleted"] += s.deleted
-    summary.signoff["delta"] = delta_figures(delta_since(hashes, current), stats, consecutive, base.uid,
-                                             state.signoff.money if state.signoff else None)
+    changes = delta_since(hashes, current, read_skipped_keys(state.run_dir))
+    write_delta_records(state.run_dir, changes)
+    delta = delta_figures(changes, stats, consecutive, base.uid, state.signoff.money if state.signoff else None)
+    delta["money_change"] = money_change(base.summary, summary.as_dict())
+    summary.signoff["delta"] = delta
+    if delta["ok"] is False:
+        # the changes named are not what the load wrote: committed (the data reconciled), but exit 1 and named
+        summary.checks.append(Check(f"delta since run {base.uid}: written = changed per entity ({'; '.join(delta['not_reconciled'])})",
+                                    False, blocking=False))
+        if summary.status == "ok":
+            summary.status = "incomplete"
 
 
 def apply_gate(state: RunState) -> None:
@@ -114,9 +124,11 @@ def apply_gate(state: RunState) -> None:
 
 
 def gate_exit_code(summary: Any) -> int:
-    """1 when the gate was judged and missed without an override, else 0."""
+    """1 when the gate was judged and missed without an override, or a check failed (e.g. a delta that does not reconcile), else 0."""
     gate = getattr(summary, "gate", None)
-    return 1 if gate and not gate["passed"] and "override" not in gate else 0
+    if gate and not gate["passed"] and "override" not in gate:
+        return 1
+    return 1 if any(not c.ok for c in getattr(summary, "checks", [])) else 0
 
 
 def write_signoff_reports(state: RunState) -> None:

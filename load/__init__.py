@@ -16,6 +16,7 @@ from jhmig.load.check import TargetCheck, check_target, connect_hint
 from jhmig.load.errors import (
     FrameContractError,
     LoadError,
+    MissingTargetError,
     SchemaNotCurrentError,
     TargetPermissionError,
     TargetUnreachableError,
@@ -30,6 +31,7 @@ __all__ = [
     "FrameContractError",
     "LoadError",
     "LoadRequest",
+    "MissingTargetError",
     "LoadResult",
     "PendingLoad",
     "Progress",

@@ -50,6 +50,9 @@ class LoadRequest:
     # Named reads of the loaded target (e.g. the KJH statistics by SQL), run inside the open
     # transaction after the load and before ``before_commit``: a dry run sees its own rows too.
     target_queries: dict[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # The smallest run id this run may get: a dry run leaves no mig_run row, so the caller (which keeps
+    # the run folders) passes one above every id it has handed out; run ids are never reused.
+    min_run_id: int = 1
 
 
 @dataclass
@@ -77,6 +80,8 @@ class LoadResult:
     # went), new_id (the entry they got; <NA> when the record was not loaded, e.g. quarantined)
     detached: pd.DataFrame | None = None
     committed: bool = False
+    # the uid of the last run whose rows are in the target before this one (None: none): the state a delta compares with
+    previous_run_uid: str | None = None
 
 
 @dataclass

@@ -67,8 +67,20 @@ class SchemaNotCurrentError(LoadError, TargetError):
         self.head = head
         super().__init__(
             f"the target schema is at revision {current or '(none)'}, this jhmig needs {head}",
-            hint="upgrade it first (Target.upgrade(), i.e. the CLI's database upgrade command)",
+            hint="upgrade it first: jhmig db upgrade [-p PROJECT | --db URL] (a run upgrades it by itself); "
+            "jhmig db status shows the pending migrations",
         )
+
+
+class MissingTargetError(LoadError, TargetError):
+    """A command that works on an existing target (rollback, runs, db status) names an SQLite file that is not there."""
+
+    exit_code = 2
+
+    def __init__(self, url: str, path: str) -> None:
+        self.url = url
+        super().__init__(f"no target database at {url}: the file {path} does not exist (nothing was created)",
+                         hint="check -p PROJECT / --db URL / $JHMIG_DB_URL: they must name the database the runs loaded")
 
 
 class FrameContractError(LoadError):

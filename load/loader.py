@@ -26,7 +26,7 @@ from jhmig.load.outcomes import (
     quarantine_rows,
 )
 from jhmig.load.plan import EntityPlan, check_references, gone_ids, plan_absent, plan_entity
-from jhmig.load.runlog import start_run
+from jhmig.load.runlog import last_run_in_target, start_run
 from jhmig.load.sourcefiles import SourceFiles, register_source_files, source_file_triples
 from jhmig.load.testhooks import pause_after_entity
 from jhmig.records import Batch
@@ -43,6 +43,7 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
     """Write the whole run into the open transaction and count the target; the verdict is the caller's."""
     _check_batches(request.batches)
     bulk.lock()
+    previous = last_run_in_target(connection)
     run_id = start_run(connection, request)
     files = register_source_files(connection, _wanted_source_files(request))
     upsert_code_lists(connection, request.code_lists)
@@ -50,7 +51,7 @@ def write_run(connection: sa.Connection, bulk: BulkWriter, request: LoadRequest,
     forgotten = forget_keys(connection, request.detached)  # before any key state is read: they are new keys now
     if not request.dry_run:
         save_key_map_images(connection, forgotten, run_id)
-    result = LoadResult(run_id=run_id)
+    result = LoadResult(run_id=run_id, previous_run_uid=previous)
     run_ids = RunIds()
     deferred = DeferredDeletes()
     for batch in request.batches:
@@ -110,7 +111,8 @@ def _load_batch(
     for spec in load.specs:
         stats[(load.source, spec.name)] = load.write_entity(spec)
         pause_after_entity(spec.name)
-    load.delete_superseded()
+    for entity, count in load.delete_superseded().items():  # a merge deletes rows too: counted as deleted
+        stats.setdefault((load.source, entity), EntityLoadStats()).deleted += count
     if deferred is None:  # a batch loaded alone: its own deferred rows go now
         load.deferred.finish(connection, bulk, load.run_ids, run_id, keep_undo)
     return stats
@@ -322,9 +324,10 @@ class _BatchLoad:
             # memory while they are written (payments: ~400 MB). Keys and lineage stay for the counts.
             self.batch.frames[spec.name] = self.batch.frames[spec.name][["legacy_key", *LINEAGE_FRAME_COLUMNS]]
 
-    def delete_superseded(self) -> None:
+    def delete_superseded(self) -> dict[str, int]:
         """Records that had rows of their own and are merged now: their rows go once every
-        reference to them has been rewritten to the survivor (children first)."""
+        reference to them has been rewritten to the survivor (children first). Rows deleted per entity."""
+        deleted: dict[str, int] = {}
         for spec in reversed(self.specs):
             if spec.name in self.alias_ids:
                 gone = superseded_ids(self.full[spec.name], self.alias_ids[spec.name], self.run_ids.ids(spec.name))
@@ -335,6 +338,9 @@ class _BatchLoad:
                 if self.keep_undo:  # before-images: a rollback gives the record its own row back
                     save_before_images(self.connection, _table(spec), gone, self.run_id, "delete")
                 self.bulk.delete(_table(spec), gone)
+                if len(gone):
+                    deleted[spec.name] = len(gone)
+        return deleted
 
 
 def _plan(

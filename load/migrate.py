@@ -38,3 +38,13 @@ def upgrade_head(engine: sa.Engine, write_options: dict[str, str]) -> None:
         connection = connection.execution_options(**write_options)
         with connection.begin():
             command.upgrade(alembic_config(connection), "head")
+
+
+def pending_revisions(current: str | None) -> list[tuple[str, str]]:
+    """(revision, first line of its message) of the migrations ``upgrade head`` would apply, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    head = script.get_current_head()
+    if head is None or current == head:
+        return []
+    steps = list(script.iterate_revisions(head, current))  # newest first, ``current`` excluded
+    return [(str(r.revision), (r.doc or "").strip().splitlines()[0] if r.doc else "") for r in reversed(steps)]

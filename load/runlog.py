@@ -13,12 +13,19 @@ from jhmig.load.api import LoadRequest, RunVerdict
 from jhmig.schema import MigRun
 
 RUNNING = "running"
+#: Statuses of runs whose rows are in the target (committed; ``incomplete``: committed with money missing).
+IN_TARGET = ("ok", "incomplete")
 
 
 def start_run(connection: sa.Connection, request: LoadRequest) -> int:
-    """Insert the run row (run_id = max + 1; the caller holds the load lock)."""
+    """Insert the run row (run_id = max + 1, at least ``request.min_run_id``; the caller holds the load lock).
+
+    A rolled-back run keeps its row (status ``rolled_back``), so its id is never handed out again;
+    a dry run's row goes with its transaction, hence the caller's ``min_run_id``.
+    """
     table = MigRun.__table__
-    run_id = int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.run_id), 0))).scalar_one()) + 1
+    highest = int(connection.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.run_id), 0))).scalar_one())
+    run_id = max(highest + 1, request.min_run_id)
     connection.execute(
         table.insert().values(
             run_id=run_id,
@@ -31,6 +38,14 @@ def start_run(connection: sa.Connection, request: LoadRequest) -> int:
         )
     )
     return run_id
+
+
+def last_run_in_target(connection: sa.Connection) -> str | None:
+    """The uid of the newest run whose rows are in the target (committed, not rolled back)."""
+    table = MigRun.__table__
+    found = connection.execute(sa.select(table.c.run_uid).where(table.c.status.in_(IN_TARGET))
+                               .order_by(table.c.run_id.desc()).limit(1)).scalar()
+    return str(found) if found is not None else None
 
 
 def finish_run(connection: sa.Connection, run_id: int, verdict: RunVerdict) -> None:

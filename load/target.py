@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,21 +17,28 @@ from jhmig.load.bulk_pg import PostgresBulk
 from jhmig.load.bulk_sqlite import SqliteBulk
 from jhmig.load.check import operator_error
 from jhmig.load.engine import WRITE_OPTIONS, create_target_engine, display_url, parse_url
-from jhmig.load.errors import SchemaNotCurrentError
+from jhmig.load.errors import MissingTargetError, SchemaNotCurrentError
 from jhmig.load.loader import write_run
-from jhmig.load.migrate import current_revision, head_revision, upgrade_head
+from jhmig.load.migrate import current_revision, head_revision, pending_revisions, upgrade_head
 from jhmig.load.runlog import finish_run, recent_runs
 
 log = logging.getLogger(__name__)
 
 
-def open_target(url: str) -> Target:
+def open_target(url: str, *, existing: bool = False) -> Target:
     """Connect to ``sqlite:///path`` or ``postgresql+psycopg://user@host:port/db``.
 
     Raises :class:`~jhmig.load.errors.TargetUnreachableError` (URL shown
     without password, with what to check) when the database cannot be reached.
+    ``existing``: for commands that read or change what runs loaded (rollback,
+    runs, db status): an SQLite file that does not exist is refused
+    (:class:`~jhmig.load.errors.MissingTargetError`) instead of created empty.
     """
     parsed = parse_url(url)
+    if existing and parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "").expanduser()
+        if not path.is_file():
+            raise MissingTargetError(display_url(parsed), str(path.resolve()))
     return Target(create_target_engine(parsed), display_url(parsed))
 
 
@@ -107,17 +115,27 @@ class Target:
                     raise RefusedInput(f"run {ident!r} is not in the target", hint="list the runs with: jhmig runs list --db URL")
                 return rollback_run(connection, run_id, force=force, by=by)
 
+    def status(self) -> dict[str, Any]:
+        """Alembic revision of the target, the one this jhmig writes, the migrations pending, the runs it holds."""
+        from jhmig.load.run_registry import committed_runs
+
+        with self._engine.connect() as connection:
+            current = current_revision(connection)
+            runs = committed_runs(connection) if current is not None else []
+        return {"url": self.url, "dialect": self.dialect, "revision": current, "head": head_revision(),
+                "pending": pending_revisions(current), "runs": runs}
+
     def runs(self, limit: int = 20) -> list[dict[str, Any]]:
         """The most recent ``mig_run`` rows, newest first."""
         with self._engine.connect() as connection:
             return recent_runs(connection, limit)
 
     def known_ids(self, entities: tuple[str, ...]) -> pd.DataFrame:
-        """Key-map entries of ``entities`` (source_system, entity, legacy_key, new_id); empty before the first load."""
+        """Key-map entries of ``entities`` (source_system, entity, legacy_key, new_id, first_run_id); empty before the first load."""
         from jhmig.schema import MigKeyMap
 
         table = MigKeyMap.__table__
-        columns = ["source_system", "entity", "legacy_key", "new_id"]
+        columns = ["source_system", "entity", "legacy_key", "new_id", "first_run_id"]
         if not sa.inspect(self._engine).has_table(table.name):
             return pd.DataFrame(columns=columns)
         with self._engine.connect() as connection:

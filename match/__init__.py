@@ -35,6 +35,18 @@ def _known_ids(settings: MatchSettings, entity: str) -> pd.Series | None:
     return pd.Series(rows["new_id"].astype("int64").to_numpy(), index=(rows["source_system"] + SEP + rows["legacy_key"]).to_numpy())
 
 
+def _known_since(settings: MatchSettings, entity: str) -> pd.Series | None:
+    """uid -> the run that wrote the record's key-map entry (an entry moved to a survivor's id is newer than the survivor's)."""
+    from jhmig.match.records import SEP
+
+    known = settings.known_ids
+    if known is None or not len(known) or "first_run_id" not in known:
+        return None
+    rows = known[known["entity"] == entity]
+    return pd.Series(pd.to_numeric(rows["first_run_id"], errors="coerce").to_numpy(dtype=float),
+                     index=(rows["source_system"] + SEP + rows["legacy_key"]).to_numpy())
+
+
 def _config(settings: MatchSettings, name: str):  # type: ignore[no-untyped-def]
     from jhmig.match.config import load_match_config
 
@@ -63,7 +75,8 @@ def resolve_identities(batches: list[Batch], settings: MatchSettings | None = No
     result = IdentityResult()
     if not settings.enabled:
         return result
-    persons = resolve_persons(batches, _config(settings, "persons"), list(decisions or []), _known_ids(settings, "person"))
+    persons = resolve_persons(batches, _config(settings, "persons"), list(decisions or []), _known_ids(settings, "person"),
+                              _known_since(settings, "person"))
     providers = resolve_providers(batches, _raw(settings, "providers"), persons.cluster_of)
     result.persons, result.pairs, result.model = persons.clusters, persons.pairs, persons.model
     result.case_files = resolve_case_files(batches, _raw(settings, "case_files"), persons.cluster_of)

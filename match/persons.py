@@ -81,7 +81,7 @@ def _apply_decisions(decided: pd.DataFrame, decisions: list[ReviewDecision], uid
 
 
 def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[ReviewDecision],
-                    known_ids: pd.Series | None = None) -> PersonResolution:
+                    known_ids: pd.Series | None = None, known_since: pd.Series | None = None) -> PersonResolution:
     records = person_records(batches)
     result = PersonResolution(records=len(records))
     if len(records) < 2:
@@ -108,7 +108,7 @@ def resolve_persons(batches: list[Batch], config: MatchConfig, decisions: list[R
     rules = Survivorship.from_config(config.extra.get("survivorship"))
     value_columns = list(entity_spec("person").value_columns)
     clustered = records[records["component"].duplicated(keep=False)]
-    result.clusters, result.values = build_clusters(clustered, "person", rules, known_ids, value_columns)
+    result.clusters, result.values = build_clusters(clustered, "person", rules, known_ids, value_columns, known_since)
     result.cluster_of = {m.source_system + SEP + m.legacy_key: c.survivor.source_system + SEP + c.survivor.legacy_key
                          for c in result.clusters for m in c.members}
     near = decided[(decided["outcome"] != Outcome.NON_MATCH.value) | (decided["veto"] != "") | (decided["decided_by"] == "steward")

@@ -4,7 +4,8 @@ Rules are data (``survivorship`` in the entity's YAML): ``source`` (the
 legacy export before the lists, in the run's order), ``newer`` (later
 ``changed_on``/``created_on``), ``filled`` (a value over an empty one). The
 carrier of the row is the member that already has an id in the key map
-(the lowest), so that ids stay stable across dry runs; a new cluster is
+(the lowest; of members sharing it, the one with the oldest entry), so that
+ids and the carrier stay stable across dry runs; a new cluster is
 carried by the best member by the default rules.
 
 Vectorised over all clusters at once: records sorted by the rules, then the
@@ -56,13 +57,21 @@ def _sort_keys(rows: pd.DataFrame, rules: tuple[str, ...]) -> list[str]:
     return keys + ["position"]
 
 
-def carriers(rows: pd.DataFrame, rules: Survivorship, known_ids: pd.Series | None) -> pd.Series:
-    """Per component: the row label of the record that carries the cluster's row."""
+def carriers(rows: pd.DataFrame, rules: Survivorship, known_ids: pd.Series | None, known_since: pd.Series | None = None) -> pd.Series:
+    """Per component: the row label of the record that carries the cluster's row.
+
+    The member with the lowest id in the key map; when several share it (merged in an earlier run),
+    the one whose entry is oldest (``known_since``: uid -> first_run_id), which is the record the row
+    was made for: an entry moved to a survivor's id is rewritten by the run that merged it. So the
+    carrier, and with it the row's key and lineage, does not flip between runs with the same input.
+    """
     rows = rows.copy()
     rows["_empty"] = -rows.notna().sum(axis=1)
     ids = rows["uid"].map(known_ids) if known_ids is not None and len(known_ids) else pd.Series(np.nan, index=rows.index)
     rows["_known"] = pd.to_numeric(ids, errors="coerce").fillna(np.inf)
-    keys = ["component", "_known"] + _sort_keys(rows, tuple(rules.default) + ("filled",))[1:]
+    since = rows["uid"].map(known_since) if known_since is not None and len(known_since) else pd.Series(np.nan, index=rows.index)
+    rows["_since"] = pd.to_numeric(since, errors="coerce").fillna(np.inf)
+    keys = ["component", "_known", "_since"] + _sort_keys(rows, tuple(rules.default) + ("filled",))[1:]
     ordered = rows.sort_values(keys, kind="stable")
     return ordered.groupby("component", sort=False).head(1).set_index("component")["uid"]
 
@@ -84,9 +93,9 @@ def surviving_values(rows: pd.DataFrame, value_columns: list[str], rules: Surviv
 
 
 def build_clusters(rows: pd.DataFrame, entity: str, rules: Survivorship, known_ids: pd.Series | None,
-                   value_columns: list[str]) -> tuple[list[Cluster], dict[str, dict[str, object]]]:
+                   value_columns: list[str], known_since: pd.Series | None = None) -> tuple[list[Cluster], dict[str, dict[str, object]]]:
     """Clusters of the rows (column ``component``: two or more rows each) and the surviving values per survivor uid."""
-    carrier = carriers(rows, rules, known_ids)
+    carrier = carriers(rows, rules, known_ids, known_since)
     values, won = surviving_values(rows, value_columns, rules)
     refs = pd.Series([RecordRef(str(s), entity, str(k)) for s, k in zip(rows["source_system"], rows["legacy_key"])], index=rows.index)
     by_uid = dict(zip(rows["uid"], refs))

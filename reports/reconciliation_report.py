@@ -97,7 +97,10 @@ def write_reconciliation(run_dir: Path, summary: dict[str, Any], history: list[d
     html.write_text(env.get_template("abgleich.html.j2").render(**view), encoding="utf-8")
     from jhmig.reports.reconciliation_xlsx import write_reconciliation_xlsx
 
+    from jhmig.reports.delta import read_delta_records
+
     xlsx = run_dir / "abgleich.xlsx"
+    view["delta_records"] = read_delta_records(run_dir)  # the full lists (summary.json keeps the first of each kind)
     write_reconciliation_xlsx(xlsx, view)
     return [html, xlsx]
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jhmig.labels import CHANGE_DE, KIND_DE, MEASURE_DE, OUTCOME_DE, entity_de
+from jhmig.masking import mask_key
 from jhmig.reports.xlsx_tables import write_tables
 
 
@@ -49,6 +50,15 @@ def write_reconciliation_xlsx(path: Path, view: dict[str, Any]) -> None:
     }
     delta = view.get("delta")
     if delta:
-        sheets["Delta"] = (["Tabelle", "Änderung", "Schlüssel"], [(entity_de(e), CHANGE_DE[change], key) for e, v in delta["entities"].items()
-                                                               for change in ("new", "changed", "gone") for key in v["records"][change]])
+        records = view.get("delta_records")
+        if records is not None:  # every record, not only the first ones summary.json keeps; keys masked as in every report
+            why = records["why"].astype("string").fillna("")
+            rows = [(entity_de(e), CHANGE_DE.get(c, c), mask_key(k), w)
+                    for e, c, k, w in zip(records["entity"], records["change"], records["legacy_key"], why)]
+        else:
+            rows = [(entity_de(e), CHANGE_DE[kind], key, (v.get("gone_why") or {}).get(key, "")) for e, v in delta["entities"].items()
+                    for kind in ("new", "changed", "gone") for key in v["records"][kind]]
+        sheets["Delta"] = (["Tabelle", "Änderung", "Schlüssel", "Grund"], rows)
+        sheets["Delta Geld"] = (["Jahr", "Zahlart", "Lauf seit (Cent)", "dieser Lauf (Cent)", "Differenz (Cent)"],
+                                [(m["year"], m["payment_type"], m["a"], m["b"], m["delta"]) for m in delta.get("money_change") or []])
     write_tables(path, sheets)

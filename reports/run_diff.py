@@ -17,8 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from jhmig.errors import RefusedInput
 from jhmig.reports.history import RUN_UID
-from jhmig.reports.record_hashes import read_record_hashes
+from jhmig.reports.record_hashes import comparable, read_record_hashes, read_skipped_keys
+from jhmig.reports.delta import skip_reasons
 
 FINDING_ID = ["rule_id", "entity", "legacy_key", "field"]
 RECORD_ID = ["source_system", "entity", "legacy_key"]
@@ -49,15 +51,37 @@ def run_folders(out_dir: Path) -> list[RunFolder]:
 
 
 def find_run(out_dir: Path, ident: str) -> RunFolder | None:
-    """A run by its uid (or a unique prefix) or by its run id (the latest folder with that id)."""
+    """A run by its uid, its run id, or a unique prefix or suffix of its uid.
+
+    Several runs matching (a prefix like ``20261208``, or an id that older versions gave a dry run
+    and the next run alike) is :class:`AmbiguousRun`, naming the candidates; no match is None.
+    """
     runs = run_folders(out_dir)
-    exact = [r for r in runs if r.uid == ident] or [r for r in runs if r.uid.startswith(ident)]
-    if len(exact) == 1:
-        return exact[0]
-    if ident.isdigit():
-        numbered = [r for r in runs if str(r.summary.get("run_id")) == ident]
-        return numbered[-1] if numbered else None
-    return None
+    exact = [r for r in runs if r.uid == ident]
+    if exact:
+        return exact[-1]
+    numbered = [r for r in runs if ident.isdigit() and str(r.summary.get("run_id")) == ident]
+    candidates = numbered or [r for r in runs if r.uid.startswith(ident) or r.uid.endswith(ident)]
+    if len(candidates) > 1:
+        raise AmbiguousRun(ident, candidates)
+    return candidates[0] if candidates else None
+
+
+class AmbiguousRun(RefusedInput):
+    """More than one run folder matches what the user typed (exit 2)."""
+
+    def __init__(self, ident: str, candidates: list[RunFolder]) -> None:
+        self.candidates = candidates
+        shown = "; ".join(f"{r.uid} (id {r.summary.get('run_id', '-')}, {_mode(r.summary)}, {r.summary.get('status')})"
+                          for r in candidates[:10])
+        more = f"; and {len(candidates) - 10} more" if len(candidates) > 10 else ""
+        super().__init__(f"{ident!r} is ambiguous: {len(candidates)} runs match: {shown}{more}",
+                         hint="give more of the run uid (its start, or the six letters at its end)")
+
+
+def _mode(summary: dict[str, Any]) -> str:
+    options = summary.get("options") or {}
+    return str(options.get("mode") or ("dry_run" if options.get("dry_run") else "load"))
 
 
 def key_figures(summary: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +94,7 @@ def key_figures(summary: dict[str, Any]) -> dict[str, Any]:
     statistics = ((summary.get("signoff") or {}).get("statistics") or {})
     return {
         "run_id": summary.get("run_id"), "run_uid": summary.get("run_uid"), "started_at": summary.get("started_at"),
-        "mode": options.get("mode") or ("dry_run" if options.get("dry_run") else "load"), "status": summary.get("status"),
+        "mode": _mode(summary), "status": summary.get("status"),
         "read": sum(int(e.get("read", 0)) for e in entities.values()), "loaded": sum(int(e.get("loaded", 0)) for e in entities.values()),
         "quarantined": sum(int(e.get("quarantined", 0)) for e in entities.values()),
         "errors": int(((summary.get("findings") or {}).get("by_severity") or {}).get("error", 0)),
@@ -90,12 +114,15 @@ def _short(files: dict[str, str] | None) -> str | None:
 
 
 def diff_runs(a: RunFolder, b: RunFolder) -> dict[str, Any]:
+    la, lb = read_record_hashes(a.path), read_record_hashes(b.path)
+    moved = _moved(a.path, b.path)
     return {
         "a": key_figures(a.summary), "b": key_figures(b.summary),
         "counts": _counts(a.summary, b.summary),
         "rules": _rules(_findings(a.path), _findings(b.path)),
-        "moved": _moved(a.path, b.path),
-        "changed": _changed(a.path, b.path),
+        "moved": moved,
+        **_records(la, lb, moved, read_skipped_keys(b.path)),
+        "money": money_change(a.summary, b.summary),
     }
 
 
@@ -175,11 +202,45 @@ def _without(frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     return frame[marked["_other"].isna().to_numpy()]
 
 
-def _changed(a: Path, b: Path) -> list[dict[str, Any]]:
-    """Records loaded in both runs whose values differ."""
-    la, lb = read_record_hashes(a), read_record_hashes(b)
+def _records(la: pd.DataFrame | None, lb: pd.DataFrame | None, moved: dict[str, list[dict[str, Any]]],
+             skipped_b: pd.DataFrame | None) -> dict[str, list[dict[str, Any]]]:
+    """Loaded records changed, added and removed between the runs, matched on their stable identity.
+
+    A record merged with others is its cluster (:mod:`jhmig.reports.record_hashes`): which member's key
+    carries the row may differ between the runs without anything having changed. A record that moved
+    to or from the quarantine is listed there, not here. A removed record says why (a steward's exclusion,
+    skipped, or no longer delivered).
+    """
+    out: dict[str, list[dict[str, Any]]] = {"changed": [], "added": [], "removed": []}
     if la is None or lb is None:
-        return []
-    both = la.merge(lb, on=RECORD_ID, suffixes=("_a", "_b"))
-    changed = both[both["hash_a"] != both["hash_b"]]
-    return [{"entity": e, "key": k} for e, k in zip(changed["entity"], changed["legacy_key"])]
+        return out
+    a, b = comparable(la, lb)
+    a, b = a.drop_duplicates(["entity", "identity"]), b.drop_duplicates(["entity", "identity"])
+    both = a.merge(b, on=["entity", "identity"], how="outer", suffixes=("_a", "_b"), indicator=True)
+    changed = both[(both["_merge"] == "both") & (both["hash_a"] != both["hash_b"])]
+    out["changed"] = [{"entity": e, "key": k, **({"was": w} if w != k else {})}  # was: the key that carried it in A
+                      for e, k, w in zip(changed["entity"], changed["legacy_key_b"], changed["legacy_key_a"])]
+    loaded_again = {(m["entity"], m["key"]) for m in moved["to_loaded"]}
+    quarantined = {(m["entity"], m["key"]) for m in moved["to_quarantine"]}
+    added = both[both["_merge"] == "right_only"]
+    out["added"] = [{"entity": e, "key": k} for e, k in zip(added["entity"], added["legacy_key_b"]) if (e, k) not in loaded_again]
+    removed = both[both["_merge"] == "left_only"]
+    why = skip_reasons(skipped_b)
+    out["removed"] = [{"entity": e, "key": k, "why": why.get((s_, e, k), "nicht mehr geliefert")}
+                      for s_, e, k in zip(removed["source_system_a"], removed["entity"], removed["legacy_key_a"]) if (e, k) not in quarantined]
+    return out
+
+
+def money_change(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
+    """Loaded cents per year and kind of payment where the runs differ (``signoff.money.lines`` of both summaries)."""
+    def lines(summary: dict[str, Any]) -> dict[tuple[Any, str], int]:
+        money = (summary.get("signoff") or {}).get("money") or {}
+        return {(line.get("year"), str(line.get("payment_type"))): int(line.get("loaded") or 0) for line in money.get("lines") or []}
+
+    la, lb = lines(a), lines(b)
+    rows = []
+    for year, kind in sorted(set(la) | set(lb), key=lambda k: (k[0] is None, k[0] or 0, k[1])):
+        then, now = la.get((year, kind), 0), lb.get((year, kind), 0)
+        if then != now:
+            rows.append({"year": year, "payment_type": kind, "a": then, "b": now, "delta": now - then})
+    return rows

@@ -29,6 +29,11 @@ def write_run_diff(folder: Path, diff: dict[str, Any]) -> list[Path]:
         "Verschoben": (["Richtung", "Tabelle", "Schlüssel", "Regeln"],
                        [("jetzt geladen", m["entity"], m["key"], m["was"]) for m in moved["to_loaded"]]
                        + [("jetzt in Quarantäne", m["entity"], m["key"], m["why"]) for m in moved["to_quarantine"]]),
-        "Geänderte Sätze": (["Tabelle", "Schlüssel"], [(c["entity"], c["key"]) for c in diff["changed"]]),
+        "Geänderte Sätze": (["Tabelle", "Schlüssel", "vorher unter Schlüssel"],
+                            [(c["entity"], c["key"], c.get("was") or "") for c in diff["changed"]]),
+        "Neue Sätze": (["Tabelle", "Schlüssel"], [(r["entity"], r["key"]) for r in diff.get("added") or []]),
+        "Entfernte Sätze": (["Tabelle", "Schlüssel", "Grund"], [(r["entity"], r["key"], r["why"]) for r in diff.get("removed") or []]),
+        "Geld je Jahr und Art": (["Jahr", "Zahlart", "Lauf A (Cent)", "Lauf B (Cent)", "Differenz (Cent)"],
+                                 [(m["year"], m["payment_type"], m["a"], m["b"], m["delta"]) for m in diff.get("money") or []]),
     })
     return [html, xlsx]

@@ -87,7 +87,7 @@ def person(key: str, family: str, given: str, born: str | None, **more: Any) -> 
     return _person(key, family, given, dt.date.fromisoformat(born) if born else None, **more)
 
 
-def load_with_aliases(db: Any, batches: list[Batch], aliases: Any, run: str, detached: Any = None) -> None:
+def load_with_aliases(db: Any, batches: list[Batch], aliases: Any, run: str, detached: Any = None) -> Any:
     """Load the batches into the SQLite file ``db`` in one committed run, merged records resolving through ``aliases``
     (``detached``: records whose remembered merge this run undoes)."""
     import pandas as pd
@@ -102,6 +102,6 @@ def load_with_aliases(db: Any, batches: list[Batch], aliases: Any, run: str, det
     target = open_target(f"sqlite:///{db}")
     try:
         target.upgrade()
-        target.load(request, lambda r: RunVerdict(status="ok", summary_json="{}", commit=True))
+        return target.load(request, lambda r: RunVerdict(status="ok", summary_json="{}", commit=True))
     finally:
         target.dispose()

@@ -176,14 +176,14 @@ def test_no_name_or_birth_date_in_any_key(tmp_path: Path) -> None:
     assert persons.nunique() == 2 and persons.str.fullmatch(r"L:[A-Z2-7]{10}\.[A-Z2-7]{10}").all()
 
 
-def _load_with(db: Path, batches: list[Batch], aliases: list[tuple[str, str]], run: str) -> None:
+def _load_with(db: Path, batches: list[Batch], aliases: list[tuple[str, str]], run: str):  # type: ignore[no-untyped-def]
     """A load whose matching merged each (record, survivor) pair of export persons (merged rows leave the frame)."""
     for batch in batches:
         persons = batch.frames["person"]
         batch.frames["person"] = persons[~persons["legacy_key"].isin([k for k, _ in aliases])].reset_index(drop=True)
     frame = pd.DataFrame([("legacy", "person", k, "legacy", s) for k, s in aliases],
                          columns=["source_system", "entity", "legacy_key", "survivor_source", "survivor_key"])
-    load_with_aliases(db, batches, frame, run)
+    return load_with_aliases(db, batches, frame, run)
 
 
 def test_a_record_that_moves_to_another_cluster_leaves_its_old_row_to_the_records_still_on_it(tmp_path: Path) -> None:
@@ -210,7 +210,8 @@ def test_a_record_that_stood_alone_and_is_merged_now_gets_its_survivors_id_keepi
     first = _key_map(db)
     alone, survivor = first[("legacy", "person", "95002")], first[("legacy", "person", "95001")]
     assert alone != survivor
-    _load_with(db, [_export()], [("95002", "95001")], "r2")  # run 2: a steward's "gleiche Person"
+    result = _load_with(db, [_export()], [("95002", "95001")], "r2")  # run 2: a steward's "gleiche Person"
+    assert result.stats[("legacy", "person")].deleted == 1, "the merged record's own row is deleted: counted (console, summary.json)"
     second = _key_map(db)
     assert second[("legacy", "person", "95002")] == survivor  # the key map follows the merge ...
     con = sqlite3.connect(db)

@@ -68,7 +68,7 @@ def test_cutover_refuses_to_commit_unless_the_gate_passes(tmp_path: Path) -> Non
     summary = last_summary(tmp_path)
     assert summary["gate"]["override"]["by"] == "K. Kurz" and summary["options"]["mode"] == "cutover"
     assert summary["options"]["gate_override"]["reason"] == "Anspruch wird von Hand nacherfasst"
-    assert runs_in_target(tmp_path) == [(1, "ok")]
+    assert runs_in_target(tmp_path) == [(2, "ok")]  # run id 1 was the refused cut-over's (its folder keeps it): never reused
 
 
 def test_cutover_of_a_clean_export_commits(tmp_path: Path) -> None:

@@ -97,3 +97,52 @@ def test_rollback_restores_the_prior_state_postgresql(tmp_path: Path) -> None:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_rollback_with_a_project_uses_the_projects_target_and_never_creates_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JHMIG_DB_URL", raising=False)
+    project = tmp_path / "projekt"
+    assert run_cli("init", str(project))[0] == 0
+    config = project / "jhmig.yaml"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the operator's working directory is not the project's folder
+    for name, export in (("export", MiniExport()), ("export2", second_delivery())):
+        export.write(project / name)
+        code, output = run_cli("run", "-p", str(config), "--export", str(project / name), "--no-progress")
+        assert code == 0, output
+    database = project / "jhmig.sqlite"  # the project's default target, relative to the project folder
+    assert database.exists() and not (elsewhere / "jhmig.sqlite").exists()
+
+    code, output = run_cli("rollback", "2", "-p", str(config))
+    assert code == 0, output
+    assert "rolled back run(s) 2" in " ".join(output.split()) and str(database) in "".join(output.split())
+    assert not (elsewhere / "jhmig.sqlite").exists(), "rollback must not create an empty database in the working directory"
+
+    other = tmp_path / "other"
+    assert run_cli("init", str(other))[0] == 0
+    code, output = run_cli("rollback", "1", "-p", str(other / "jhmig.yaml"))
+    assert code == 2 and "does not exist" in " ".join(output.split()) and "nothing was created" in " ".join(output.split())
+    assert not (other / "jhmig.sqlite").exists()
+
+
+def test_db_status_and_upgrade_exist_as_the_schema_hint_says(tmp_path: Path) -> None:
+    from jhmig.load import SchemaNotCurrentError
+    from jhmig.load.migrate import head_revision, pending_revisions
+
+    hint = SchemaNotCurrentError(None, head_revision()).hint or ""
+    assert "jhmig db upgrade" in hint and "jhmig db status" in hint
+    url = f"sqlite:///{tmp_path / 't.sqlite'}"
+    code, output = run_cli("db", "status", "--db", url)
+    assert code == 2 and "does not exist" in " ".join(output.split()) and not (tmp_path / "t.sqlite").exists()  # never created
+    code, output = run_cli("db", "upgrade", "--db", url)
+    assert code == 0 and f"-> {head_revision()}" in output, output
+    code, output = run_cli("db", "status", "--db", url)
+    assert code == 0 and head_revision() in output and "pending migrations: none" in output, output
+    behind = pending_revisions(None)[-2][0]
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # one revision behind: status names the pending migration and exits 1
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": behind})
+    engine.dispose()
+    code, output = run_cli("db", "status", "--db", url)
+    assert code == 1 and "pending migrations (1)" in output and head_revision() in output.split("pending")[1], output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -52,7 +51,7 @@ def test_runs_diff_lists_exactly_the_known_changes(tmp_path: Path) -> None:
     code, output = run_cli("runs", "list", "--out", str(tmp_path / "runs"))
     assert code == 0 and a.uid[:10] in output and "dry_run" in output
     code, output = run_cli("runs", "show", b.uid[:18], "--out", str(tmp_path / "runs"))
-    assert code == 0 and json.loads(output)["key_figures"]["run_uid"] == b.uid
+    assert code == 0 and f"Run {b.uid}" in output
 
 
 def test_a_key_loaded_and_quarantined_in_both_runs_has_not_moved(tmp_path: Path) -> None:
@@ -100,3 +99,87 @@ def test_record_hashes_are_the_hashes_of_the_values_as_text() -> None:
     changed = frame.assign(amount_cents=pd.array([101, None, 250], dtype="Int64"))
     assert record_hashes([Batch("legacy", frames={"person": changed})])["hash"].tolist()[1:] == expected.tolist()[1:]
     assert record_hashes([Batch("legacy", frames={"person": changed})])["hash"].iat[0] != expected[0]
+
+
+def test_run_ids_are_never_reused_and_runs_show_takes_a_prefix_or_suffix_or_says_ambiguous(tmp_path: Path) -> None:
+    db, out = f"sqlite:///{tmp_path / 't.sqlite'}", tmp_path / "runs"
+    dry_run(MiniExport(), tmp_path, "a")  # a dry run: its mig_run row is rolled back with it
+    code, output = run_cli("run", "--export", str(MiniExport().write(tmp_path / "b")), "--db", db, "--out", str(out), "--no-progress")
+    assert code == 0, output
+    dry_run(MiniExport(), tmp_path, "c")
+    runs = run_folders(out)
+    ids = [r.summary["run_id"] for r in runs]
+    assert len(set(ids)) == 3, f"a dry run and the next committed run must not share an id: {ids}"
+    committed = runs[1]
+    code, output = run_cli("runs", "show", committed.uid[-6:], "--out", str(out))  # the six letters at its end
+    assert code == 0 and committed.uid in output and runs[0].uid not in output, output
+    code, output = run_cli("runs", "show", str(committed.summary["run_id"]), "--out", str(out))
+    assert code == 0 and committed.uid in output
+    common = runs[0].uid[:9]  # the day: every run matches
+    code, output = run_cli("runs", "show", common, "--out", str(out))
+    flat = "".join(output.split())
+    assert code == 2 and "ambiguous" in output and all(r.uid in flat for r in runs), output
+
+
+def test_runs_list_and_show_are_readable_and_list_the_targets_runs_without_folders(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from jhmig.reports.html_report import euro
+
+    monkeypatch.delenv("JHMIG_DB_URL", raising=False)
+    db, out = f"sqlite:///{tmp_path / 't.sqlite'}", tmp_path / "runs"
+    code, output = run_cli("run", "--export", str(MiniExport().write(tmp_path / "a")), "--db", db, "--out", str(out), "--no-progress")
+    assert code == 0, output
+    dry_run(MiniExport(), tmp_path, "b")
+    code, _ = run_cli("run", "--export", str(tmp_path / "missing"), "--db", db, "--out", str(out), "--no-progress")
+    assert code == 2  # a refused run: its folder holds only summary.json with the reason
+    runs = run_folders(out)
+    assert [r.summary["status"] for r in runs] == ["ok", "dry_run", "refused"]
+
+    code, output = run_cli("runs", "list", "--out", str(out), "--db", db)
+    assert code == 0 and "None" not in output, output
+    for run in runs:
+        line = next(x for x in output.splitlines() if run.uid in x)  # one line per run: nothing wrapped or cut
+        assert run.summary["started_at"].replace("T", " ") in line
+    loaded = runs[0].summary["money"]["loaded_cents"]
+    assert euro(loaded) in next(x for x in output.splitlines() if runs[0].uid in x)
+    assert "refused" in output and "export directory does not exist" in output
+    assert f"run folders: {out} (3 found)" in output and "(1 run(s) in mig_run)" in output
+
+    code, output = run_cli("runs", "show", runs[0].uid, "--out", str(out))
+    assert code == 0 and "{" not in output and "}" not in output, output  # a table, no raw JSON
+    assert "status" in output and "ok" in output and euro(loaded) in output and "rows in the target = rows loaded" in output
+
+    empty = tmp_path / "nothing"
+    code, output = run_cli("runs", "list", "--out", str(empty), "--db", db)  # no run folders: the target's mig_run
+    assert code == 0 and runs[0].uid in output and runs[1].uid not in output, output
+    assert f"run folders: {empty} (0 found)" in output and "(1 run(s) in mig_run)" in output
+    code, output = run_cli("runs", "list", "--out", str(empty))
+    assert code == 0 and "(0 found)" in output and "target: none named" in output
+    code, output = run_cli("runs", "show", runs[0].uid[-6:], "--out", str(empty), "--db", db)
+    assert code == 0 and f"Run {runs[0].uid}" in output and "only in the target" in output
+
+
+def test_runs_diff_names_removed_records_with_the_stewards_exclusion_and_the_money_per_year_and_kind(tmp_path: Path) -> None:
+    import json as json_
+
+    import pandas as pd
+
+    from jhmig.reports.record_hashes import FILE, SKIPPED_FILE
+    from jhmig.reports.run_diff import RunFolder
+
+    def folder(name: str, keys: list[tuple[str, str]], cents: int, skipped: list[tuple[str, str, str]]) -> RunFolder:
+        run = tmp_path / name
+        run.mkdir()
+        pd.DataFrame({"source_system": "legacy", "entity": [e for e, _ in keys], "legacy_key": [k for _, k in keys],
+                      "hash": range(len(keys))}).to_parquet(run / FILE, index=False)
+        pd.DataFrame(skipped, columns=["entity", "legacy_key", "reason"]).assign(source_system="legacy").to_parquet(run / SKIPPED_FILE)
+        summary = {"run_uid": name, "signoff": {"money": {"lines": [{"year": 2020, "payment_type": "hze", "loaded": cents}]}}}
+        (run / "summary.json").write_text(json_.dumps(summary), encoding="utf-8")
+        return RunFolder(run, summary)
+
+    a = folder("a", [("service", "100"), ("service", "101"), ("payment", "7")], 500_00, [])
+    b = folder("b", [("service", "101")], 380_00,
+               [("service", "100", "vom Steward ausgeschlossen (fehlerliste.xlsx, K. Kurz, 07.12.2026)")])
+    d = diff_runs(a, b)
+    assert d["removed"] == [{"entity": "payment", "key": "7", "why": "nicht mehr geliefert"},
+                            {"entity": "service", "key": "100", "why": "vom Steward ausgeschlossen (fehlerliste.xlsx, K. Kurz, 07.12.2026)"}]
+    assert d["money"] == [{"year": 2020, "payment_type": "hze", "a": 500_00, "b": 380_00, "delta": -120_00}]
