@@ -177,19 +177,9 @@ class Batch:
         mask = mask.reindex(frame.index, fill_value=False).astype(bool)
         if not mask.any():
             return 0
-        rows = frame.loc[mask]
-        q = pd.DataFrame(
-            {
-                "source_system": self.source_system,
-                "entity": entity,
-                "legacy_key": rows["legacy_key"].astype("string"),
-                "src_path": rows["src_path"],
-                "src_sheet": rows["src_sheet"],
-                "src_line": rows["src_line"],
-                "rule_ids": rule_ids[mask].astype("string") if isinstance(rule_ids, pd.Series) else rule_ids,
-                "messages": messages[mask].astype("string") if isinstance(messages, pd.Series) else messages,
-            }
-        )
+        q = self._outcome(entity, frame.loc[mask],
+                          rule_ids=rule_ids[mask].astype("string") if isinstance(rule_ids, pd.Series) else rule_ids,
+                          messages=messages[mask].astype("string") if isinstance(messages, pd.Series) else messages)
         self.quarantined.append(q.reset_index(drop=True))
         self.frames[entity] = frame.loc[~mask]
         return int(mask.sum())
@@ -213,21 +203,16 @@ class Batch:
         record of the same source under the same key (an exact duplicate line, a list row repeated)."""
         if not len(rows):
             return
-        part = pd.DataFrame(
-            {
-                "source_system": self.source_system,
-                "entity": entity,
-                "legacy_key": rows["legacy_key"].astype("string"),
-                "src_path": rows["src_path"],
-                "src_sheet": rows["src_sheet"],
-                "src_line": rows["src_line"],
-                "reason": reason,
-            }
-        )
+        part = self._outcome(entity, rows, reason=reason)
         if target is self.merged:
             part["into_source"] = self.source_system if into is None else into[0].astype("string").to_numpy()
             part["into_key"] = part["legacy_key"] if into is None else into[1].astype("string").to_numpy()
         target.append(part.reset_index(drop=True))
+
+    def _outcome(self, entity: str, rows: pd.DataFrame, **values: object) -> pd.DataFrame:
+        """The rows' identity and lineage as an outcome row (quarantined, merged, skipped), with ``values``."""
+        return pd.DataFrame({"source_system": self.source_system, "entity": entity, "legacy_key": rows["legacy_key"].astype("string"),
+                             "src_path": rows["src_path"], "src_sheet": rows["src_sheet"], "src_line": rows["src_line"], **values})
 
     def merge(self, entity: str, mask: pd.Series, reason: str | pd.Series,
               into: tuple[pd.Series, pd.Series] | None = None) -> int:
