@@ -157,7 +157,9 @@ def test_the_next_work_list_carries_every_decision_in_force_and_an_unsigned_one_
     """A steward keeps only the newest list: run 3 with nothing but run 2's fehlerliste.xlsx applies the same decisions."""
     base = round_trip["folder"].parent
     wb = load_workbook(round_trip["second"] / "fehlerliste.xlsx", read_only=True)
-    rows = list(wb["value.invalid_date"].iter_rows(values_only=True))
+    # the rule's sheet is named by its German title; its column Regel names the rule
+    rows = next(list(ws.iter_rows(values_only=True)) for ws in wb.worksheets[1:]
+                if [r[0] for r in ws.iter_rows(min_row=2, max_row=2, values_only=True)] == ["value.invalid_date"])
     head = rows[0]
     carried = [r for r in rows[1:] if r[head.index("Datei")] == "PERSONEN.TXT" and r[head.index("Zeile")] == PERSON_LINE]
     assert len(carried) == 1  # the corrected birth date: its finding is gone, the decision is not

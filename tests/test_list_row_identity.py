@@ -141,7 +141,7 @@ def _decide_in(worklist: Path, target: Path, line: int, decision: str, value: st
     import datetime as dt
 
     wb = openpyxl.load_workbook(worklist)
-    ws = wb["value.invalid_date"]
+    ws = next(w for w in wb.worksheets[1:] if w.cell(2, 1).value == "value.invalid_date")  # sheets are named by German titles
     col = {c.value: c.column for c in ws[1]}
     row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, col["Datei"]).value == LIST and ws.cell(r, col["Zeile"]).value == line)
     ws.cell(row, col["Entscheidung"], decision)
