@@ -229,9 +229,10 @@ def follow_merged(batches: list[Batch]) -> int:
     dependant), or to the skipped records when the survivor was not migrated on purpose.
     """
     by_source = {b.source_system: b for b in batches}
+    unloaded = unloaded_merged(batches)  # once: moving one batch's merged rows changes no other batch's verdict
     moved = 0
     for batch in batches:
-        lost = unloaded_merged(batches).get(batch.source_system)
+        lost = unloaded.get(batch.source_system)
         if lost is None:
             continue
         for entity, part in lost.groupby("entity", sort=False):
