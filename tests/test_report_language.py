@@ -230,3 +230,25 @@ def test_one_number_format_and_no_figure_for_a_missing_sum() -> None:
     assert html_euro is euro and html_number is number  # the reports use the one format of jhmig.labels
     assert [euro(v) for v in (None, float("nan"), pd.NA, 0, -4600)] == ["-", "-", "-", "0,00 €", "-46,00 €"]
     assert number(1234567) == "1.234.567" and number(None) == "-" and percent(None) == "-"
+
+
+def test_no_english_word_and_no_key_date_in_vergleich(tmp_path: Path) -> None:
+    """vergleich.html/.xlsx (``jhmig runs diff``): entity names, counts and payment kinds in German; key dates masked."""
+    from jhmig.reports.run_diff_report import write_run_diff
+
+    run = {"run_uid": "20261208-010101-abcdef", "started_at": "2026-12-08T01:01:01", "mode": "Probelauf", "status": "ok",
+           "inputs": "-", "layout": "okjug", "mappings": "asd", "loaded": 10, "quarantined": 1, "loaded_cents": 100}
+    key = "51.2-WJH-2021/00031|13123|K|21.01.2025"  # a newborn's participation: its start is the birth date
+    diff = {"a": run, "b": {**run, "loaded": 9},
+            "counts": [{"entity": "participant", "count": "loaded", "a": 10, "b": 9, "delta": -1},
+                       {"entity": "payment", "count": "quarantined", "a": 1, "b": 2, "delta": 1}],
+            "rules": [{"rule_id": "date.end_before_start", "new": 1, "fixed": 0, "still_open": 0, "new_records": [f"participant:{key}"],
+                       "fixed_records": []}],
+            "moved": {"to_loaded": [], "to_quarantine": [{"entity": "participant", "key": key, "why": "ref.missing"}]},
+            "money": [{"year": 2024, "payment_type": "hze", "a": 100, "b": 90, "delta": -10}],
+            "changed": [{"entity": "participant", "key": key, "was": None}], "added": [], "removed": []}
+    html, xlsx = write_run_diff(tmp_path, diff)
+    texts = {"vergleich.html": visible_text(html.read_text(encoding="utf-8")), "vergleich.xlsx": workbook_text(xlsx)}
+    for name, text in texts.items():
+        assert not english_words(text), (name, english_words(text))
+        assert "21.01.2025" not in text and "**.**.2025" in text, name
