@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jhmig.decisions import SPREADSHEET_SUFFIXES
-from jhmig.errors import SourceReadError
 from jhmig.extract.cells import cell_text
 from jhmig.extract.corrections import decision_date as parse_date
-from jhmig.extract.workbook import open_workbook
+from jhmig.extract.decision_sheets import decision_sheets
 from jhmig.identity import REVIEW_DECISION, REVIEW_HIDDEN, REVIEW_SPELLINGS, RecordRef, ReviewDecision
 
 _HEADER_SEARCH_ROWS = 5
@@ -23,23 +21,11 @@ BY, ON = "Bearbeitet von", "Datum"
 
 def read_review_decisions(folder: Path, *, isolate: bool = True) -> list[ReviewDecision]:
     found: dict[tuple[RecordRef, RecordRef], tuple[float, ReviewDecision]] = {}
-    if not folder.is_dir():
-        return []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.name.startswith(("~$", ".~lock.", ".")) or path.suffix.lower() not in SPREADSHEET_SUFFIXES:
-            continue
-        try:
-            workbook = open_workbook(path, display=path.name, isolate=isolate)
-        except SourceReadError:
-            continue  # the corrections reader reports unreadable files
-        mtime = path.stat().st_mtime
-        for sheet in workbook.sheets:
-            if sheet.error:
-                continue
-            for decision in _sheet_decisions(dict(sheet.rows), path.relative_to(folder).as_posix()):
-                key = decision.key()
-                if key not in found or found[key][0] <= mtime:
-                    found[key] = (mtime, decision)
+    for path, mtime, sheet in decision_sheets(folder, isolate=isolate):
+        for decision in _sheet_decisions(dict(sheet.rows), path.relative_to(folder).as_posix()):
+            key = decision.key()
+            if key not in found or found[key][0] <= mtime:
+                found[key] = (mtime, decision)
     return [d for _, d in found.values()]
 
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jhmig.decisions import SPREADSHEET_SUFFIXES
-from jhmig.errors import SourceReadError
 from jhmig.extract.cells import cell_text
-from jhmig.extract.workbook import open_workbook
+from jhmig.extract.decision_sheets import decision_sheets
 from jhmig.unknown_values import DECISION, HIDDEN, STEWARD, ValueDecision, decided_code
 
 _HEADER_SEARCH_ROWS = 5
@@ -20,23 +18,11 @@ _HEADER_SEARCH_ROWS = 5
 
 def read_value_decisions(folder: Path | None, *, isolate: bool = True) -> list[ValueDecision]:
     found: dict[tuple[str, str], tuple[float, ValueDecision]] = {}
-    if folder is None or not folder.is_dir():
-        return []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.name.startswith(("~$", ".~lock.", ".")) or path.suffix.lower() not in SPREADSHEET_SUFFIXES - {".csv"}:
-            continue
-        try:
-            workbook = open_workbook(path, display=path.name, isolate=isolate)
-        except SourceReadError:
-            continue  # the corrections reader reports unreadable files
-        mtime = path.stat().st_mtime
-        for sheet in workbook.sheets:
-            if sheet.error:
-                continue
-            for decision in _sheet_decisions(dict(sheet.rows), f"{path.name}, Blatt {sheet.info.name}"):
-                key = (decision.field, decision.value)
-                if key not in found or found[key][0] <= mtime:
-                    found[key] = (mtime, decision)
+    for path, mtime, sheet in decision_sheets(folder, with_csv=False, isolate=isolate):
+        for decision in _sheet_decisions(dict(sheet.rows), f"{path.name}, Blatt {sheet.info.name}"):
+            key = (decision.field, decision.value)
+            if key not in found or found[key][0] <= mtime:
+                found[key] = (mtime, decision)
     return [d for _, d in sorted(found.values(), key=lambda item: (item[1].field, item[1].value))]
 
 
