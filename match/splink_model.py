@@ -11,6 +11,7 @@ per comparison (the level index, -1 = unknown).
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -104,7 +105,8 @@ ZERO_FLOOR = 1e-6
 
 def _tolerate_zero_probabilities() -> None:
     """Splink 5.0.0 raises when EM's maximisation step yields m = 0.0 for a level (small data sets, rare
-    levels) instead of clamping it. Clamp in the lookup before the values are set (once per process)."""
+    levels) instead of clamping it, and writes a NaN (0/0) into the prediction's SQL. Clamp in the lookup
+    before the values are set, and drop a NaN (once per process)."""
     from splink.internals import expectation_maximisation as em
 
     if getattr(em.populate_m_u_from_lookup, "_jhmig_clamped", False):
@@ -115,7 +117,12 @@ def _tolerate_zero_probabilities() -> None:
         for record in lookup.get(name, {}).values():
             for key in ("m_probability", "u_probability"):
                 value = record.get(key)
-                if isinstance(value, float) and value < 1e-300:
+                if isinstance(value, float) and math.isnan(value):
+                    # 0/0: no training pair fell into the level this round (a rare level, e.g. sex known on both
+                    # sides only among list rows). Splink would write "nan" into the SQL of predict; without the
+                    # value it treats the level as not observed and keeps what it had.
+                    del record[key]
+                elif isinstance(value, float) and value < 1e-300:
                     record[key] = ZERO_FLOOR
         return original(fixed, level, name, lookup)
 

@@ -173,3 +173,21 @@ def test_swapped_names_with_a_slip_and_no_birth_date_are_found(result: IdentityR
     key = f"L:ASD.xlsx|laufend|{100 + index}"
     pair = [p for p in result.pairs if {p.left.legacy_key, p.right.legacy_key} == {SWAPPED_UNDATED[index][0]["legacy_key"], key}]
     assert pair and pair[0].outcome in (Outcome.MATCH, Outcome.REVIEW)
+
+
+def test_a_level_no_training_pair_reached_is_not_observed_instead_of_nan() -> None:
+    """EM's 0/0 for a rare level (mutation tool, seed 3, case 17: 'sex known on both sides' among few pairs) must not
+    become 'cast(nan as float8)' in the prediction's SQL (exit 3): the level counts as not observed."""
+    from types import SimpleNamespace
+
+    from splink.internals import expectation_maximisation as em
+    from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
+
+    from jhmig.match.splink_model import ZERO_FLOOR, _tolerate_zero_probabilities
+
+    _tolerate_zero_probabilities()
+    level = SimpleNamespace(_fix_m_probability=False, _fix_u_probability=False, comparison_vector_value=1, label_for_charts="sex",
+                            _m_warning_sent=True, _u_warning_sent=True, m_probability=0.5, u_probability=0.5)
+    em.populate_m_u_from_lookup(set(), level, "gamma_sex", {"gamma_sex": {1: {"m_probability": float("nan"), "u_probability": 0.0}}})
+    assert level.m_probability == LEVEL_NOT_OBSERVED_TEXT  # not NaN
+    assert level.u_probability == ZERO_FLOOR
